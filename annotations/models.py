@@ -1,0 +1,134 @@
+"""Annotation tasks: which frames, in what order, and who works on which item.
+
+The stream of items is stored compactly (`TaskChunk`: up to 1,000 items of frame keys each); a
+`TaskItem` row exists only once an item has been handed out, so creating a task over a million
+frames writes a thousand rows, not a million.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from datasets.models import Version
+
+
+class AnnotationTaskQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=AnnotationTask.Status.ACTIVE)
+
+    def completed(self):
+        return self.filter(status=AnnotationTask.Status.COMPLETED)
+
+
+class AnnotationTask(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+
+    class Order(models.TextChoices):
+        SEQUENTIAL = "sequential", "Sequential"
+        RANDOM = "random", "Random"
+
+    name = models.CharField(max_length=200)
+    source_version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="tasks")
+    filters = models.JSONField(default=list, blank=True)
+    order = models.CharField(max_length=16, choices=Order, default=Order.SEQUENTIAL)
+    seed = models.BigIntegerField(null=True, blank=True)
+    limit = models.PositiveIntegerField(null=True, blank=True)
+    clip_length = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status, default=Status.ACTIVE)
+    matched_count = models.PositiveIntegerField(default=0)
+    frame_count = models.PositiveIntegerField(default=0)
+    item_count = models.PositiveIntegerField(default=0)
+    # Frames of done items; kept in the same transaction as `done`, so cards read it directly.
+    done_count = models.PositiveIntegerField(default=0)
+    # The first position never handed out; everything before it has a TaskItem row.
+    cursor = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnnotationTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("complete_annotationtask", "Can complete an annotation task"),
+            ("work_annotationtask", "Can take and finish items of an annotation task"),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="annotations_task_recent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("annotations:task_annotate", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.done_count / self.frame_count) if self.frame_count else 0
+
+
+class TaskChunk(models.Model):
+    """Items `index * CHUNK_SIZE …` of a task's stream; each item is a list of frame keys."""
+
+    task = models.ForeignKey(AnnotationTask, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    items = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "index"], name="annotations_taskchunk_unique_index"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}#{self.index}"
+
+
+class TaskItem(models.Model):
+    """An item that has been handed out: who holds it, and whether it is done."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", "To do"
+        CLAIMED = "claimed", "Claimed"
+        DONE = "done", "Done"
+
+    task = models.ForeignKey(AnnotationTask, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    frames = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status, default=Status.CLAIMED)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["task", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "position"], name="annotations_taskitem_unique_position"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["task", "status", "claimed_at"], name="annotations_item_lease"),
+            models.Index(fields=["task", "claimed_by", "status"], name="annotations_item_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}@{self.position}"

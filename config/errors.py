@@ -1,0 +1,74 @@
+"""Domain errors and the API's one error shape: {"code", "message", "errors"?}."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ConflictError(ValidationError):
+    """Valid input that clashes with the current state (a Published version, a stale save)."""
+
+    def __init__(self, message, code=None, params=None, *, current=None):
+        super().__init__(message, code=code, params=params)
+        self.current = current
+
+
+def error_message(error: ValidationError) -> str:
+    return error.messages[0] if error.messages else "Invalid input."
+
+
+def _validation_body(exc: ValidationError) -> dict:
+    code = getattr(exc, "code", None)
+    if code is None and hasattr(exc, "error_list") and exc.error_list:
+        code = exc.error_list[0].code
+    if code is None and hasattr(exc, "error_dict"):
+        first = next(iter(exc.error_dict.values()))[0]
+        code = first.code
+    body = {"code": code or "invalid", "message": error_message(exc)}
+    if hasattr(exc, "error_dict"):
+        body["errors"] = exc.message_dict
+        field, messages = next(iter(exc.message_dict.items()))
+        body["message"] = messages[0] if field == "__all__" else f"{field}: {messages[0]}"
+    return body
+
+
+def _drf_code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    if isinstance(codes, str):
+        return codes
+    return "invalid"
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, dict):
+        field, value = next(iter(detail.items()))
+        inner = _first_message(value)
+        return inner if field == "non_field_errors" else f"{field}: {inner}"
+    if isinstance(detail, list):
+        return _first_message(detail[0]) if detail else "Invalid input."
+    return str(detail)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ValidationError):
+        body = _validation_body(exc)
+        if isinstance(exc, ConflictError):
+            if exc.current is not None:
+                body["current"] = exc.current
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    body = {"code": _drf_code(exc), "message": _first_message(detail)}
+    if isinstance(detail, dict | list) and isinstance(exc, exceptions.ValidationError):
+        body["errors"] = detail
+    response.data = body
+    return response

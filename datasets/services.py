@@ -1,0 +1,138 @@
+"""Writes that are rules for datasets and versions. Frame copying lives in `frames.services`."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import ConflictError, ValidationError
+
+from .models import Dataset, Version
+
+FROZEN = (
+    "Version “%(name)s” is Published, so it is read-only; fork it or annotate it through a task."
+)
+ROOT_VERSION_NAME = "v1"
+
+
+def ensure_draft(version: Version) -> None:
+    if version.is_published:
+        raise ConflictError(FROZEN, code="version_published", params={"name": version.name})
+
+
+def lock_version(version: Version) -> Version:
+    """The version row, locked for this transaction; refused when Published."""
+    version = Version.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    ensure_draft(version)
+    return version
+
+
+@transaction.atomic
+def dataset_create(*, name: str, description: str = "", user=None) -> Dataset:
+    """A new dataset starts with one empty Draft root version."""
+    name = name.strip()
+    if not name:
+        raise ValidationError(
+            {"name": ValidationError("Give the dataset a name.", code="required")}
+        )
+    if Dataset.objects.filter(name=name).exists():
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    "A dataset named “%(name)s” exists already.",
+                    code="unique",
+                    params={"name": name},
+                )
+            }
+        )
+    dataset = Dataset.objects.create(name=name, description=description, created_by=user)
+    Version.objects.create(dataset=dataset, name=ROOT_VERSION_NAME, created_by=user)
+    return dataset
+
+
+@transaction.atomic
+def dataset_update(
+    *, dataset: Dataset, name: str | None = None, description: str | None = None
+) -> Dataset:
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError(
+                {"name": ValidationError("Give the dataset a name.", code="required")}
+            )
+        if Dataset.objects.filter(name=name).exclude(pk=dataset.pk).exists():
+            raise ValidationError(
+                {
+                    "name": ValidationError(
+                        "A dataset named “%(name)s” exists already.",
+                        code="unique",
+                        params={"name": name},
+                    )
+                }
+            )
+        dataset.name = name
+    if description is not None:
+        dataset.description = description
+    dataset.save()
+    return dataset
+
+
+def unique_version_name(*, dataset: Dataset, name: str) -> str:
+    """`name`, or `name (2)`, `name (3)`… when the dataset has it already."""
+    taken = set(
+        Version.objects.filter(dataset=dataset, name__startswith=name).values_list(
+            "name", flat=True
+        )
+    )
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name} ({number})", number + 1
+    return candidate
+
+
+def check_version_name(*, dataset: Dataset, name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError(
+            {"name": ValidationError("Give the version a name.", code="required")}
+        )
+    if len(name) > 200:
+        raise ValidationError(
+            {"name": ValidationError("A name has at most 200 characters.", code="max_length")}
+        )
+    if Version.objects.filter(dataset=dataset, name=name).exists():
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    "Dataset “%(dataset)s” has a version “%(name)s” already.",
+                    code="unique",
+                    params={"dataset": dataset.name, "name": name},
+                )
+            }
+        )
+    return name
+
+
+@transaction.atomic
+def version_update(
+    *, version: Version, name: str | None = None, description: str | None = None
+) -> Version:
+    version = lock_version(version)
+    if name is not None and name != version.name:
+        version.name = check_version_name(dataset=version.dataset, name=name)
+    if description is not None:
+        version.description = description
+    try:
+        version.save()
+    except IntegrityError as error:  # a concurrent rename took the name
+        raise ConflictError("That version name was just taken.", code="unique") from error
+    return version
+
+
+@transaction.atomic
+def version_publish(*, version: Version, user=None) -> Version:
+    """Publishing freezes a version forever. Task checks come first: `annotations.services`."""
+    version = lock_version(version)
+    version.status = Version.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = user
+    version.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    return version

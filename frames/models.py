@@ -1,0 +1,128 @@
+"""Frames are shared, copy-on-write rows; a version sees them through `VersionFrame`.
+
+Forking a Published version copies only its membership rows (version, key, frame). A Draft edits a
+frame in place when it owns the row (`Frame.version`) and copies it first otherwise, so the parent
+never changes. Foreign keys on the big tables are not enforced by the database
+(`db_constraint=False`): they would make a fork and a bulk import several times slower; the
+services keep them consistent.
+"""
+
+from django.db import models
+from django.urls import reverse
+
+from datasets.models import Version
+
+
+class FrameQuerySet(models.QuerySet):
+    def in_version(self, version: Version):
+        return self.filter(memberships__version=version)
+
+    def sequential(self):
+        return self.order_by("context_id", "timestamp", "key")
+
+
+class Frame(models.Model):
+    key = models.CharField(max_length=255)
+    # The version that wrote this row; it may edit the row in place while it is a Draft.
+    version = models.ForeignKey(
+        Version, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    context_id = models.CharField(max_length=255, blank=True, default="")
+    timestamp = models.BigIntegerField(default=0)
+    uri = models.CharField(max_length=2048)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    meta = models.JSONField(default=dict, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    # ROIs plus frame labels, kept by the services: "empty frames" reads it instead of NOT EXISTS.
+    annotation_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FrameQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["annotation_count"],
+                name="frames_frame_empty",
+                condition=models.Q(annotation_count=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def get_absolute_url(self) -> str:
+        return reverse("frames:frame_image", args=[self.pk])
+
+
+class VersionFrame(models.Model):
+    """Membership: `version` sees frame row `frame` under `key`."""
+
+    pk = models.CompositePrimaryKey("version_id", "key")
+    version = models.ForeignKey(
+        Version, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    key = models.CharField(max_length=255)
+    frame = models.ForeignKey(
+        Frame, on_delete=models.DO_NOTHING, db_constraint=False, related_name="memberships"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.version_id}:{self.key}"
+
+
+class Roi(models.Model):
+    """One annotation: a box, polygon or key-point set, or a frame label (no points)."""
+
+    class Type(models.TextChoices):
+        BOX = "box", "Box"
+        POLYGON = "polygon", "Polygon"
+        KEYPOINTS = "keypoints", "Key points"
+        FRAME = "frame", "Frame label"
+
+    frame = models.ForeignKey(
+        Frame, on_delete=models.DO_NOTHING, db_constraint=False, related_name="rois"
+    )
+    uid = models.CharField(max_length=64)
+    position = models.PositiveIntegerField(default=0)
+    type = models.CharField(max_length=16, choices=Type)
+    labels = models.JSONField(default=list)
+    points = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(default=1.0)
+    meta = models.JSONField(default=dict, blank=True)
+    color = models.CharField(max_length=7)
+    locked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["frame", "position"]
+        indexes = [models.Index(fields=["frame", "position"], name="frames_roi_frame")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {','.join(self.labels)}"
+
+    @property
+    def is_frame_label(self) -> bool:
+        return self.type == self.Type.FRAME
+
+
+class RoiLabel(models.Model):
+    """One row per (ROI, label): the index that label rules and Lucene `label:` queries use."""
+
+    roi = models.ForeignKey(
+        Roi, on_delete=models.DO_NOTHING, db_constraint=False, related_name="label_rows"
+    )
+    frame = models.ForeignKey(
+        Frame, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    label = models.CharField(max_length=255)
+    confidence = models.FloatField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["label", "frame", "confidence"], name="frames_roilabel_rule"),
+            models.Index(fields=["roi"], name="frames_roilabel_roi"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

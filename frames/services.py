@@ -1,0 +1,334 @@
+"""Writes that are rules for frames: bulk import, copy-on-write saves, deletes, forks."""
+
+import uuid
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.errors import ConflictError, ValidationError
+from datasets.models import Dataset, Version
+from datasets.services import check_version_name, ensure_draft, lock_version
+
+from .bulk import allocate_ids, insert_rows
+from .models import Frame, Roi, RoiLabel, VersionFrame
+from .selectors import frame_as_dict
+from .validation import FieldError, clean_annotations, clean_frame, clean_meta
+
+MAX_BULK_ERRORS = 50
+STALE = (
+    "Frame “%(key)s” was saved by someone else (revision %(current)s; you had %(given)s). "
+    "Load theirs, or re-apply your changes on top."
+)
+FRAME_COLUMNS = [
+    "id",
+    "key",
+    "version_id",
+    "context_id",
+    "timestamp",
+    "uri",
+    "width",
+    "height",
+    "meta",
+    "revision",
+    "annotation_count",
+    "updated_at",
+]
+ROI_COLUMNS = [
+    "id",
+    "frame_id",
+    "uid",
+    "position",
+    "type",
+    "labels",
+    "points",
+    "confidence",
+    "meta",
+    "color",
+    "locked",
+]
+
+
+def _insert_annotations(frame_ids_and_annotations) -> None:
+    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])]."""
+    pairs = [(frame_id, ann) for frame_id, anns in frame_ids_and_annotations for ann in anns]
+    roi_ids = allocate_ids(Roi, len(pairs))
+    rois, labels = [], []
+    for roi_id, (frame_id, (position, ann)) in zip(
+        roi_ids, ((f, a) for f, a in _positioned(pairs)), strict=True
+    ):
+        rois.append(
+            (
+                roi_id,
+                frame_id,
+                ann["uid"],
+                position,
+                ann["type"],
+                ann["labels"],
+                ann["points"],
+                ann["confidence"],
+                ann["meta"],
+                ann["color"],
+                ann["locked"],
+            )
+        )
+        labels.extend((roi_id, frame_id, label, ann["confidence"]) for label in ann["labels"])
+    insert_rows(Roi, ROI_COLUMNS, rois)
+    insert_rows(RoiLabel, ["roi_id", "frame_id", "label", "confidence"], labels)
+
+
+def _positioned(pairs):
+    """(frame_id, (position within the frame, annotation)) in input order."""
+    position, previous = 0, None
+    for frame_id, ann in pairs:
+        position = position + 1 if frame_id == previous else 0
+        previous = frame_id
+        yield frame_id, (position, ann)
+
+
+def _clean_bulk(version: Version, frames: list) -> list[dict]:
+    errors, cleaned = [], []
+    keys_in_batch: dict[str, int] = {}
+    for index, data in enumerate(frames):
+        try:
+            frame = clean_frame(data)
+        except FieldError as error:
+            errors.append({"index": index, "field": error.field, "message": error.message})
+        else:
+            key = frame["key"]
+            if key is not None and key in keys_in_batch:
+                errors.append(
+                    {
+                        "index": index,
+                        "field": "id",
+                        "message": f"Frame id “{key}” is given twice (also at index {keys_in_batch[key]}).",
+                    }
+                )
+            elif key is not None:
+                keys_in_batch[key] = index
+            cleaned.append(frame)
+        if len(errors) >= MAX_BULK_ERRORS:
+            break
+    if not errors and keys_in_batch:
+        taken = _taken_keys(version, list(keys_in_batch))
+        errors = [
+            {
+                "index": keys_in_batch[key],
+                "field": "id",
+                "message": f"Version “{version.name}” has a frame “{key}” already.",
+            }
+            for key in sorted(taken)
+        ]
+    if errors:
+        raise BulkImportError(errors)
+    return cleaned
+
+
+def _taken_keys(version: Version, keys: list[str]) -> set[str]:
+    taken: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        taken.update(
+            VersionFrame.objects.filter(version=version, key__in=chunk).values_list(
+                "key", flat=True
+            )
+        )
+    return taken
+
+
+class BulkImportError(ValidationError):
+    """Input frames that failed their checks; `errors` is [{"index", "field", "message"}]."""
+
+    def __init__(self, errors: list[dict]):
+        first = errors[0]
+        where = f"frame {first['index']}" + (f", {first['field']}" if first["field"] else "")
+        super().__init__(f"{where}: {first['message']}", code="invalid_frames")
+        self.errors = errors
+
+
+@transaction.atomic
+def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
+    """Validate every frame first; one bad frame names its index and field, and nothing is written."""
+    version = lock_version(version)
+    cleaned = _clean_bulk(version, frames)
+    now = timezone.now()
+    frame_ids = allocate_ids(Frame, len(cleaned))
+    keys = [frame["key"] or uuid.uuid4().hex[:16] for frame in cleaned]
+    insert_rows(
+        Frame,
+        FRAME_COLUMNS,
+        (
+            (
+                frame_id,
+                key,
+                version.pk,
+                f["context_id"],
+                f["timestamp"],
+                f["uri"],
+                f["width"],
+                f["height"],
+                f["meta"],
+                1,
+                len(f["annotations"]),
+                now,
+            )
+            for frame_id, key, f in zip(frame_ids, keys, cleaned, strict=True)
+        ),
+    )
+    insert_rows(
+        VersionFrame,
+        ["version_id", "key", "frame_id"],
+        ((version.pk, key, frame_id) for key, frame_id in zip(keys, frame_ids, strict=True)),
+    )
+    _insert_annotations(
+        (frame_id, f["annotations"]) for frame_id, f in zip(frame_ids, cleaned, strict=True)
+    )
+    Version.objects.filter(pk=version.pk).update(
+        frame_count=F("frame_count") + len(keys), updated_at=now
+    )
+    return keys
+
+
+def _copy_frame(frame: Frame, version: Version) -> Frame:
+    """Copy-on-write: the Draft gets its own row (and annotations) before it changes a shared one."""
+    old_id = frame.pk
+    frame.pk = None
+    frame.version = version
+    frame.save(force_insert=True)
+    VersionFrame.objects.filter(version=version, key=frame.key).update(frame=frame)
+    annotations = [
+        _annotation_dict(roi) for roi in Roi.objects.filter(frame_id=old_id).order_by("position")
+    ]
+    _insert_annotations([(frame.pk, annotations)])
+    return frame
+
+
+def _annotation_dict(roi: Roi) -> dict:
+    return {
+        field: getattr(roi, field)
+        for field in ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
+    }
+
+
+def _delete_annotations(frame_ids: list[int]) -> None:
+    for start in range(0, len(frame_ids), 5000):
+        chunk = frame_ids[start : start + 5000]
+        RoiLabel.objects.filter(frame_id__in=chunk).delete()
+        Roi.objects.filter(frame_id__in=chunk).delete()
+
+
+def lock_frame(version: Version, key: str) -> Frame:
+    membership = (
+        VersionFrame.objects.select_for_update()
+        .filter(version=version, key=key)
+        .values_list("frame_id", flat=True)
+        .first()
+    )
+    if membership is None:
+        raise Frame.DoesNotExist(f"Version “{version.name}” has no frame “{key}”.")
+    return Frame.objects.select_for_update().get(pk=membership)
+
+
+@transaction.atomic
+def frame_save(
+    *, version: Version, key: str, revision: int, rois=None, frame_labels=None, meta=None
+) -> Frame:
+    """Replace the given parts of a frame (None keeps a part) when `revision` is still current."""
+    version = Version.objects.get(pk=version.pk)
+    ensure_draft(version)
+    frame = lock_frame(version, key)
+    if frame.revision != revision:
+        raise ConflictError(
+            STALE,
+            code="stale_revision",
+            params={"key": key, "current": frame.revision, "given": revision},
+            current=frame_as_dict(frame),
+        )
+    try:
+        if meta is not None:
+            meta = clean_meta(meta, "meta")
+        annotations = None
+        if rois is not None or frame_labels is not None:
+            existing = [_annotation_dict(roi) for roi in frame.rois.order_by("position")]
+            annotations = clean_annotations(
+                rois
+                if rois is not None
+                else [_as_input(a) for a in existing if a["type"] != Roi.Type.FRAME],
+                frame_labels
+                if frame_labels is not None
+                else [_as_input(a) for a in existing if a["type"] == Roi.Type.FRAME],
+                width=frame.width,
+                height=frame.height,
+            )
+    except FieldError as error:
+        raise error.as_validation_error() from None
+    if frame.version_id != version.pk:
+        frame = _copy_frame(frame, version)
+    if meta is not None:
+        frame.meta = meta
+    if annotations is not None:
+        _delete_annotations([frame.pk])
+        _insert_annotations([(frame.pk, annotations)])
+        frame.annotation_count = len(annotations)
+    frame.revision += 1
+    frame.save(update_fields=["meta", "annotation_count", "revision", "updated_at"])
+    return frame
+
+
+def _as_input(annotation: dict) -> dict:
+    return {**annotation, "id": annotation["uid"]}
+
+
+@transaction.atomic
+def frames_delete(*, version: Version, keys: list[str]) -> int:
+    """Remove frames from a Draft; rows a Published ancestor shares stay for it."""
+    version = lock_version(version)
+    memberships = VersionFrame.objects.filter(version=version, key__in=keys)
+    frame_ids = list(memberships.values_list("frame_id", flat=True))
+    owned = list(
+        Frame.objects.filter(pk__in=frame_ids, version=version).values_list("pk", flat=True)
+    )
+    memberships.delete()
+    _delete_annotations(owned)
+    Frame.objects.filter(pk__in=owned).delete()
+    Version.objects.filter(pk=version.pk).update(frame_count=F("frame_count") - len(frame_ids))
+    return len(frame_ids)
+
+
+@transaction.atomic
+def version_fork(*, version: Version, name: str, user=None) -> Version:
+    """A Draft child of a Published version that sees the same frames; no frame row is copied."""
+    version = Version.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    if not version.is_published:
+        raise ConflictError(
+            "Version “%(name)s” is a Draft; only Published versions can be forked. Publish it first.",
+            code="version_draft",
+            params={"name": version.name},
+        )
+    child = Version.objects.create(
+        dataset=version.dataset,
+        parent=version,
+        created_by=user,
+        name=check_version_name(dataset=version.dataset, name=name),
+        frame_count=version.frame_count,
+    )
+    table = connection.ops.quote_name(VersionFrame._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (version_id, key, frame_id) "
+            f"SELECT %s, key, frame_id FROM {table} WHERE version_id = %s",
+            [child.pk, version.pk],
+        )
+    return child
+
+
+@transaction.atomic
+def dataset_delete(*, dataset: Dataset) -> None:
+    """The dataset, its versions, their memberships and every frame row they wrote."""
+    version_ids = list(dataset.versions.values_list("pk", flat=True))
+    VersionFrame.objects.filter(version_id__in=version_ids).delete()
+    frame_ids = list(Frame.objects.filter(version_id__in=version_ids).values_list("pk", flat=True))
+    _delete_annotations(frame_ids)
+    Frame.objects.filter(pk__in=frame_ids).delete()
+    Version.objects.filter(dataset=dataset).update(parent=None)
+    dataset.delete()

@@ -1,0 +1,39 @@
+import pytest
+from django.contrib.auth.models import Group, User
+
+from annotations.roles import ANNOTATORS, MANAGERS
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+def make_user(username: str, group: str) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def manager(db) -> User:
+    return make_user("manager", MANAGERS)
+
+
+@pytest.fixture
+def annotator(db) -> User:
+    return make_user("annotator", ANNOTATORS)
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def annotator_client(client, annotator):
+    client.force_login(annotator)
+    return client
