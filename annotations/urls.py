@@ -1,5 +1,9 @@
+from django.urls import path
 
+from . import editor_views, views
 
 app_name = "annotations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/annotate/", editor_views.task_annotate, name="task_annotate"),
+]
