@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import editor_views, views
+from . import editor_views
 
 app_name = "annotations"
 
