@@ -1,0 +1,193 @@
+"""Task frame filters: validate the JSON shape, then compile it to one `Q` over `Frame`.
+
+A frame is selected when it satisfies any filter; a filter holds when its mode holds, every rule
+holds and its frame query matches. A rule counts the frame's annotations (ROIs and frame labels)
+that carry all its labels, match its query and lie in its confidence range.
+"""
+
+import operator
+from dataclasses import dataclass
+from functools import reduce
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Q
+
+from frames.lucene import QueryError, compile_frame_query, compile_roi_query
+from frames.models import Roi, RoiLabel
+
+MODES = ("all", "empty", "by_label")
+
+
+@dataclass(frozen=True)
+class Rule:
+    labels: tuple[str, ...] = ()
+    query: str = ""
+    confidence: tuple[float, float] = (0.0, 1.0)
+    count: tuple[int, int | None] = (1, None)
+    exclude: bool = False
+
+
+@dataclass(frozen=True)
+class Filter:
+    mode: str = "all"
+    rules: tuple[Rule, ...] = ()
+    frame_query: str = ""
+
+
+def _error(field: str, message: str, code: str = "invalid_filters") -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _number(value, field: str, *, whole: bool = False):
+    kinds = int if whole else int | float
+    if not isinstance(value, kinds) or isinstance(value, bool):
+        raise _error(field, f"Expected a {'whole ' if whole else ''}number; got {value!r}.")
+    return value
+
+
+def _pair(value, field: str, default: tuple, *, whole: bool) -> tuple:
+    if value is None:
+        return default
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise _error(field, "Expected [min, max].")
+    low = default[0] if value[0] is None else _number(value[0], f"{field}[0]", whole=whole)
+    high = default[1] if value[1] is None else _number(value[1], f"{field}[1]", whole=whole)
+    if high is not None and low > high:
+        raise _error(field, f"The minimum {low} is above the maximum {high}.")
+    return low, high
+
+
+def _query(value, field: str, compile_query) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str):
+        raise _error(field, "A query is a string.")
+    try:
+        compile_query(value)
+    except QueryError as error:
+        raise _error(field, error.messages[0], code="invalid_query") from None
+    return value
+
+
+def _clean_rule(data, field: str) -> Rule:
+    if not isinstance(data, dict):
+        raise _error(field, "A rule is an object with labels, query, confidence, count, exclude.")
+    unknown = set(data) - {"labels", "query", "confidence", "count", "exclude"}
+    if unknown:
+        raise _error(field, f"Unknown rule field(s): {', '.join(sorted(unknown))}.")
+    labels = data.get("labels") or []
+    if isinstance(labels, str):
+        labels = [labels]
+    if not isinstance(labels, list) or not all(isinstance(x, str) and x.strip() for x in labels):
+        raise _error(f"{field}.labels", "Labels are a list of non-empty strings.")
+    confidence = _pair(data.get("confidence"), f"{field}.confidence", (0.0, 1.0), whole=False)
+    if not 0 <= confidence[0] <= confidence[1] <= 1:
+        raise _error(f"{field}.confidence", "Confidence bounds lie between 0 and 1.")
+    count = _pair(data.get("count"), f"{field}.count", (1, None), whole=True)
+    if count[0] < 0:
+        raise _error(f"{field}.count", "An instance count cannot be negative.")
+    return Rule(
+        labels=tuple(dict.fromkeys(label.strip() for label in labels)),
+        query=_query(data.get("query"), f"{field}.query", compile_roi_query),
+        confidence=(float(confidence[0]), float(confidence[1])),
+        count=count,
+        exclude=bool(data.get("exclude", False)),
+    )
+
+
+def _clean_filter(data, field: str) -> Filter:
+    if not isinstance(data, dict):
+        raise _error(field, "A filter is an object with mode, rules and frame_query.")
+    mode = data.get("mode", "all")
+    if mode not in MODES:
+        raise _error(f"{field}.mode", f"Mode is one of all, empty, by_label; got {mode!r}.")
+    rules = data.get("rules") or []
+    if not isinstance(rules, list):
+        raise _error(f"{field}.rules", "Rules are a list.")
+    if rules and mode != "by_label":
+        raise _error(f"{field}.rules", f"Label rules need mode by_label; this filter is {mode!r}.")
+    return Filter(
+        mode=mode,
+        rules=tuple(_clean_rule(rule, f"{field}.rules[{i}]") for i, rule in enumerate(rules)),
+        frame_query=_query(data.get("frame_query"), f"{field}.frame_query", compile_frame_query),
+    )
+
+
+def clean_filters(data) -> list[Filter]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise _error("filters", "Filters are a list (an empty list selects every frame).")
+    return [_clean_filter(item, f"filters[{i}]") for i, item in enumerate(data)]
+
+
+def filters_as_json(filters: list[Filter]) -> list[dict]:
+    return [
+        {
+            "mode": f.mode,
+            "rules": [
+                {
+                    "labels": list(r.labels),
+                    "query": r.query,
+                    "confidence": list(r.confidence),
+                    "count": list(r.count),
+                    "exclude": r.exclude,
+                }
+                for r in f.rules
+            ],
+            "frame_query": f.frame_query,
+        }
+        for f in filters
+    ]
+
+
+def _matching_annotations(rule: Rule):
+    """The annotation rows a rule counts: RoiLabel rows on the fast path, else Roi rows."""
+    low, high = rule.confidence
+    if len(rule.labels) == 1 and not rule.query:
+        return RoiLabel.objects.filter(
+            label=rule.labels[0], confidence__gte=low, confidence__lte=high
+        )
+    rois = Roi.objects.filter(confidence__gte=low, confidence__lte=high)
+    for label in rule.labels:
+        rois = rois.filter(Exists(RoiLabel.objects.filter(roi=OuterRef("pk"), label=label)))
+    if rule.query:
+        rois = rois.filter(compile_roi_query(rule.query))
+    return rois
+
+
+def _frames_counted(matching, low: int, high: int | None):
+    counts = matching.values("frame_id").annotate(instances=Count("pk")).filter(instances__gte=low)
+    if high is not None:
+        counts = counts.filter(instances__lte=high)
+    return counts.values("frame_id")
+
+
+def rule_q(rule: Rule) -> Q:
+    matching = _matching_annotations(rule)
+    present = Exists(matching.filter(frame_id=OuterRef("pk")))
+    low, high = rule.count
+    if rule.exclude:
+        return ~Q(present)
+    if low == 0:
+        # At most `high`: frames with no match qualify too.
+        return Q() if high is None else ~Q(pk__in=_frames_counted(matching, high + 1, None))
+    if low == 1 and high is None:
+        return Q(present)
+    return Q(pk__in=_frames_counted(matching, low, high))
+
+
+def filter_q(item: Filter) -> Q:
+    q = Q(annotation_count=0) if item.mode == "empty" else Q()
+    for rule in item.rules:
+        q &= rule_q(rule)
+    if item.frame_query:
+        q &= compile_frame_query(item.frame_query)
+    return q
+
+
+def filters_q(filters: list[Filter]) -> Q:
+    parts = [filter_q(item) for item in filters]
+    if not parts or not all(parts):
+        return Q()  # no filter, or one that accepts every frame
+    return reduce(operator.or_, parts)

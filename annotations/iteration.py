@@ -1,0 +1,110 @@
+"""The task's stream: selected frames in sequential order, cut into clips, shuffled, limited.
+
+An item is a list of frame keys (one key unless the clip length is above 1). The permutation
+depends only on the seed and the sequential list, so any client can re-derive it.
+"""
+
+import random
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models.functions import Collate
+
+MAX_SEED = 2**32 - 1
+ORDERS = ("sequential", "random")
+
+
+@dataclass(frozen=True)
+class Iteration:
+    order: str = "sequential"
+    seed: int | None = None
+    limit: int | None = None
+    clip_length: int = 0
+
+    def as_json(self) -> dict:
+        return {
+            "order": self.order,
+            "seed": self.seed,
+            "limit": self.limit,
+            "clip_length": self.clip_length,
+        }
+
+
+def _error(field: str, message: str) -> ValidationError:
+    return ValidationError(
+        {f"iteration.{field}": ValidationError(message, code="invalid_iteration")}
+    )
+
+
+def _whole(value, field: str, minimum: int, maximum: int | None = None) -> int:
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        upper = f" to {maximum}" if maximum is not None else " or more"
+        raise _error(field, f"Expected a whole number from {minimum}{upper}; got {value!r}.")
+    return value
+
+
+def clean_iteration(data, *, generate_seed: bool = True) -> Iteration:
+    """Checked settings; a random order without a seed gets a generated one."""
+    data = data or {}
+    if not isinstance(data, dict):
+        raise ValidationError(
+            {"iteration": ValidationError("Iteration is an object.", code="invalid_iteration")}
+        )
+    order = data.get("order") or "sequential"
+    if order not in ORDERS:
+        raise _error("order", f"Order is sequential or random; got {order!r}.")
+    seed = data.get("seed")
+    seed = None if seed in (None, "") else _whole(seed, "seed", 0, MAX_SEED)
+    if order == "random" and seed is None and generate_seed:
+        seed = random.SystemRandom().randint(0, MAX_SEED)
+    limit = data.get("limit")
+    limit = None if limit in (None, "") else _whole(limit, "limit", 1)
+    clip_length = _whole(data.get("clip_length") or 0, "clip_length", 0, 10_000)
+    return Iteration(order=order, seed=seed, limit=limit, clip_length=clip_length)
+
+
+def code_point(field: str):
+    """Order strings by code point (as Python sorts) whatever the database locale."""
+    return Collate(field, "C") if connection.vendor == "postgresql" else field
+
+
+def sequential(frames):
+    """(context_id, key) pairs of a Frame queryset in (context_id, timestamp, key) order."""
+    return frames.order_by(code_point("context_id"), "timestamp", code_point("key")).values_list(
+        "context_id", "key"
+    )
+
+
+def items_from(rows, iteration: Iteration) -> list[list[str]]:
+    """Cut sequential (context_id, key) rows into items, shuffle, and apply the frame limit."""
+    size = iteration.clip_length
+    if size > 1:
+        items = []
+        for _, group in groupby(rows, key=lambda row: row[0]):
+            keys = [key for _, key in group]
+            items.extend(keys[start : start + size] for start in range(0, len(keys), size))
+    else:
+        items = [[key] for _, key in rows]
+    if iteration.order == "random":
+        random.Random(iteration.seed).shuffle(items)
+    return limited(items, iteration.limit)
+
+
+def limited(items: list[list[str]], limit: int | None) -> list[list[str]]:
+    if limit is None:
+        return items
+    kept, frames = [], 0
+    for item in items:
+        if frames >= limit:
+            break
+        item = item[: limit - frames]
+        kept.append(item)
+        frames += len(item)
+    return kept

@@ -1,0 +1,256 @@
+"""Annotation task rules: create (forking a Published version), hand out work, complete, delete.
+
+Publishing and deleting frames live here too, in their task-aware form: a version an Active task
+works on is published or thinned only when the caller insists (`force`).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.errors import ConflictError, ValidationError
+from datasets.models import Version
+from datasets.services import unique_version_name, version_publish
+from frames.selectors import version_frames
+from frames.services import frames_delete, version_fork
+
+from .filters import clean_filters, filters_as_json, filters_q
+from .iteration import Iteration, clean_iteration, items_from, sequential
+from .models import AnnotationTask, TaskChunk, TaskItem
+
+CHUNK_SIZE = 1000
+PREVIEW_KEYS = 20
+COMPLETED = "Task “%(name)s” is completed, so it is read-only."
+IN_USE = "Version “%(version)s” is used by active task(s) %(tasks)s. Confirm to %(action)s anyway."
+
+
+def _require(user, permission: str, action: str) -> None:
+    if user is None or not user.has_perm(permission):
+        raise PermissionDenied(f"You do not have permission to {action}.")
+
+
+@dataclass(frozen=True)
+class Preview:
+    matched: int
+    frame_count: int
+    frames: list[str]
+
+
+def selected_frames(version: Version, filters) -> "QuerySet":  # noqa: F821
+    return version_frames(version).filter(filters_q(filters))
+
+
+def task_preview(*, version: Version, filters, iteration, with_frames: bool = True) -> Preview:
+    """What a task would hold, without creating anything: the form's live count."""
+    filters = clean_filters(filters)
+    iteration = clean_iteration(iteration, generate_seed=False)
+    frames = selected_frames(version, filters)
+    matched = frames.count()
+    frame_count = matched if iteration.limit is None else min(matched, iteration.limit)
+    keys: list[str] = []
+    if with_frames and matched:
+        rows = sequential(frames)
+        if iteration.order == "sequential":
+            rows = rows[:PREVIEW_KEYS]  # clips are consecutive slices: the first keys stay first
+        items = items_from(rows, iteration)
+        keys = [key for item in items for key in item][:PREVIEW_KEYS]
+    return Preview(matched=matched, frame_count=frame_count, frames=keys)
+
+
+def _stream(version: Version, filters, iteration: Iteration) -> tuple[int, list[list[str]]]:
+    rows = list(sequential(selected_frames(version, filters)))
+    return len(rows), items_from(rows, iteration)
+
+
+def _clean_name(name) -> str:
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if not name:
+        raise ValidationError({"name": ValidationError("Give the task a name.", code="required")})
+    if len(name) > 200:
+        raise ValidationError(
+            {"name": ValidationError("A name has at most 200 characters.", code="max_length")}
+        )
+    return name
+
+
+@transaction.atomic
+def task_create(*, name: str, version: Version, filters, iteration, user) -> AnnotationTask:
+    """A task over the selected frames; on a Published version it works on a new Draft child."""
+    _require(user, "annotations.add_annotationtask", "create annotation tasks")
+    name = _clean_name(name)
+    filters = clean_filters(filters)
+    iteration = clean_iteration(iteration)
+    matched, items = _stream(version, filters, iteration)
+    if not items:
+        raise ValidationError(
+            "The filters match no frame of version “%(version)s”; change them.",
+            code="no_frames",
+            params={"version": version.name},
+        )
+    target = version
+    if version.is_published:
+        child_name = unique_version_name(dataset=version.dataset, name=name)
+        target = version_fork(version=version, name=child_name, user=user)
+    task = AnnotationTask.objects.create(
+        name=name,
+        source_version=version,
+        version=target,
+        filters=filters_as_json(filters),
+        order=iteration.order,
+        seed=iteration.seed,
+        limit=iteration.limit,
+        clip_length=iteration.clip_length,
+        matched_count=matched,
+        frame_count=sum(map(len, items)),
+        item_count=len(items),
+        created_by=user,
+    )
+    TaskChunk.objects.bulk_create(
+        TaskChunk(task=task, index=start // CHUNK_SIZE, items=items[start : start + CHUNK_SIZE])
+        for start in range(0, len(items), CHUNK_SIZE)
+    )
+    return task
+
+
+def _lock_active(task: AnnotationTask) -> AnnotationTask:
+    task = AnnotationTask.objects.select_for_update().get(pk=task.pk)
+    if not task.is_active:
+        raise ConflictError(COMPLETED, code="task_completed", params={"name": task.name})
+    return task
+
+
+@transaction.atomic
+def task_complete(*, task: AnnotationTask, user) -> AnnotationTask:
+    """Completed tasks hand out nothing more and open read-only; their version stays Draft."""
+    _require(user, "annotations.complete_annotationtask", "complete annotation tasks")
+    task = _lock_active(task)
+    task.status = AnnotationTask.Status.COMPLETED
+    task.completed_by = user
+    task.completed_at = timezone.now()
+    task.save(update_fields=["status", "completed_by", "completed_at"])
+    return task
+
+
+@transaction.atomic
+def task_delete(*, task: AnnotationTask, user) -> None:
+    """The task and its queue go; the version and every annotation stay."""
+    _require(user, "annotations.delete_annotationtask", "delete annotation tasks")
+    task.delete()
+
+
+def item_frames(task: AnnotationTask, position: int) -> list[str]:
+    chunk = (
+        TaskChunk.objects.filter(task=task, index=position // CHUNK_SIZE)
+        .values_list("items", flat=True)
+        .first()
+    )
+    if chunk is None or position % CHUNK_SIZE >= len(chunk):
+        raise TaskItem.DoesNotExist(f"Task “{task.name}” has no item {position}.")
+    return chunk[position % CHUNK_SIZE]
+
+
+@transaction.atomic
+def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
+    """The user's unfinished item, else the first free one in stream order; None when none is left.
+
+    Claims on one task are serialised by the task row lock; an expired lease is taken with
+    SKIP LOCKED so a slow finisher never blocks the queue.
+    """
+    _require(user, "annotations.work_annotationtask", "work on annotation tasks")
+    task = _lock_active(task)
+    now = timezone.now()
+    mine = (
+        TaskItem.objects.filter(task=task, claimed_by=user, status=TaskItem.Status.CLAIMED)
+        .order_by("position")
+        .first()
+    )
+    if mine is not None:
+        mine.claimed_at = now
+        mine.save(update_fields=["claimed_at"])
+        return mine
+    expired = (
+        TaskItem.objects.select_for_update(skip_locked=True)
+        .filter(
+            task=task,
+            status=TaskItem.Status.CLAIMED,
+            claimed_at__lt=now - timedelta(seconds=settings.TASK_LEASE_SECONDS),
+        )
+        .order_by("position")
+        .first()
+    )
+    if expired is not None:
+        expired.claimed_by, expired.claimed_at = user, now
+        expired.save(update_fields=["claimed_by", "claimed_at"])
+        return expired
+    if task.cursor >= task.item_count:
+        return None
+    item = TaskItem.objects.create(
+        task=task,
+        position=task.cursor,
+        frames=item_frames(task, task.cursor),
+        claimed_by=user,
+        claimed_at=now,
+    )
+    AnnotationTask.objects.filter(pk=task.pk).update(cursor=F("cursor") + 1)
+    return item
+
+
+@transaction.atomic
+def task_item_done(*, task: AnnotationTask, position: int, user) -> TaskItem:
+    """Only the claimer (or a Manager) finishes an item; its frames count towards progress once."""
+    _require(user, "annotations.work_annotationtask", "work on annotation tasks")
+    task = _lock_active(task)
+    item = TaskItem.objects.select_for_update().filter(task=task, position=position).first()
+    if item is None:
+        raise ConflictError(
+            "Item %(position)s of task “%(name)s” has not been handed out; call next first.",
+            code="item_not_claimed",
+            params={"position": position, "name": task.name},
+        )
+    if item.status == TaskItem.Status.DONE:
+        return item
+    if item.claimed_by_id != user.pk and not user.has_perm("annotations.complete_annotationtask"):
+        raise PermissionDenied(
+            f"Item {position} is claimed by someone else; only they or a Manager can finish it."
+        )
+    item.status, item.done_by, item.done_at = TaskItem.Status.DONE, user, timezone.now()
+    item.save(update_fields=["status", "done_by", "done_at"])
+    AnnotationTask.objects.filter(pk=task.pk).update(done_count=F("done_count") + len(item.frames))
+    return item
+
+
+def _check_not_in_use(version: Version, *, force: bool, action: str) -> None:
+    if force:
+        return
+    names = list(
+        AnnotationTask.objects.active().filter(version=version).values_list("name", flat=True)[:5]
+    )
+    if names:
+        raise ConflictError(
+            IN_USE,
+            code="version_in_use",
+            params={
+                "version": version.name,
+                "tasks": ", ".join(f"“{name}”" for name in names),
+                "action": action,
+            },
+        )
+
+
+@transaction.atomic
+def version_publish_checked(*, version: Version, user, force: bool = False) -> Version:
+    _require(user, "datasets.publish_version", "publish versions")
+    _check_not_in_use(version, force=force, action="publish it")
+    return version_publish(version=version, user=user)
+
+
+@transaction.atomic
+def frames_delete_checked(*, version: Version, keys: list[str], user, force: bool = False) -> int:
+    _require(user, "frames.delete_frame", "delete frames")
+    _check_not_in_use(version, force=force, action="delete frames from it")
+    return frames_delete(version=version, keys=keys)
