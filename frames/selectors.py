@@ -16,7 +16,7 @@ def frames_with_annotations(queryset):
 
 
 def frame_get(*, version: Version, key: str) -> Frame:
-    return frames_with_annotations(version_frames(version)).get(memberships__key=key)
+    return frames_with_annotations(version_frames(version)).get(key=key)
 
 
 def annotation_as_dict(roi: Roi) -> dict:
