@@ -3,9 +3,27 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from annotations.api.views import TaskItemViewSet, TaskPreviewViewSet, TaskViewSet
+from datasets.api.views import DatasetViewSet, VersionViewSet
+from frames.api.views import FrameUploadViewSet, FrameViewSet, VersionLabelViewSet
+
+VERSION = r"versions/(?P<version_pk>[0-9]+)"
+
+router = SimpleRouter()
+router.register("datasets", DatasetViewSet, basename="dataset")
+router.register("versions", VersionViewSet, basename="version")
+router.register(f"{VERSION}/frames", FrameViewSet, basename="version-frame")
+router.register(f"{VERSION}/uploads", FrameUploadViewSet, basename="version-upload")
+router.register(f"{VERSION}/labels", VersionLabelViewSet, basename="version-label")
+router.register(f"{VERSION}/preview", TaskPreviewViewSet, basename="version-preview")
+router.register("tasks", TaskViewSet, basename="task")
+router.register(r"tasks/(?P<task_pk>[0-9]+)/items", TaskItemViewSet, basename="task-item")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    *router.urls,
 ]

@@ -1,6 +1,6 @@
 """Domain errors and the API's one error shape: {"code", "message", "errors"?}."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -27,18 +27,22 @@ def _validation_body(exc: ValidationError) -> dict:
         first = next(iter(exc.error_dict.values()))[0]
         code = first.code
     body = {"code": code or "invalid", "message": error_message(exc)}
-    if hasattr(exc, "error_dict"):
+    if isinstance(getattr(exc, "errors", None), list):  # a bulk import's [{"index", "field", …}]
+        body["errors"] = exc.errors
+    elif hasattr(exc, "error_dict"):
         body["errors"] = exc.message_dict
         field, messages = next(iter(exc.message_dict.items()))
         body["message"] = messages[0] if field == "__all__" else f"{field}: {messages[0]}"
     return body
 
 
-def _drf_code(exc: exceptions.APIException) -> str:
-    codes = exc.get_codes()
-    if isinstance(codes, str):
-        return codes
-    return "invalid"
+def _first_code(codes) -> str:
+    """The code of the first error in DRF's nested codes ({"name": ["required"]} -> required)."""
+    if isinstance(codes, dict):
+        return _first_code(next(iter(codes.values()))) if codes else "invalid"
+    if isinstance(codes, list):
+        return _first_code(codes[0]) if codes else "invalid"
+    return str(codes)
 
 
 def _first_message(detail) -> str:
@@ -59,15 +63,16 @@ def api_exception_handler(exc, context):
                 body["current"] = exc.current
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     response = exception_handler(exc, context)
     if response is None:
         return None
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
-    body = {"code": _drf_code(exc), "message": _first_message(detail)}
+    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    body = {"code": _first_code(codes), "message": _first_message(detail)}
     if isinstance(detail, dict | list) and isinstance(exc, exceptions.ValidationError):
         body["errors"] = detail
     response.data = body

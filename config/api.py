@@ -1,0 +1,84 @@
+"""What every API view shares: permissions named per action, and documented error responses."""
+
+from django.contrib.auth.models import Permission
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import parsers, permissions, serializers, viewsets
+
+
+class ActionPermissions(permissions.BasePermission):
+    """Each view names the model permission every action needs (`action_permissions`).
+
+    Reads need `view_*` too. An action missing from the map is refused, so a new action cannot
+    slip through unguarded.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if view.action == "metadata" or request.method == "OPTIONS":
+            return True
+        needed = view.action_permissions.get(view.action)
+        if needed is None:
+            self.message = "This action is not allowed here."
+            return False
+        if request.user.has_perm(needed):
+            return True
+        self.message = _denied_message(needed)
+        return False
+
+
+def _denied_message(permission: str) -> str:
+    app_label, codename = permission.split(".")
+    name = (
+        Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        .values_list("name", flat=True)
+        .first()
+    )
+    return (
+        f"You do not have the permission “{name or permission}” ({permission}); "
+        "Managers have it. Ask an administrator."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API."""
+
+    code = serializers.CharField(help_text="Machine-readable: `stale_revision`, `not_found`, …")
+    message = serializers.CharField(help_text="What is wrong and what to do, for people.")
+    errors = serializers.JSONField(
+        required=False,
+        help_text='Details per field (`{"rois[2].points": ["…"]}`) or per bulk item '
+        '(`[{"index", "field", "message"}]`).',
+    )
+
+
+class ApiSchema(AutoSchema):
+    """Adds the error responses every endpoint can give (401, 403, and 400/404 where they apply)."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = ["401", "403"]
+        if self.method != "DELETE" and (self.method != "GET" or self._is_list_view()):
+            codes.append("400")
+        if "{" in self.path:
+            codes.append("404")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    ErrorSerializer, code, direction=direction
+                )
+        return responses
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    parser_classes = [parsers.JSONParser]
+    permission_classes = [ActionPermissions]
+    schema = ApiSchema()
+    action_permissions: dict[str, str] = {}
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    """The checked input of `serializer_class`; a 400 naming the field otherwise."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -1,0 +1,194 @@
+"""Frames of a version: list and bulk import, one frame, uploads, the labels in use."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from annotations.services import frames_delete_checked
+from config.api import ApiViewSet, ErrorSerializer, validated
+from datasets.models import Version
+from frames.imports import frames_import_json, frames_import_uploads
+from frames.lucene import compile_frame_query
+from frames.models import Frame, RoiLabel, VersionFrame
+from frames.selectors import frames_with_annotations
+from frames.services import frame_save
+
+from .serializers import (
+    BulkCreatedSerializer,
+    FrameDeleteSerializer,
+    FrameFilterSerializer,
+    FrameInputSerializer,
+    FramePatchSerializer,
+    FrameSerializer,
+    UploadedSerializer,
+    UploadSerializer,
+)
+
+MAX_BULK_FRAMES = 10_000
+VERSION_PARAMETER = OpenApiParameter(
+    "version_pk", int, OpenApiParameter.PATH, description="The version's id."
+)
+KEY_PARAMETER = OpenApiParameter(
+    "key", str, OpenApiParameter.PATH, description="The frame key (URL-encoded)."
+)
+
+
+def frames_by_keys(version: Version, keys: list[str]) -> list[Frame]:
+    """The version's frames under `keys`, in that order, with their annotations."""
+    # One filter() call: membership version and key must hold for the same membership row.
+    frames = frames_with_annotations(
+        Frame.objects.filter(memberships__version=version, memberships__key__in=keys)
+    )
+    by_key = {frame.key: frame for frame in frames}
+    return [by_key[key] for key in keys if key in by_key]
+
+
+def version_labels(version: Version) -> list[str]:
+    """Every label used by an ROI or frame label of the version, sorted."""
+    frame_ids = VersionFrame.objects.filter(version=version).values("frame_id")
+    return list(
+        RoiLabel.objects.filter(frame_id__in=frame_ids)
+        .order_by("label")
+        .values_list("label", flat=True)
+        .distinct()
+    )
+
+
+class VersionScopedViewSet(ApiViewSet):
+    @cached_property
+    def version(self) -> Version:
+        return get_object_or_404(Version, pk=self.kwargs["version_pk"])
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Frames of a version",
+        parameters=[VERSION_PARAMETER, FrameFilterSerializer],
+        responses=FrameSerializer(many=True),
+    ),
+    create=extend_schema(
+        summary="Import frames with their annotations (at most 10,000; all or none)",
+        description="A failing frame answers 400 with `errors`: "
+        '[{"index", "field", "message"}], and nothing is created.',
+        parameters=[VERSION_PARAMETER],
+        request=FrameInputSerializer(many=True),
+        responses={201: BulkCreatedSerializer, 409: ErrorSerializer},
+    ),
+    retrieve=extend_schema(
+        summary="One frame",
+        parameters=[VERSION_PARAMETER, KEY_PARAMETER],
+        responses=FrameSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Replace a frame's ROIs, frame labels or meta",
+        description="Send the `revision` you loaded. 409 `stale_revision` (with `current`, the "
+        "frame as it is now) when someone saved since; 409 `version_published` on a Published "
+        "version; 400 naming the field (`rois[2].points`) for bad input. A failed request "
+        "changes nothing.",
+        parameters=[VERSION_PARAMETER, KEY_PARAMETER],
+        request=FramePatchSerializer,
+        responses={200: FrameSerializer, 409: ErrorSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Remove a frame from a Draft version",
+        parameters=[VERSION_PARAMETER, KEY_PARAMETER, FrameDeleteSerializer],
+        responses={204: None, 409: ErrorSerializer},
+    ),
+)
+class FrameViewSet(VersionScopedViewSet):
+    lookup_field = "key"
+    lookup_value_regex = ".+"  # keys may hold slashes (sent as %2F)
+    serializer_class = FrameSerializer
+    action_permissions = {
+        "list": "frames.view_frame",
+        "retrieve": "frames.view_frame",
+        "create": "frames.add_frame",
+        "partial_update": "frames.change_frame",
+        "destroy": "frames.delete_frame",
+    }
+
+    def list(self, request, version_pk):
+        params = validated(FrameFilterSerializer, request.query_params)
+        frames = Frame.objects.filter(memberships__version=self.version).order_by(
+            "memberships__key"
+        )
+        if "context_id" in params:
+            frames = frames.filter(context_id=params["context_id"])
+        if params.get("q"):
+            frames = frames.filter(compile_frame_query(params["q"]))
+        page = self.paginate_queryset(frames_with_annotations(frames))
+        return self.get_paginated_response(FrameSerializer(page, many=True).data)
+
+    def create(self, request, version_pk):
+        frames = request.data
+        if not isinstance(frames, list):
+            raise ValidationError("Send a JSON list of frames.", code="not_a_list")
+        if len(frames) > MAX_BULK_FRAMES:
+            raise ValidationError(
+                f"At most {MAX_BULK_FRAMES:,} frames per request; got {len(frames):,}. "
+                "Send them in batches.",
+                code="too_many_frames",
+            )
+        keys = frames_import_json(version=self.version, frames=frames)
+        return Response({"created": len(keys)}, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, version_pk, key):
+        return Response(FrameSerializer(self.get_frame(key)).data)
+
+    def partial_update(self, request, version_pk, key):
+        changes = validated(FramePatchSerializer, request.data)
+        frame = frame_save(version=self.version, key=key, **changes)
+        return Response(FrameSerializer(frame).data)
+
+    def destroy(self, request, version_pk, key):
+        force = validated(FrameDeleteSerializer, request.query_params)["force"]
+        self.get_frame(key)
+        frames_delete_checked(version=self.version, keys=[key], user=request.user, force=force)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_frame(self, key: str) -> Frame:
+        frames = frames_by_keys(self.version, [key])
+        if not frames:
+            raise NotFound(f"Version “{self.version.name}” has no frame “{key}”.")
+        return frames[0]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Upload images and videos as new frames (all or none)",
+        parameters=[VERSION_PARAMETER],
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: UploadedSerializer, 409: ErrorSerializer},
+    )
+)
+class FrameUploadViewSet(VersionScopedViewSet):
+    parser_classes = [MultiPartParser, FormParser]
+    serializer_class = UploadSerializer
+    action_permissions = {"create": "frames.add_frame"}
+
+    def create(self, request, version_pk):
+        keys = frames_import_uploads(
+            version=self.version,
+            files=request.FILES.getlist("files"),
+            context_id=request.data.get("context_id") or None,
+        )
+        return Response({"created": len(keys), "frames": keys}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Labels used in a version, sorted",
+        parameters=[VERSION_PARAMETER],
+        responses={200: {"type": "array", "items": {"type": "string"}}},
+    )
+)
+class VersionLabelViewSet(VersionScopedViewSet):
+    pagination_class = None
+    action_permissions = {"list": "frames.view_frame"}
+
+    def list(self, request, version_pk):
+        return Response(version_labels(self.version))
