@@ -166,6 +166,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VersionStatusEnum": "datasets.models.Version.Status",
+        "TaskStatusEnum": "annotations.models.AnnotationTask.Status",
+        "TaskItemStatusEnum": "annotations.models.TaskItem.Status",
+    },
 }
 
 LOGGING = {
