@@ -10,7 +10,7 @@ from config.errors import ConflictError, ValidationError
 from datasets.models import Dataset, Version
 from datasets.services import check_version_name, ensure_draft, lock_version
 
-from .bulk import allocate_ids, insert_rows
+from .bulk import allocate_ids, gc_paused, insert_frames_postgresql, insert_rows
 from .models import Frame, Roi, RoiLabel, VersionFrame
 from .selectors import frame_as_dict
 from .validation import FieldError, clean_annotations, clean_frame, clean_meta
@@ -150,10 +150,53 @@ class BulkImportError(ValidationError):
 def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
     """Validate every frame first; one bad frame names its index and field, and nothing is written."""
     version = lock_version(version)
-    cleaned = _clean_bulk(version, frames)
+    with gc_paused():
+        keys = _insert_frames(version, _clean_bulk(version, frames))
+    Version.objects.filter(pk=version.pk).update(
+        frame_count=F("frame_count") + len(keys), updated_at=timezone.now()
+    )
+    return keys
+
+
+def _insert_frames(version: Version, cleaned: list[dict]) -> list[str]:
     now = timezone.now()
-    frame_ids = allocate_ids(Frame, len(cleaned))
     keys = [frame["key"] or uuid.uuid4().hex[:16] for frame in cleaned]
+    if connection.vendor == "postgresql":
+        insert_frames_postgresql(
+            version_id=version.pk,
+            now=now,
+            frames=[
+                [
+                    key,
+                    f["context_id"],
+                    f["timestamp"],
+                    f["uri"],
+                    f["width"],
+                    f["height"],
+                    f["meta"],
+                    len(f["annotations"]),
+                ]
+                for key, f in zip(keys, cleaned, strict=True)
+            ],
+            annotations=[
+                [
+                    key,
+                    a["uid"],
+                    position,
+                    a["type"],
+                    a["labels"],
+                    a["points"],
+                    a["confidence"],
+                    a["meta"],
+                    a["color"],
+                    a["locked"],
+                ]
+                for key, f in zip(keys, cleaned, strict=True)
+                for position, a in enumerate(f["annotations"])
+            ],
+        )
+        return keys
+    frame_ids = allocate_ids(Frame, len(cleaned))
     insert_rows(
         Frame,
         FRAME_COLUMNS,
@@ -182,9 +225,6 @@ def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
     )
     _insert_annotations(
         (frame_id, f["annotations"]) for frame_id, f in zip(frame_ids, cleaned, strict=True)
-    )
-    Version.objects.filter(pk=version.pk).update(
-        frame_count=F("frame_count") + len(keys), updated_at=now
     )
     return keys
 

@@ -1,0 +1,46 @@
+import json
+import time
+
+from django.core.management.base import BaseCommand
+
+from datasets.models import Version
+from datasets.services import dataset_create, version_publish
+from frames.services import frames_bulk_create, version_fork
+from frames.synthetic import synthetic_frames
+
+BATCH = 20_000
+
+
+class Command(BaseCommand):
+    help = "Fork a Published version of N frames (built first, or --version); print JSON timings."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--frames", type=int, default=1_000_000)
+        parser.add_argument("--version", type=int, help="fork this Published version instead")
+        parser.add_argument("--repeat", type=int, default=3)
+
+    def handle(self, *args, frames: int, version: int | None, repeat: int, **options):
+        source = Version.objects.get(pk=version) if version else self._build(frames)
+        timings = []
+        for index in range(repeat):
+            began = time.perf_counter()
+            version_fork(version=source, name=f"fork-{time.time_ns()}-{index}")
+            timings.append(time.perf_counter() - began)
+        self.stdout.write(
+            json.dumps(
+                {
+                    "frames": source.frame_count,
+                    "fork_seconds": [round(t, 2) for t in timings],
+                    "median_seconds": round(sorted(timings)[len(timings) // 2], 2),
+                }
+            )
+        )
+
+    def _build(self, frames: int) -> Version:
+        version = dataset_create(name=f"bench-fork-{time.time_ns()}").versions.get()
+        for start in range(0, frames, BATCH):
+            frames_bulk_create(
+                version=version,
+                frames=list(synthetic_frames(min(BATCH, frames - start), rois=0, start=start)),
+            )
+        return version_publish(version=version)
