@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "frames"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/image/", views.frame_image, name="frame_image"),
+    path("<int:pk>/thumb/", views.frame_thumb, name="frame_thumb"),
+]

@@ -1,0 +1,258 @@
+"""Decode and check media files: images with Pillow, videos with OpenCV, thumbnails.
+
+Every check raises `ValidationError` naming the file, so an import can refuse the whole batch.
+Media files live in Django's default storage (MEDIA_ROOT in development); a frame points at one
+with the URI `media:<name in storage>`, e.g. `media:frames/12/3f9a…/street-001.jpg`.
+"""
+
+import io
+import math
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+import cv2
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MEDIA_SCHEME = "media:"
+IMAGE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF"}
+VIDEO_EXTENSIONS = {".mp4", ".webm", ".avi", ".mov"}
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+THUMB_SIZE = 256
+# EXIF orientations that turn the picture a quarter: browsers show it with width and height swapped.
+QUARTER_TURNS = {5, 6, 7, 8}
+JPEG_QUALITY = 90
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    width: int
+    height: int
+    # Browsers cannot show TIFF, and would animate a GIF: such files are stored as a PNG of frame 1.
+    needs_png: bool
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    number: int  # as decoded, counting from 0
+    timestamp: int  # milliseconds from the start, strictly increasing
+    jpeg: bytes
+    width: int
+    height: int
+    fps: float | None  # as the container states it; None when missing or absurd
+
+
+def media_uri(name: str) -> str:
+    return MEDIA_SCHEME + name
+
+
+def media_name(uri: str) -> str | None:
+    """The storage name a `media:` URI points at; None for other URIs or paths leaving the media."""
+    if not uri.startswith(MEDIA_SCHEME):
+        return None
+    name = uri.removeprefix(MEDIA_SCHEME)
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or ".." in path.parts or "\\" in name:
+        return None
+    return name
+
+
+def is_video_name(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower() in VIDEO_EXTENSIONS
+
+
+def is_media_name(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower() in VIDEO_EXTENSIONS | IMAGE_EXTENSIONS
+
+
+def check_size(name: str, size: int) -> None:
+    limit = settings.UPLOAD_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            "“%(name)s” is %(size)s; files may be at most %(limit)s.",
+            code="file_too_large",
+            params={"name": name, "size": _megabytes(size), "limit": _megabytes(limit)},
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def check_pixels(name: str, width: int, height: int) -> None:
+    limit = settings.UPLOAD_MAX_PIXELS
+    if width * height > limit:
+        raise ValidationError(
+            "“%(name)s” is %(width)s × %(height)s = %(pixels)s pixels; the limit is %(limit)s.",
+            code="too_many_pixels",
+            params={
+                "name": name,
+                "width": width,
+                "height": height,
+                "pixels": f"{width * height:,}",
+                "limit": f"{limit:,}",
+            },
+        )
+
+
+def _open_image(name: str, file: BinaryIO) -> Image.Image:
+    file.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Our own pixel limit decides; Pillow's bomb error still stops absurd headers early.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(file)
+    except Image.DecompressionBombError:
+        raise ValidationError(
+            "“%(name)s” claims over %(pillow)s pixels, more than Pillow opens safely "
+            "(a decompression bomb?); the limit is %(limit)s.",
+            code="too_many_pixels",
+            params={
+                "name": name,
+                "pillow": f"{2 * (Image.MAX_IMAGE_PIXELS or 0):,}",
+                "limit": f"{settings.UPLOAD_MAX_PIXELS:,}",
+            },
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ValidationError(
+            "“%(name)s” is not an image Pillow can read; use JPEG, PNG, WebP, BMP, TIFF or GIF.",
+            code="not_an_image",
+            params={"name": name},
+        ) from None
+    if image.format not in IMAGE_FORMATS:
+        raise ValidationError(
+            "“%(name)s” is a %(format)s image; use JPEG, PNG, WebP, BMP, TIFF or GIF.",
+            code="unsupported_format",
+            params={"name": name, "format": image.format},
+        )
+    return image
+
+
+def _decode_fully(name: str, file: BinaryIO) -> Image.Image:
+    """verify() checks structure and checksums, load() decodes every pixel of the first frame."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            _open_image(name, file).verify()
+            image = _open_image(name, file)
+            image.load()
+            image.getexif()  # PNG keeps EXIF after the pixels: read it while errors are caught
+            return image
+    except ValidationError:
+        raise
+    except Exception as error:  # Pillow raises OSError, SyntaxError, struct.error…
+        raise ValidationError(
+            "“%(name)s” is damaged or truncated: %(error)s.",
+            code="corrupt_image",
+            params={"name": name, "error": str(error).rstrip(".") or type(error).__name__},
+        ) from None
+
+
+def _needs_png(image: Image.Image) -> bool:
+    animated = image.format != "MPO" and getattr(image, "is_animated", False)
+    return image.format == "TIFF" or animated
+
+
+def inspect_image(name: str, file: BinaryIO) -> ImageInfo:
+    """Check one image file; its size is as a browser shows it (EXIF rotation applied)."""
+    width, height = _open_image(name, file).size
+    check_pixels(name, width, height)
+    image = _decode_fully(name, file)
+    if image.getexif().get(ImageOps.ExifTags.Base.Orientation) in QUARTER_TURNS:
+        width, height = height, width
+    return ImageInfo(width=width, height=height, needs_png=_needs_png(image))
+
+
+def _first_frame_upright(file: BinaryIO) -> Image.Image:
+    file.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        image = Image.open(file)
+        image.seek(0)
+        image = ImageOps.exif_transpose(image)
+    if image.mode not in {"1", "L", "LA", "P", "RGB", "RGBA"}:
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    return image
+
+
+def png_bytes(file: BinaryIO) -> bytes:
+    """The first frame as a PNG, turned upright, for files a browser cannot show as they are."""
+    output = io.BytesIO()
+    _first_frame_upright(file).save(output, format="PNG")
+    return output.getvalue()
+
+
+def thumbnail_bytes(file: BinaryIO) -> bytes:
+    """A JPEG at most THUMB_SIZE pixels on its long side."""
+    image = _first_frame_upright(file)
+    image.thumbnail((THUMB_SIZE, THUMB_SIZE))
+    if image.mode != "RGB":
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    output = io.BytesIO()
+    image.save(output, format="JPEG", quality=80)
+    return output.getvalue()
+
+
+def _sane_fps(fps: float) -> float | None:
+    return fps if math.isfinite(fps) and 0 < fps < 1000 else None
+
+
+def _frame_time(capture, number: int, fps: float | None, previous: int) -> int:
+    """The decoder's position when it is sane, else number / fps; always after `previous`."""
+    position = capture.get(cv2.CAP_PROP_POS_MSEC)
+    if not math.isfinite(position) or position < 0 or (number > 0 and position == 0):
+        position = number / fps * 1000 if fps else number * 40.0
+    return max(round(position), previous + 1)
+
+
+def _unreadable(name: str, why: str) -> ValidationError:
+    return ValidationError(
+        "“%(name)s” could not be read as a video (%(why)s); use a complete mp4, webm, avi or mov file.",
+        code="unreadable_video",
+        params={"name": name, "why": why},
+    )
+
+
+def read_video(name: str, path: str, *, step: int = 1) -> Iterator[VideoFrame]:
+    """Every `step`-th frame (0, step, 2·step…) as a JPEG; frame numbers are counted, not computed."""
+    capture = cv2.VideoCapture(path)
+    try:
+        if not capture.isOpened():
+            raise _unreadable(name, "no video stream found")
+        fps = _sane_fps(capture.get(cv2.CAP_PROP_FPS))
+        number, previous = 0, -1
+        while capture.grab():
+            previous = _frame_time(capture, number, fps, previous)
+            if number % step == 0:
+                yield _encoded(name, capture, number, previous, fps)
+            number += 1
+        if number == 0:
+            raise _unreadable(name, "no frame could be decoded")
+    finally:
+        capture.release()
+
+
+def _encoded(name: str, capture, number: int, timestamp: int, fps: float | None) -> VideoFrame:
+    ok, pixels = capture.retrieve()
+    if not ok or pixels is None:
+        raise _unreadable(name, f"frame {number} could not be decoded")
+    height, width = pixels.shape[:2]
+    check_pixels(name, width, height)
+    ok, jpeg = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise _unreadable(name, f"frame {number} could not be encoded as JPEG")
+    return VideoFrame(
+        number=number,
+        timestamp=timestamp,
+        jpeg=jpeg.tobytes(),
+        width=width,
+        height=height,
+        fps=fps,
+    )

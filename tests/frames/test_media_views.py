@@ -1,0 +1,76 @@
+"""Frame images and thumbnails: login required, bytes served, URLs redirected, thumbnails cached."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from frames.imports import frames_import_uploads
+from frames.models import Frame
+from tests.factories import VersionFactory, frame_data, version_with_frames
+
+from .media_files import image_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def frame(db) -> Frame:
+    version = VersionFactory()
+    frames_import_uploads(version=version, files=[upload("big.png", image_bytes(size=(600, 300)))])
+    return Frame.objects.in_version(version).get()
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("name", ["frames:frame_image", "frames:frame_thumb"])
+def test_anonymous_user_is_sent_to_login(client, frame, name):
+    response = client.get(reverse(name, args=[frame.pk]))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_image_is_served_to_a_logged_in_user(annotator_client, frame, media_root):
+    response = annotator_client.get(reverse("frames:frame_image", args=[frame.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert body(response) == next(media_root.rglob("big.png")).read_bytes()
+
+
+def test_thumbnail_is_a_small_jpeg(annotator_client, frame):
+    response = annotator_client.get(reverse("frames:frame_thumb", args=[frame.pk]))
+    assert response.status_code == 200
+    thumbnail = Image.open(io.BytesIO(body(response)))
+    assert (thumbnail.format, thumbnail.size) == ("JPEG", (256, 128))
+
+
+def test_thumbnail_is_made_once_and_kept_under_thumbs(annotator_client, frame, media_root):
+    url = reverse("frames:frame_thumb", args=[frame.pk])
+    body(annotator_client.get(url))
+    [thumb] = (media_root / "thumbs").iterdir()
+    thumb.write_bytes(image_bytes("JPEG", size=(8, 8)))  # marks the cached copy
+    assert body(annotator_client.get(url)) == thumb.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["frames:frame_image", "frames:frame_thumb"])
+def test_url_sources_are_redirects(annotator_client, name):
+    version = version_with_frames([frame_data("remote")])
+    frame = Frame.objects.in_version(version).get()
+    response = annotator_client.get(reverse(name, args=[frame.pk]))
+    assert response.status_code == 302
+    assert response.url == "https://example.com/remote.jpg"
+
+
+@pytest.mark.parametrize("uri", ["media:missing.png", "media:../secret.png", "file:///etc/passwd"])
+def test_sources_outside_the_media_storage_are_not_found(annotator_client, frame, uri, tmp_path):
+    (tmp_path / "secret.png").write_bytes(image_bytes())  # just outside MEDIA_ROOT
+    Frame.objects.filter(pk=frame.pk).update(uri=uri)
+    for name in ("frames:frame_image", "frames:frame_thumb"):
+        assert annotator_client.get(reverse(name, args=[frame.pk])).status_code == 404
+
+
+def test_unknown_frame_is_not_found(annotator_client):
+    assert annotator_client.get(reverse("frames:frame_image", args=[999])).status_code == 404
