@@ -5,6 +5,12 @@ from annotations.roles import ANNOTATORS, MANAGERS
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher takes a second per user on this machine; tests need no strong hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
