@@ -15,10 +15,11 @@ failure deletes the files this import wrote, so a refused batch leaves nothing b
   `…/<video name>/<frame:06d>.jpg`. Frames point at them as `media:<name>` (see `frames.media`).
 """
 
+import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -136,6 +137,13 @@ class Store:
         for name in self.names:
             default_storage.delete(name)
         self.names.clear()
+        try:
+            root = Path(default_storage.path(self.folder))
+        except NotImplementedError:  # remote storage has no folders to tidy
+            return
+        for folder, _, _ in sorted(os.walk(root), reverse=True):  # deepest first
+            with suppress(OSError):  # not empty: someone else's file
+                os.rmdir(folder)
 
 
 @dataclass

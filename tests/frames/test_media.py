@@ -27,6 +27,7 @@ def assert_nothing_imported(version, media_root) -> None:
     assert version.frame_count == 0
     assert not Frame.objects.in_version(version).exists()
     assert stored_files(media_root) == []
+    assert list(media_root.glob("frames/*/*")) == []  # no empty batch folder either
 
 
 def test_text_file_named_jpg_is_refused_by_name(media_root):
