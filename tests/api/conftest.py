@@ -1,9 +1,18 @@
+import threading
+
 import pytest
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotations.roles import ANNOTATORS, MANAGERS
 from tests.conftest import make_user
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # PBKDF2 costs about a second per user on a busy machine; these tests are not about hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def token_client(user) -> APIClient:
@@ -41,3 +50,31 @@ def make_manager(db):
         return make_user(name, MANAGERS)
 
     return make
+
+
+# SQLite's in-memory test database is shared between threads through its "shared cache", where a
+# second writer fails at once with "database table is locked" instead of waiting as it does on the
+# file database the app uses; so thread races run on PostgreSQL only.
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="thread races need PostgreSQL (see conftest)"
+)
+
+
+def run_together(*calls) -> list:
+    """Run the calls in threads released at the same moment; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
