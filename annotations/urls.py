@@ -6,4 +6,5 @@ app_name = "annotations"
 
 urlpatterns = [
     path("<int:pk>/annotate/", editor_views.task_annotate, name="task_annotate"),
+    path("editor-bench/", editor_views.editor_bench, name="editor_bench"),
 ]
