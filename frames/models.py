@@ -25,7 +25,7 @@ class Frame(models.Model):
     key = models.CharField(max_length=255)
     # The version that wrote this row; it may edit the row in place while it is a Draft.
     version = models.ForeignKey(
-        Version, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Version, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     context_id = models.CharField(max_length=255, blank=True, default="")
     timestamp = models.BigIntegerField(default=0)
@@ -60,12 +60,17 @@ class VersionFrame(models.Model):
     """Membership: `version` sees frame row `frame` under `key`."""
 
     pk = models.CompositePrimaryKey("version_id", "key")
+    # No other index: each one would slow every fork (a million rows copied) noticeably.
     version = models.ForeignKey(
-        Version, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Version, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     key = models.CharField(max_length=255)
     frame = models.ForeignKey(
-        Frame, on_delete=models.DO_NOTHING, db_constraint=False, related_name="memberships"
+        Frame,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="memberships",
     )
 
     def __str__(self) -> str:
@@ -82,7 +87,7 @@ class Roi(models.Model):
         FRAME = "frame", "Frame label"
 
     frame = models.ForeignKey(
-        Frame, on_delete=models.DO_NOTHING, db_constraint=False, related_name="rois"
+        Frame, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="rois"
     )
     uid = models.CharField(max_length=64)
     position = models.PositiveIntegerField(default=0)
@@ -112,10 +117,14 @@ class RoiLabel(models.Model):
     # The composite key doubles as the (roi) index, saving an index write per row on import.
     pk = models.CompositePrimaryKey("roi_id", "label")
     roi = models.ForeignKey(
-        Roi, on_delete=models.DO_NOTHING, db_constraint=False, related_name="label_rows"
+        Roi,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="label_rows",
     )
     frame = models.ForeignKey(
-        Frame, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Frame, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     label = models.CharField(max_length=255)
     confidence = models.FloatField()

@@ -253,8 +253,9 @@ def _annotation_dict(roi: Roi) -> dict:
 def _delete_annotations(frame_ids: list[int]) -> None:
     for start in range(0, len(frame_ids), 5000):
         chunk = frame_ids[start : start + 5000]
-        RoiLabel.objects.filter(frame_id__in=chunk).delete()
-        Roi.objects.filter(frame_id__in=chunk).delete()
+        rois = Roi.objects.filter(frame_id__in=chunk)
+        RoiLabel.objects.filter(roi_id__in=rois.values("pk")).delete()
+        rois.delete()
 
 
 def lock_frame(version: Version, key: str) -> Frame:
@@ -366,9 +367,16 @@ def version_fork(*, version: Version, name: str, user=None) -> Version:
 def dataset_delete(*, dataset: Dataset) -> None:
     """The dataset, its versions, their memberships and every frame row they wrote."""
     version_ids = list(dataset.versions.values_list("pk", flat=True))
-    VersionFrame.objects.filter(version_id__in=version_ids).delete()
-    frame_ids = list(Frame.objects.filter(version_id__in=version_ids).values_list("pk", flat=True))
+    memberships = VersionFrame.objects.filter(version_id__in=version_ids)
+    # Every frame row stays a member of the version that wrote it, so memberships find them all.
+    frame_ids = list(
+        Frame.objects.filter(
+            pk__in=memberships.values("frame_id"), version_id__in=version_ids
+        ).values_list("pk", flat=True)
+    )
+    memberships.delete()
     _delete_annotations(frame_ids)
-    Frame.objects.filter(pk__in=frame_ids).delete()
+    for start in range(0, len(frame_ids), 5000):
+        Frame.objects.filter(pk__in=frame_ids[start : start + 5000]).delete()
     Version.objects.filter(dataset=dataset).update(parent=None)
     dataset.delete()

@@ -16,11 +16,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--frames", type=int, default=1_000_000)
-        parser.add_argument("--version", type=int, help="fork this Published version instead")
+        parser.add_argument("--reuse", type=int, help="fork this Published version instead")
         parser.add_argument("--repeat", type=int, default=3)
 
-    def handle(self, *args, frames: int, version: int | None, repeat: int, **options):
-        source = Version.objects.get(pk=version) if version else self._build(frames)
+    def handle(self, *args, frames: int, reuse: int | None, repeat: int, **options):
+        source = Version.objects.get(pk=reuse) if reuse else self._build(frames)
         timings = []
         for index in range(repeat):
             began = time.perf_counter()

@@ -1,0 +1,118 @@
+import json
+import statistics
+import time
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+
+from annotations.roles import MANAGERS
+from annotations.services import task_create, task_item_done, task_next, task_preview
+from datasets.models import Version
+from datasets.services import dataset_create, version_publish
+from frames.services import frames_bulk_create
+from frames.synthetic import synthetic_frames
+
+BATCH = 20_000
+FILTERS = {
+    "all frames": [],
+    "one label, confidence range": [
+        {"mode": "by_label", "rules": [{"labels": ["label3"], "confidence": [0.5, 1.0]}]}
+    ],
+    "one label, 2-3 instances": [
+        {"mode": "by_label", "rules": [{"labels": ["label3"], "count": [2, 3]}]}
+    ],
+    "empty frames": [{"mode": "empty"}],
+    "Lucene rule query": [
+        {"mode": "by_label", "rules": [{"query": "label3 AND meta.occluded:false"}]}
+    ],
+    "frame query and label rule": [
+        {"mode": "by_label", "rules": [{"labels": ["label3"]}], "frame_query": "meta.weather:rain"}
+    ],
+}
+
+
+def timed(call):
+    began = time.perf_counter()
+    result = call()
+    return result, round((time.perf_counter() - began) * 1000, 1)
+
+
+class Command(BaseCommand):
+    help = "Time filter previews, task creation and next+done on N synthetic frames; print JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--frames", type=int, default=100_000)
+        parser.add_argument(
+            "--reuse", type=int, help="reuse this Draft version of synthetic frames"
+        )
+        parser.add_argument("--claims", type=int, default=200)
+
+    def handle(self, *args, frames: int, reuse: int | None, claims: int, **options):
+        user = self._manager()
+        draft = Version.objects.get(pk=reuse) if reuse else self._build(frames)
+        report = {
+            "frames": draft.frame_count,
+            "version": draft.pk,
+            "preview_ms": {},
+            "create_ms": {},
+        }
+        for name, filters in FILTERS.items():
+            preview, ms = timed(
+                lambda f=filters: task_preview(
+                    version=draft, filters=f, iteration={}, with_frames=False
+                )
+            )
+            report["preview_ms"][name] = {"ms": ms, "matched": preview.matched}
+        task, report["create_ms"]["all frames, sequential (draft)"] = timed(
+            lambda: self._task(draft, user, {})
+        )
+        _, report["create_ms"]["all frames, random"] = timed(
+            lambda: self._task(draft, user, {"order": "random", "seed": 42})
+        )
+        _, report["create_ms"]["one label rule"] = timed(
+            lambda: self._task(draft, user, {}, FILTERS["one label, confidence range"])
+        )
+        report["next_done_ms"] = self._claims(task, user, claims)
+        published = version_publish(version=draft)
+        _, report["create_ms"]["on Published (fork included)"] = timed(
+            lambda: self._task(published, user, {})
+        )
+        self.stdout.write(json.dumps(report, indent=2))
+
+    def _task(self, version, user, iteration, filters=()):
+        return task_create(
+            name=f"bench {time.time_ns()}",
+            version=version,
+            filters=list(filters),
+            iteration=iteration,
+            user=user,
+        )
+
+    def _claims(self, task, user, count: int) -> dict:
+        timings = []
+        for _ in range(count):
+            began = time.perf_counter()
+            item = task_next(task=task, user=user)
+            task_item_done(task=task, position=item.position, user=user)
+            timings.append((time.perf_counter() - began) * 1000)
+        timings.sort()
+        return {
+            "p50": round(statistics.median(timings), 2),
+            "p99": round(timings[int(len(timings) * 0.99) - 1], 2),
+        }
+
+    def _manager(self) -> User:
+        user, created = User.objects.get_or_create(username="bench-manager")
+        if created:
+            user.groups.add(*Group.objects.filter(name=MANAGERS))
+        return User.objects.get(pk=user.pk)
+
+    def _build(self, frames: int) -> Version:
+        draft = dataset_create(name=f"bench-tasks-{time.time_ns()}").versions.get()
+        for start in range(0, frames, BATCH):
+            frames_bulk_create(
+                version=draft,
+                frames=list(synthetic_frames(min(BATCH, frames - start), rois=5, start=start)),
+            )
+        self.stderr.write(f"built version {draft.pk} with {frames} frames")
+        return Version.objects.get(pk=draft.pk)
