@@ -1,0 +1,187 @@
+"""Workload W1 over HTTP: gunicorn serves the app; a client imports frames, then works a task.
+
+Everything goes through the REST API as a client would see it: the bulk import in batches of
+10,000, a task over the version, then `iterations` rounds of next, PATCH of the frame, done. The
+database is the one `DATABASE_URL` names; the server runs with DEBUG off.
+"""
+
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from rest_framework.authtoken.models import Token
+
+from annotations.roles import ANNOTATORS, MANAGERS
+from frames.synthetic import synthetic_frames
+
+BATCH = 10_000
+PORTS = range(8200, 8300)
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise CommandError(f"No free port in {PORTS.start}-{PORTS.stop - 1}.")
+
+
+def bench_token(username: str, group: str) -> str:
+    user, _ = User.objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get(name=group))
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+class Client:
+    """One keep-alive HTTP connection with a token; answers (status, body, milliseconds)."""
+
+    def __init__(self, port: int, token: str):
+        self.port, self.token = port, token
+        self.connection = HTTPConnection("127.0.0.1", port, timeout=600)
+
+    def call(self, method: str, path: str, body=None) -> tuple[int, object, float]:
+        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+        began = time.perf_counter()
+        self.connection.request(method, path, body=data, headers=headers)
+        response = self.connection.getresponse()
+        raw = response.read()
+        elapsed = (time.perf_counter() - began) * 1000
+        if response.getheader("Connection", "").lower() == "close":
+            self.connection.close()
+        return response.status, (json.loads(raw) if raw else None), elapsed
+
+    def ok(self, method: str, path: str, body=None, expect=(200, 201)) -> tuple[object, float]:
+        status, data, elapsed = self.call(method, path, body)
+        if status not in expect:
+            raise CommandError(f"{method} {path} answered {status}: {data}")
+        return data, elapsed
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {"p50_ms": round(statistics.median(ordered), 2), "p99_ms": round(p99, 2)}
+
+
+def moved(rois: list[dict]) -> list[dict]:
+    """The frame's ROIs with the first box nudged one pixel, as an editor save would send."""
+    rois = [dict(roi) for roi in rois]
+    if rois:
+        (x0, y0), (x1, y1) = rois[0]["points"]
+        shift = 1 if x0 < 1 else -1
+        rois[0]["points"] = [[x0 + shift, y0], [x1 + shift, y1]]
+    return rois
+
+
+class Command(BaseCommand):
+    help = "Workload W1 through gunicorn: bulk import, then next / PATCH / done; prints JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--frames", type=int, default=10_000)
+        parser.add_argument("--rois", type=int, default=5)
+        parser.add_argument("--iterations", type=int, default=200)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish the version first, so the task forks it and saves copy-on-write.",
+        )
+
+    def handle(self, *args, frames, rois, iterations, workers, publish, **options):
+        call_command("migrate", verbosity=0)
+        manager = bench_token("bench-manager", MANAGERS)
+        annotator = bench_token("bench-annotator", ANNOTATORS)
+        port = free_port()
+        server = self.start_server(port, workers)
+        try:
+            boss, worker = Client(port, manager), Client(port, annotator)
+            self.wait_until_up(boss)
+            result = self.run(boss, worker, frames, rois, iterations, publish)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        self.stdout.write(json.dumps(result, indent=2))
+
+    def start_server(self, port: int, workers: int) -> subprocess.Popen:
+        env = os.environ | {
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            "--timeout=600",
+            "--log-level=warning",
+        ]
+        return subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=env)
+
+    def wait_until_up(self, client: Client) -> None:
+        for _ in range(300):
+            try:
+                client.call("GET", "/api/datasets/?page_size=1")
+                return
+            except OSError:
+                client.connection.close()
+                time.sleep(0.1)
+        raise CommandError("gunicorn did not answer within 30 s.")
+
+    def run(self, boss: Client, worker: Client, frames, rois, iterations, publish) -> dict:
+        dataset, _ = boss.ok("POST", "/api/datasets/", {"name": f"bench-api-{time.time_ns()}"})
+        version = dataset["versions"][0]["id"]
+        seconds = 0.0
+        for start in range(0, frames, BATCH):
+            batch = list(synthetic_frames(min(BATCH, frames - start), rois=rois, start=start))
+            body = json.dumps(batch).encode()
+            _, elapsed = boss.ok("POST", f"/api/versions/{version}/frames/", body)
+            seconds += elapsed / 1000
+        if publish:
+            boss.ok("POST", f"/api/versions/{version}/publish/", {})
+        task, create_ms = boss.ok("POST", "/api/tasks/", {"name": "W1", "version": version})
+        timings = self.work(worker, task, iterations)
+        return {
+            "frames": frames,
+            "rois_per_frame": rois,
+            "published_and_forked": publish,
+            "import_frames_per_s": round(frames / seconds),
+            "import_seconds": round(seconds, 2),
+            "task_create_ms": round(create_ms, 1),
+            "iterations": len(timings["next"]),
+            **{name: percentiles(samples) for name, samples in timings.items()},
+        }
+
+    def work(self, worker: Client, task: dict, iterations: int) -> dict[str, list[float]]:
+        timings: dict[str, list[float]] = {"next": [], "save": [], "done": []}
+        for _ in range(iterations):
+            status, item, elapsed = worker.call("POST", f"/api/tasks/{task['id']}/next/")
+            if status == 204:
+                break
+            timings["next"].append(elapsed)
+            for frame in item["frames"]:
+                _, elapsed = worker.ok(
+                    "PATCH",
+                    f"/api/versions/{task['version']}/frames/{frame['id']}/",
+                    {"revision": frame["revision"], "rois": moved(frame["rois"])},
+                )
+                timings["save"].append(elapsed)
+            _, elapsed = worker.ok(
+                "POST", f"/api/tasks/{task['id']}/items/{item['position']}/done/"
+            )
+            timings["done"].append(elapsed)
+        return timings
