@@ -36,3 +36,12 @@ def _box(rng: random.Random) -> dict:
         "meta": {"occluded": rng.random() < 0.3},
         "color": "#3366ff",
     }
+
+
+def analyze_tables() -> None:
+    """Fresh planner statistics after a bulk load (autovacuum would get there a minute later)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

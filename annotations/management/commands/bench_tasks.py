@@ -10,7 +10,7 @@ from annotations.services import task_create, task_item_done, task_next, task_pr
 from datasets.models import Version
 from datasets.services import dataset_create, version_publish
 from frames.services import frames_bulk_create
-from frames.synthetic import synthetic_frames
+from frames.synthetic import analyze_tables, synthetic_frames
 
 BATCH = 20_000
 FILTERS = {
@@ -114,5 +114,6 @@ class Command(BaseCommand):
                 version=draft,
                 frames=list(synthetic_frames(min(BATCH, frames - start), rois=5, start=start)),
             )
+        analyze_tables()
         self.stderr.write(f"built version {draft.pk} with {frames} frames")
         return Version.objects.get(pk=draft.pk)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from datasets.models import Version
 from datasets.services import dataset_create, version_publish
 from frames.services import frames_bulk_create, version_fork
-from frames.synthetic import synthetic_frames
+from frames.synthetic import analyze_tables, synthetic_frames
 
 BATCH = 20_000
 
@@ -43,4 +43,5 @@ class Command(BaseCommand):
                 version=version,
                 frames=list(synthetic_frames(min(BATCH, frames - start), rois=0, start=start)),
             )
+        analyze_tables()
         return version_publish(version=version)
