@@ -7,6 +7,7 @@ Input is checked by the frame services (`frames.validation`), which name each ba
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import ErrorSerializer
 from frames.models import Frame
 from frames.selectors import frame_as_dict
 
@@ -88,6 +89,12 @@ class FrameSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Frame) -> dict:
         return frame_as_dict(instance) | {"image_url": instance.get_absolute_url()}
+
+
+class FrameConflictSerializer(ErrorSerializer):
+    current = FrameSerializer(
+        required=False, help_text="With `stale_revision`: the frame as it is now."
+    )
 
 
 @extend_schema_field(RoiSerializer(many=True))

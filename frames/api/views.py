@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from annotations.services import frames_delete_checked
 from config.api import ApiViewSet, ErrorSerializer, validated
+from config.errors import ConflictError
 from datasets.models import Version
 from frames.imports import frames_import_json, frames_import_uploads
 from frames.lucene import compile_frame_query
@@ -19,6 +20,7 @@ from frames.services import frame_save
 
 from .serializers import (
     BulkCreatedSerializer,
+    FrameConflictSerializer,
     FrameDeleteSerializer,
     FrameFilterSerializer,
     FrameInputSerializer,
@@ -91,7 +93,7 @@ class VersionScopedViewSet(ApiViewSet):
         "changes nothing.",
         parameters=[VERSION_PARAMETER, KEY_PARAMETER],
         request=FramePatchSerializer,
-        responses={200: FrameSerializer, 409: ErrorSerializer},
+        responses={200: FrameSerializer, 409: FrameConflictSerializer},
     ),
     destroy=extend_schema(
         summary="Remove a frame from a Draft version",
@@ -141,7 +143,12 @@ class FrameViewSet(VersionScopedViewSet):
 
     def partial_update(self, request, version_pk, key):
         changes = validated(FramePatchSerializer, request.data)
-        frame = frame_save(version=self.version, key=key, **changes)
+        try:
+            frame = frame_save(version=self.version, key=key, **changes)
+        except ConflictError as error:
+            if error.current is not None:  # the same shape as a GET, image URL included
+                error.current = FrameSerializer(self.get_frame(key)).data
+            raise
         return Response(FrameSerializer(frame).data)
 
     def destroy(self, request, version_pk, key):

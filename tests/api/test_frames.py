@@ -215,6 +215,7 @@ def test_a_stale_revision_is_409_with_the_current_frame_and_changes_nothing(anno
     assert body["code"] == "stale_revision"
     assert body["current"]["revision"] == 2
     assert body["current"]["rois"][0]["labels"] == ["bus"]
+    assert body["current"] == annotator_api.get(frames_url(version, "a")).json()
     assert snapshot(version) == before
 
 
@@ -354,6 +355,16 @@ def test_an_upload_with_a_bad_file_is_400_naming_it_and_creates_nothing(manager_
     assert response.status_code == 400
     assert "fake.jpg" in response.json()["message"]
     assert not Frame.objects.exists()
+
+
+def test_an_upload_into_a_published_version_is_409_and_keeps_no_file(manager_api, media_root):
+    version = version_with_frames([], published=True)
+    response = manager_api.post(
+        f"/api/versions/{version.pk}/uploads/", {"files": [png("one.png")]}, format="multipart"
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "version_published")
+    assert not Frame.objects.exists()
+    assert not [path for path in media_root.rglob("*") if path.is_file()]
 
 
 def test_an_upload_without_files_is_400(manager_api):
