@@ -1,1 +1,212 @@
-"""Pages."""
+"""Dataset pages: the dataset list, a dataset's version tree, a version's frame grid and upload.
+
+Writes that ask for a confirmation or a name (publish, fork) are pages of their own, shown in a
+dialog when htmx loads them, so each also works without JavaScript. Views sit above every app's
+services, so they call the frame import, the fork and the task-aware publish directly.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from annotations.services import version_publish_checked
+from config.errors import ConflictError
+from frames import services as frame_services
+from frames.imports import frames_import_uploads
+
+from . import selectors, services
+from .forms import DatasetForm, UploadForm, VersionForkForm, VersionPublishForm, add_service_error
+from .models import Dataset, Version
+
+
+def is_fragment_request(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def navigate(request: HttpRequest, url: str) -> HttpResponse:
+    """After a write: a full page load, also when htmx sent the form."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
+    trigger_client_event(response, "toast", {"message": message, "level": level})
+    return response
+
+
+def render_dialog(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """The page's `dialog` fragment for htmx (opened as a modal), else the whole page."""
+    if is_fragment_request(request):
+        return render(request, f"{template}#dialog", {**context, "is_modal": True})
+    return render(request, template, context)
+
+
+# Datasets
+
+
+def _dataset_list_page(request: HttpRequest, form: DatasetForm | None = None) -> HttpResponse:
+    page = Paginator(selectors.dataset_list(), selectors.DATASETS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    template = "datasets/dataset_list.html"
+    if is_fragment_request(request) and request.method == "GET":
+        template += "#dataset-table"
+    return render(request, template, {"page": page, "form": form or DatasetForm()})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def dataset_list(request: HttpRequest) -> HttpResponse:
+    return _dataset_list_page(request)
+
+
+@require_POST
+@permission_required("datasets.add_dataset", raise_exception=True)
+def dataset_create(request: HttpRequest) -> HttpResponse:
+    form = DatasetForm(request.POST)
+    if form.is_valid():
+        try:
+            dataset = services.dataset_create(**form.cleaned_data, user=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Dataset “{dataset.name}” created with a Draft version.")
+            return navigate(request, dataset.get_absolute_url())
+    if is_fragment_request(request):
+        return render(request, "datasets/dataset_list.html#dataset-create", {"form": form})
+    return _dataset_list_page(request, form)
+
+
+@require_GET
+def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dataset = get_object_or_404(Dataset.objects.select_related("created_by"), pk=pk)
+    return render(
+        request,
+        "datasets/dataset_detail.html",
+        {"dataset": dataset, "tree": selectors.version_tree(dataset=dataset)},
+    )
+
+
+# Versions
+
+
+def _get_version(pk: int) -> Version:
+    return get_object_or_404(
+        Version.objects.select_related("dataset", "parent", "created_by", "published_by"), pk=pk
+    )
+
+
+def _version_page(
+    request: HttpRequest, version: Version, *, form: UploadForm | None = None, status: int = 200
+) -> HttpResponse:
+    context_id = request.GET.get("context", "").strip()
+    page = selectors.version_frame_page(
+        version=version, context_id=context_id, page=request.GET.get("page", 1)
+    )
+    context = {
+        "version": version,
+        "dataset": version.dataset,
+        "page": page,
+        "context_id": context_id,
+        "form": form or UploadForm(version=version),
+    }
+    template = "datasets/version_detail.html"
+    if is_fragment_request(request) and request.method == "GET":
+        template += "#frame-grid"
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _version_page(request, _get_version(pk))
+
+
+@require_POST
+@permission_required("frames.add_frame", raise_exception=True)
+def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _get_version(pk)
+    form = UploadForm(request.POST, request.FILES, version=version)
+    if form.is_valid():
+        try:
+            keys = frames_import_uploads(
+                version=version,
+                files=form.cleaned_data["files"],
+                context_id=form.cleaned_data["context_id"] or None,
+            )
+        except ValidationError as error:
+            add_service_error(form, error, "files")
+        else:
+            count = len(keys)
+            message = f"Imported {count} frame{'s' if count != 1 else ''} into “{version.name}”."
+            if not request.htmx:
+                messages.success(request, message)
+                return redirect(version)
+            version.refresh_from_db(fields=["frame_count", "updated_at"])
+            page = selectors.version_frame_page(version=version)
+            context = {"version": version, "page": page, "form": UploadForm(version=version)}
+            response = render(request, "datasets/version_detail.html#upload-done", context)
+            return toast(response, message)
+    if request.htmx:
+        return render(
+            request, "datasets/version_detail.html#upload", {"version": version, "form": form}
+        )
+    return _version_page(request, version, form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@permission_required("datasets.publish_version", raise_exception=True)
+def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _get_version(pk)
+    form = VersionPublishForm(request.POST if request.method == "POST" else None)
+    in_use = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            version_publish_checked(
+                version=version, user=request.user, force=form.cleaned_data["force"]
+            )
+        except ConflictError as error:
+            if error.code == "version_in_use":
+                in_use = error
+            else:
+                add_service_error(form, error)
+        else:
+            messages.success(request, f"Version “{version.name}” is Published and read-only now.")
+            return navigate(request, version.dataset.get_absolute_url())
+    context = {"version": version, "dataset": version.dataset, "form": form, "in_use": in_use}
+    return render_dialog(request, "datasets/version_publish.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@permission_required("datasets.add_version", raise_exception=True)
+def version_fork(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _get_version(pk)
+    suggested = {
+        "name": services.unique_version_name(dataset=version.dataset, name=f"{version.name} fork")
+    }
+    form = VersionForkForm(
+        request.POST if request.method == "POST" else None,
+        initial=suggested,
+        dataset=version.dataset,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = frame_services.version_fork(
+                version=version, name=form.cleaned_data["name"], user=request.user
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Draft “{child.name}” forked from “{version.name}”.")
+            return navigate(request, child.get_absolute_url())
+    context = {"version": version, "dataset": version.dataset, "form": form}
+    return render_dialog(request, "datasets/version_fork.html", context)

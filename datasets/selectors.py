@@ -1,0 +1,73 @@
+"""Reads for the dataset pages: the dataset list, a dataset's version tree, a version's frames."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.functional import cached_property
+
+from frames.models import Frame
+
+from .models import Dataset, Version
+
+DATASETS_PER_PAGE = 50
+FRAMES_PER_PAGE = 60
+
+
+def dataset_list() -> QuerySet[Dataset]:
+    """Datasets with their version count, the newest version's frames and the last change."""
+    newest = Version.objects.filter(dataset=OuterRef("pk")).order_by("-created_at", "-pk")
+    return Dataset.objects.annotate(
+        version_count=Count("versions"),
+        newest_version_name=Subquery(newest.values("name")[:1]),
+        newest_frame_count=Subquery(newest.values("frame_count")[:1]),
+        last_change=Greatest("updated_at", Coalesce(Max("versions__updated_at"), "updated_at")),
+    ).order_by("name")
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    version: Version
+    depth: int
+
+
+def version_tree(*, dataset: Dataset) -> list[TreeRow]:
+    """The dataset's versions depth first, children under their parent, oldest first."""
+    versions = list(
+        Version.objects.filter(dataset=dataset)
+        .select_related("created_by", "published_by")
+        .order_by("created_at", "pk")
+    )
+    children: dict[int | None, list[Version]] = {}
+    for version in versions:
+        children.setdefault(version.parent_id, []).append(version)
+    rows: list[TreeRow] = []
+    stack = [(version, 0) for version in reversed(children.get(None, []))]
+    while stack:
+        version, depth = stack.pop()
+        rows.append(TreeRow(version, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(version.pk, [])))
+    return rows
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its row count, so a page of a huge version needs no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def version_frame_page(*, version: Version, context_id: str = "", page: int | str = 1) -> Page:
+    """One page of the version's frames in sequence order, optionally of one context_id."""
+    frames = Frame.objects.in_version(version).sequential()
+    if context_id:
+        paginator = Paginator(frames.filter(context_id=context_id), FRAMES_PER_PAGE)
+    else:
+        paginator = KnownCountPaginator(frames, FRAMES_PER_PAGE, count=version.frame_count)
+    return paginator.get_page(page)

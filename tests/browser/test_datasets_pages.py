@@ -1,0 +1,40 @@
+import pytest
+
+from tests.frames.media_files import image_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def png(name: str, color: tuple) -> dict:
+    return {
+        "name": name,
+        "mimeType": "image/png",
+        "buffer": image_bytes(size=(64, 48), color=color),
+    }
+
+
+def test_manager_creates_a_dataset_and_uploads_images(logged_in_page, live_server, screenshot):
+    page = logged_in_page
+    page.goto(f"{live_server.url}/datasets/")
+    page.fill("#id_name", "Street scenes")
+    page.fill("#id_description", "Two test images")
+    page.click("#dataset-create button[type=submit]")
+
+    page.wait_for_url("**/datasets/*/")
+    page.get_by_role("link", name="v1").click()
+    page.wait_for_selector("#upload")
+    page.set_input_files(
+        "input[name=files]", [png("red.png", (220, 40, 40)), png("blue.png", (40, 60, 220))]
+    )
+    assert "2 files chosen" in page.inner_text("[data-file-list]")
+    page.click("#upload button[type=submit]")
+
+    page.wait_for_selector(".frame-card >> nth=1")
+    assert "Imported 2 frames" in page.inner_text("#toasts")
+    thumbs = page.locator(".frame-card img")
+    assert thumbs.count() == 2
+    page.wait_for_function(
+        "[...document.querySelectorAll('.frame-card img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert sorted(page.locator(".frame-card__key").all_inner_texts()) == ["blue", "red"]
+    screenshot(page, "version-with-uploads")
