@@ -136,10 +136,13 @@ class FramePatchSerializer(serializers.Serializer):
 class FrameFilterSerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False,
+        allow_blank=True,
         help_text="Lucene over frame fields: id, context_id, timestamp, meta.<key> "
         "(`context_id:cam1 AND meta.weather:rain`).",
     )
-    context_id = serializers.CharField(required=False, help_text="Only frames of this sequence.")
+    context_id = serializers.CharField(
+        required=False, allow_blank=True, help_text="Only frames of this sequence."
+    )
 
 
 class BulkCreatedSerializer(serializers.Serializer):
