@@ -1,5 +1,6 @@
 import pytest
 
+from datasets.services import dataset_create
 from tests.frames.media_files import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,3 +39,25 @@ def test_manager_creates_a_dataset_and_uploads_images(logged_in_page, live_serve
     )
     assert sorted(page.locator(".frame-card__key").all_inner_texts()) == ["blue", "red"]
     screenshot(page, "version-with-uploads")
+
+
+def test_publish_asks_in_a_modal_dialog_then_freezes_the_version(
+    logged_in_page, live_server, manager, screenshot
+):
+    dataset = dataset_create(name="Harbour", user=manager)
+    page = logged_in_page
+    page.goto(f"{live_server.url}{dataset.get_absolute_url()}")
+
+    page.click("text=Publish…")
+    dialog = page.locator("dialog[open]")
+    assert dialog.evaluate("element => element.matches(':modal')")
+    page.keyboard.press("Escape")
+    assert page.locator("dialog").count() == 0
+
+    page.click("text=Publish…")
+    screenshot(page, "publish-dialog")
+    page.click("dialog button[type=submit]")
+
+    page.wait_for_selector(".badge--published")
+    assert "is Published and read-only now" in page.inner_text("#toasts")
+    assert dataset.versions.get().is_published
