@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 
 from datasets.models import Version
 
-from .models import Frame, Roi
+from .models import Frame, Roi, RoiLabel, VersionFrame
 
 
 def version_frames(version: Version):
@@ -17,6 +17,27 @@ def frames_with_annotations(queryset):
 
 def frame_get(*, version: Version, key: str) -> Frame:
     return frames_with_annotations(version_frames(version)).get(key=key)
+
+
+def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:
+    """The version's frames under `keys`, in that order, with their annotations."""
+    # One filter() call, so version and key hold for the same membership row (its primary key).
+    frames = frames_with_annotations(
+        Frame.objects.filter(memberships__version=version, memberships__key__in=keys)
+    )
+    by_key = {frame.key: frame for frame in frames}
+    return [by_key[key] for key in keys if key in by_key]
+
+
+def version_labels(*, version: Version) -> list[str]:
+    """Every label an ROI or frame label of the version carries, sorted."""
+    frame_ids = VersionFrame.objects.filter(version=version).values("frame_id")
+    return list(
+        RoiLabel.objects.filter(frame_id__in=frame_ids)
+        .order_by("label")
+        .values_list("label", flat=True)
+        .distinct()
+    )
 
 
 def annotation_as_dict(roi: Roi) -> dict:

@@ -24,7 +24,8 @@ from annotations.services import (
 )
 from config.api import ApiViewSet, ErrorSerializer, validated
 from frames.api.serializers import FrameSerializer
-from frames.api.views import VERSION_PARAMETER, VersionScopedViewSet, frames_by_keys
+from frames.api.views import VERSION_PARAMETER, VersionScopedViewSet
+from frames.selectors import frames_by_keys
 
 from .serializers import (
     PreviewInputSerializer,
@@ -143,7 +144,7 @@ class TaskViewSet(ApiViewSet):
         item = task_next(task=task, user=request.user)
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        frames = frames_by_keys(task.version, item.frames)
+        frames = frames_by_keys(version=task.version, keys=item.frames)
         return Response(
             {"position": item.position, "frames": FrameSerializer(frames, many=True).data}
         )

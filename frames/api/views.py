@@ -14,8 +14,8 @@ from config.errors import ConflictError
 from datasets.models import Version
 from frames.imports import frames_import_json, frames_import_uploads
 from frames.lucene import compile_frame_query
-from frames.models import Frame, RoiLabel, VersionFrame
-from frames.selectors import frames_with_annotations
+from frames.models import Frame
+from frames.selectors import frames_by_keys, frames_with_annotations, version_labels
 from frames.services import frame_save
 
 from .serializers import (
@@ -37,27 +37,6 @@ VERSION_PARAMETER = OpenApiParameter(
 KEY_PARAMETER = OpenApiParameter(
     "key", str, OpenApiParameter.PATH, description="The frame key (URL-encoded)."
 )
-
-
-def frames_by_keys(version: Version, keys: list[str]) -> list[Frame]:
-    """The version's frames under `keys`, in that order, with their annotations."""
-    # One filter() call: membership version and key must hold for the same membership row.
-    frames = frames_with_annotations(
-        Frame.objects.filter(memberships__version=version, memberships__key__in=keys)
-    )
-    by_key = {frame.key: frame for frame in frames}
-    return [by_key[key] for key in keys if key in by_key]
-
-
-def version_labels(version: Version) -> list[str]:
-    """Every label used by an ROI or frame label of the version, sorted."""
-    frame_ids = VersionFrame.objects.filter(version=version).values("frame_id")
-    return list(
-        RoiLabel.objects.filter(frame_id__in=frame_ids)
-        .order_by("label")
-        .values_list("label", flat=True)
-        .distinct()
-    )
 
 
 class VersionScopedViewSet(ApiViewSet):
@@ -158,7 +137,7 @@ class FrameViewSet(VersionScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_frame(self, key: str) -> Frame:
-        frames = frames_by_keys(self.version, [key])
+        frames = frames_by_keys(version=self.version, keys=[key])
         if not frames:
             raise NotFound(f"Version “{self.version.name}” has no frame “{key}”.")
         return frames[0]
@@ -198,4 +177,4 @@ class VersionLabelViewSet(VersionScopedViewSet):
     action_permissions = {"list": "frames.view_frame"}
 
     def list(self, request, version_pk):
-        return Response(version_labels(self.version))
+        return Response(version_labels(version=self.version))
