@@ -3,8 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from annotations.models import AnnotationTask, TaskItem
 from annotations.services import task_create
 from config.api_urls import urlpatterns
+from datasets.models import Dataset, Version
+from frames.models import Frame, Roi, VersionFrame
 from tests.factories import box, frame_data, version_with_frames
 
 from .conftest import token_client
@@ -81,6 +84,19 @@ def call(client, name: str, method: str, world: dict):
     return getattr(client, method)(url_for(name, world), body, format="json")
 
 
+def state() -> list:
+    """Everything a refused request must leave as it was."""
+    return [
+        list(Dataset.objects.values_list("pk", "name")),
+        list(Version.objects.values_list("pk", "name", "status")),
+        list(VersionFrame.objects.values_list("version_id", "key", "frame_id")),
+        list(Frame.objects.values_list("pk", "revision")),
+        Roi.objects.count(),
+        list(AnnotationTask.objects.values_list("pk", "status", "done_count")),
+        list(TaskItem.objects.values_list("pk", "status")),
+    ]
+
+
 def test_every_route_is_classified():
     unclassified = set(GUARDED) - MANAGER_ONLY - ANNOTATOR_WRITES
     assert all(method == "get" for _, method in unclassified), unclassified
@@ -88,19 +104,23 @@ def test_every_route_is_classified():
 
 @pytest.mark.parametrize(("name", "method"), GUARDED)
 def test_anonymous_gets_401_everywhere(anonymous_api, world, name, method):
+    before = state()
     response = call(anonymous_api, name, method, world)
     assert response.status_code == 401, (name, method, response.content)
+    assert state() == before
     if response["Content-Type"].startswith("application/json"):
         assert response.json()["code"] == "not_authenticated"
 
 
 @pytest.mark.parametrize(("name", "method"), sorted(MANAGER_ONLY))
 def test_annotator_gets_403_with_a_message_on_manager_actions(annotator_api, world, name, method):
+    before = state()
     response = call(annotator_api, name, method, world)
     assert response.status_code == 403, (name, method, response.content)
     body = response.json()
     assert body["code"] == "permission_denied"
     assert "Managers" in body["message"]
+    assert state() == before
 
 
 @pytest.mark.parametrize(("name", "method"), sorted(set(GUARDED) - MANAGER_ONLY))
