@@ -476,3 +476,17 @@ def test_upload_refuses_users_without_permission(annotator_client, draft):
 
     assert response.status_code == 403
     assert not Frame.objects.exists()
+
+
+def test_permission_errors_render_the_styled_403_page(annotator_client):
+    response = annotator_client.post(reverse("datasets:dataset_create"), {"name": "mine"})
+
+    assert "You may not do that" in response.text
+    assert "topbar" in response.text
+
+
+def test_missing_objects_render_the_styled_404_page(manager_client):
+    response = manager_client.get(reverse("datasets:dataset_detail", args=[999]))
+
+    assert response.status_code == 404
+    assert "Nothing here" in response.text
