@@ -155,6 +155,12 @@ class Command(BaseCommand):
             boss.ok("POST", f"/api/versions/{version}/publish/", {})
         task, create_ms = boss.ok("POST", "/api/tasks/", {"name": "W1", "version": version})
         timings = self.work(worker, task, iterations)
+        reads = {
+            "frame_page_of_50": f"/api/versions/{task['version']}/frames/?page=3",
+            "labels": f"/api/versions/{task['version']}/labels/",
+        }
+        for name, path in reads.items():
+            timings[name] = [worker.ok("GET", path)[1] for _ in range(5)]
         return {
             # Other work on the machine skews every figure; the load average says how much.
             "load_average_1m": round(os.getloadavg()[0], 2),
