@@ -16,7 +16,7 @@ from annotations.roles import sync_groups
 from tests.browser.find_chromium import FIX, find_chromium
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses that by default.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = [
     "--headless",
