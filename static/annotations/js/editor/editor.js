@@ -361,6 +361,7 @@ export class FrameEditor extends HTMLElement {
     this.$("position").textContent = `Item ${item.position + 1}${this.config.itemCount ? ` of ${this.config.itemCount}` : ""}${mode === "review" ? " (done)" : ""}`;
     this.goFrame(0);
     this.fit();
+    this.dataset.item = item.position;
     if (!this.config.bench) task.prefetch(this);
   }
 
@@ -407,6 +408,7 @@ export class FrameEditor extends HTMLElement {
   finished() {
     for (const record of this.state.records) record.saver.dispose();
     Object.assign(this.state, { records: [], item: null });
+    this.dataset.item = "finished";
     const message = this.$("message");
     message.hidden = false;
     message.innerHTML = `<strong>Finished.</strong> No items are left in this task. <a href="${this.config.tasksUrl}">Back to tasks</a>`;

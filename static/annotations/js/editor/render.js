@@ -31,7 +31,8 @@ export function drawShapes(ctx, state) {
   const groups = new Map();
   for (const roi of state.doc.rois) {
     if (state.selected.has(roi.id) || !isVisible(state, roi)) continue;
-    const alpha = state.opacity.get(roi.id) ?? DEFAULT_OPACITY;
+    // Key points are dots: filled solid so that they stay visible.
+    const alpha = roi.type === "keypoints" ? 0.9 : (state.opacity.get(roi.id) ?? DEFAULT_OPACITY);
     const key = `${roi.color}|${alpha}|${roi.locked ? 1 : 0}`;
     if (!groups.has(key)) groups.set(key, { roi, alpha, items: [] });
     groups.get(key).items.push(roi);

@@ -1,0 +1,178 @@
+"""Unit tests of the editor's pure modules (geometry, history, colours, keymap, metadata parsing),
+imported as ES modules in Chromium: no Node toolchain needed."""
+
+import pytest
+
+from frames.colors import label_color
+
+pytestmark = pytest.mark.browser
+
+MODULES = "/static/annotations/js/editor/"
+
+
+@pytest.fixture
+def js(page, live_server):
+    # Any same-origin document will do as the place to import the modules from.
+    page.goto(f"{live_server.url}{MODULES}geometry.js")
+
+    def run(module: str, body: str, arg=None):
+        return page.evaluate(
+            f"async (arg) => {{ const m = await import('{MODULES}{module}.js'); {body} }}", arg
+        )
+
+    return run
+
+
+def test_label_colours_match_the_python_ones(js):
+    labels = ["car", "person", "traffic light", "Straße", "自転車", "🚗", "x" * 300]
+    assert js("colors", "return arg.map(m.labelColor);", labels) == list(map(label_color, labels))
+
+
+def test_to_image_and_to_screen_are_inverse(js):
+    result = js(
+        "geometry",
+        "const view = {scale: 2.5, x: 13, y: -7}; return m.toImage(view, m.toScreen(view, [10, 20]));",
+    )
+    assert result == pytest.approx([10, 20])
+
+
+def test_zoom_at_keeps_the_image_point_under_the_cursor(js):
+    result = js(
+        "geometry",
+        """const view = {scale: 1, x: 100, y: 50};
+        const before = m.toImage(view, [300, 200]);
+        const after = m.toImage(m.zoomAt(view, 3, [300, 200]), [300, 200]);
+        return [before, after];""",
+    )
+    assert result[0] == pytest.approx(result[1])
+
+
+def test_zoom_is_limited(js):
+    assert js("geometry", "return m.zoomAt({scale: 1, x: 0, y: 0}, 1e9, [0, 0]).scale;") == 40
+
+
+def test_fit_view_centres_the_whole_image(js):
+    view = js(
+        "geometry", "return m.fitView({width: 1000, height: 600}, {width: 2000, height: 1000}, 0);"
+    )
+    assert view == {"scale": 0.5, "x": 0, "y": 50}
+
+
+def test_point_in_polygon_handles_concave_shapes(js):
+    result = js(
+        "geometry",
+        """const u = [[0, 0], [30, 0], [30, 30], [20, 30], [20, 10], [10, 10], [10, 30], [0, 30]];
+        return [m.pointInPolygon([5, 20], u), m.pointInPolygon([15, 20], u), m.pointInPolygon([15, 5], u)];""",
+    )
+    assert result == [True, False, True]
+
+
+def test_box_hit_test_uses_the_tolerance(js):
+    result = js(
+        "geometry",
+        "const b = [[10, 10], [20, 20]]; return [m.hitBox(b, [22, 15], 3), m.hitBox(b, [25, 15], 3)];",
+    )
+    assert result == [True, False]
+
+
+def test_resizing_a_box_past_its_opposite_corner_keeps_it_normalised(js):
+    result = js("geometry", "return m.resizeBox([[10, 10], [20, 20]], 2, [5, 30]);")
+    assert result == [[5, 10], [10, 30]]
+
+
+def test_a_move_is_limited_to_the_image(js):
+    result = js("geometry", "return m.clampDelta([10, 10, 50, 50], -30, 100, 100, 80);")
+    assert result == [-10, 30]
+
+
+def test_the_grid_finds_the_topmost_shape_and_skips_far_ones(js):
+    result = js(
+        "geometry",
+        """const items = [{bounds: [0, 0, 50, 50]}, {bounds: [40, 40, 90, 90]}, {bounds: [900, 900, 950, 950]}];
+        const grid = m.createGrid(items, 1000, 1000);
+        return [grid.at([45, 45]), grid.at([10, 10]), grid.at([500, 500]), grid.at([52, 52], 3)];""",
+    )
+    assert result == [[1, 0], [0], [], [1, 0]]
+
+
+def test_undo_then_redo_returns_each_state(js):
+    result = js(
+        "history",
+        """const h = m.createHistory(10);
+        h.push('a'); h.push('b');
+        const first = h.undo('c'); const second = h.undo(first);
+        const again = h.redo(second);
+        return [first, second, again, h.canUndo, h.canRedo];""",
+    )
+    assert result == ["b", "a", "b", True, True]
+
+
+def test_a_new_change_clears_redo(js):
+    result = js(
+        "history",
+        "const h = m.createHistory(); h.push('a'); h.undo('b'); h.push('c'); return h.canRedo;",
+    )
+    assert result is False
+
+
+def test_history_keeps_at_most_its_cap(js):
+    result = js(
+        "history",
+        """const h = m.createHistory(3); for (const s of 'abcde') h.push(s);
+        const seen = []; let state = 'f';
+        while (h.canUndo) { state = h.undo(state); seen.push(state); }
+        return seen;""",
+    )
+    assert result == ["e", "d", "c"]
+
+
+MERGE = """
+const roi = (id, x) => ({id, points: [[x, 0], [x + 1, 1]]});
+const doc = (rois, meta = {}) => ({rois, frame_labels: [], meta});
+"""
+
+
+def test_merge_keeps_their_changes_and_applies_mine(js):
+    result = js(
+        "history",
+        MERGE
+        + """const base = doc([roi('a', 1), roi('b', 2), roi('c', 3)]);
+        const theirs = doc([roi('a', 10), roi('b', 2), roi('c', 3), roi('t', 4)]);
+        const mine = doc([roi('a', 1), roi('b', 20), roi('m', 5)], {note: 1});
+        const merged = m.mergeDocs(base, mine, theirs);
+        return [merged.rois.map((r) => [r.id, r.points[0][0]]), merged.meta];""",
+    )
+    # a: their edit; b: mine; c: deleted by me; t: theirs added; m: mine added.
+    assert result == [[["a", 10], ["b", 20], ["t", 4], ["m", 5]], {"note": 1}]
+
+
+def test_merge_without_a_base_lets_mine_win_by_id(js):
+    result = js(
+        "history",
+        MERGE
+        + """const merged = m.mergeDocs(null, doc([roi('a', 1), roi('m', 5)]), doc([roi('a', 9), roi('t', 4)]));
+        return merged.rois.map((r) => [r.id, r.points[0][0]]);""",
+    )
+    assert result == [["a", 1], ["t", 4], ["m", 5]]
+
+
+def test_invalid_metadata_names_line_and_column(js):
+    result = js("dialogs", "return m.parseMeta(arg);", '{\n  "a": 1,\n  "b" 2\n}')
+    assert result["error"].startswith("Invalid JSON at line 3, column 7")
+    assert result["position"] == 18
+
+
+def test_metadata_must_be_an_object(js):
+    result = js("dialogs", "return [m.parseMeta('[1]').error, m.parseMeta('{}').value];")
+    assert "this is an array" in result[0]
+    assert result[1] == {}
+
+
+def test_keymap_names_combinations_like_the_sheet(js):
+    result = js(
+        "keymap",
+        """const e = (key, extra = {}) => m.comboOf({key, code: '', ...extra});
+        return [e('z', {ctrlKey: true}), e('Z', {ctrlKey: true, shiftKey: true}), e('M', {shiftKey: true}),
+                e('?', {shiftKey: true}), e('”', {altKey: true, code: 'BracketRight'}), e('r'), e('Delete')];""",
+    )
+    assert result == ["Ctrl+Z", "Ctrl+Shift+Z", "Shift+M", "?", "Alt+]", "r", "Delete"]
