@@ -1,1 +1,252 @@
-"""Pages."""
+"""The task pages: the card list, the create form with its live frame count, Info, Complete, Delete.
+
+Each page is also a plain Django page (no JavaScript needed); htmx asks for fragments of it.
+Rules live in the task services; these views translate requests and pick what to render.
+"""
+
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
+
+from config.errors import ConflictError
+from datasets.models import Dataset, Version
+from datasets.services import unique_version_name
+
+from . import page_selectors, selectors, services
+from .forms import TaskForm, TaskListFilterForm, rule_ids
+from .models import AnnotationTask
+
+LIST = "annotations/task_list.html"
+FORM = "annotations/task_form.html"
+
+
+def is_fragment_request(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
+    trigger_client_event(response, "toast", {"message": message, "level": level})
+    return response
+
+
+def _get_task(pk: int) -> AnnotationTask:
+    related = ("version__dataset", "source_version", "created_by", "completed_by")
+    return get_object_or_404(AnnotationTask.objects.select_related(*related), pk=pk)
+
+
+# The list
+
+
+def _cards_context(user, query: QueryDict) -> dict:
+    filters = TaskListFilterForm(query).values()
+    page = page_selectors.task_card_page(user=user, filters=filters, page=query.get("page"))
+    shared = {
+        name: value.pk if isinstance(value, Dataset) else value
+        for name, value in filters.items()
+        if value != TaskListFilterForm.DEFAULTS[name]
+    }
+    context = {"page": page, "filters": filters, "extra_params": urlencode(shared)}
+    if not page.object_list:
+        context["has_any_task"] = page_selectors.has_any_task()
+    return context
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@permission_required("annotations.view_annotationtask", raise_exception=True)
+def task_list(request: HttpRequest) -> HttpResponse:
+    context = _cards_context(request.user, request.GET)
+    if is_fragment_request(request):
+        return render(request, f"{LIST}#task-cards", context)
+    context["datasets"] = Dataset.objects.order_by("name")
+    return render(request, LIST, context)
+
+
+def _cards_after_write(request: HttpRequest, message: str) -> HttpResponse:
+    """htmx: the grid again for the list page the user is on, the dialog gone, a toast.
+    Without htmx: back to the list with the message."""
+    current = urlsplit(request.htmx.current_url_abs_path or "") if request.htmx else None
+    if current is None or current.path != reverse("annotations:task_list"):
+        messages.success(request, message)
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("annotations:task_list"))
+        return redirect("annotations:task_list")
+    query = QueryDict(mutable=True)
+    for name, values in parse_qs(current.query).items():
+        query.setlist(name, values)
+    context = _cards_context(request.user, query) | {"close_dialog": True}
+    return toast(render(request, f"{LIST}#task-cards", context), message)
+
+
+# Create
+
+
+def _form_response(request: HttpRequest, form: TaskForm, **context) -> HttpResponse:
+    context = {"form": form, "show_errors": True, **context}
+    if is_fragment_request(request) and request.method == "POST":
+        return render(request, f"{FORM}#task-form", context)
+    return render(request, FORM, context)
+
+
+def _rows_after(action: str, ids: list[int]) -> tuple[list[int], int | None]:
+    """Row ids after an "add" or "remove-<id>" button, and the row to focus."""
+    if action == "add":
+        new = max(ids) + 1
+        return [*ids, new], new
+    removed = action.removeprefix("remove-")
+    kept = [row for row in ids if str(row) != removed]
+    return kept or ids, None
+
+
+def _created_message(task: AnnotationTask) -> str:
+    frames = f"{task.frame_count:,} frame{'s' if task.frame_count != 1 else ''}"
+    message = f"Task “{task.name}” created with {frames}"
+    if task.order == AnnotationTask.Order.RANDOM:
+        message += f", random seed {task.seed}"
+    if task.version_id != task.source_version_id:
+        message += f"; it works on the new Draft “{task.version.name}”"
+    return message + "."
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@permission_required("annotations.add_annotationtask", raise_exception=True)
+def task_create(request: HttpRequest) -> HttpResponse:
+    versions = page_selectors.version_options()
+    if request.method == "GET":
+        form = TaskForm(versions=versions, initial={"version": request.GET.get("version")})
+        return _form_response(request, form, show_errors=False)
+    action = request.POST.get("rule_action", "")
+    if action:  # add or remove a label row: the same form again, not checked yet
+        ids, focus = _rows_after(action, rule_ids(request.POST))
+        form = TaskForm(request.POST, versions=versions, rows=ids)
+        return _form_response(request, form, show_errors=False, focus_rule=focus)
+    form = TaskForm(request.POST, versions=versions)
+    if form.is_valid():
+        try:
+            task = services.task_create(
+                name=form.cleaned_data["name"],
+                version=form.cleaned_data["version"],
+                filters=form.filters(),
+                iteration=form.iteration(),
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _created_message(task))
+            url = reverse("annotations:task_list")
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return _form_response(request, form)
+
+
+@require_POST
+@permission_required("annotations.add_annotationtask", raise_exception=True)
+def task_preview(request: HttpRequest) -> HttpResponse:
+    """The live count: how many frames the form's filters and iteration would give a task."""
+    form = TaskForm(request.POST, versions=page_selectors.version_options(), require_name=False)
+    context = {"form": form, "preview": None, "fork_name": None}
+    if form.is_valid() and form.cleaned_data["version"]:
+        version = form.cleaned_data["version"]
+        context["preview"] = services.task_preview(
+            version=version, filters=form.filters(), iteration=form.iteration(), with_frames=False
+        )
+        if version.is_published:
+            name = form.cleaned_data["name"] or "the task's name"
+            context["fork_name"] = unique_version_name(dataset=version.dataset, name=name)
+    return render(request, f"{FORM}#preview-response", context)
+
+
+@require_GET
+@permission_required("annotations.add_annotationtask", raise_exception=True)
+def task_labels(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the label rows: the labels used in the chosen version."""
+    pk = request.GET.get("version", "")
+    version = Version.objects.filter(pk=pk).first() if pk.isdigit() else None
+    labels = page_selectors.version_labels(version) if version else []
+    return render(request, f"{FORM}#labels", {"labels": labels})
+
+
+# One task
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@permission_required("annotations.view_annotationtask", raise_exception=True)
+def task_info(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _get_task(pk)
+    context = {
+        "task": task,
+        "claimed": selectors.claimed_count(task),
+        "workers": selectors.task_workers(task),
+    }
+    if is_fragment_request(request):
+        context["is_modal"] = True
+        return render(request, "annotations/task_info.html#dialog", context)
+    return render(request, "annotations/task_info.html", context)
+
+
+ACTIONS = {
+    "complete": {
+        "permission": "annotations.complete_annotationtask",
+        "refused": "You do not have permission to complete annotation tasks.",
+        "service": services.task_complete,
+        "done": "Task “{name}” completed; it is listed under Completed now.",
+    },
+    "delete": {
+        "permission": "annotations.delete_annotationtask",
+        "refused": "You do not have permission to delete annotation tasks.",
+        "service": services.task_delete,
+        "done": "Task “{name}” deleted; its version and annotations stay.",
+    },
+}
+
+
+def _task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """GET: the confirmation (a dialog for htmx); POST: do it, then show the list again."""
+    spec = ACTIONS[action]
+    task = _get_task(pk)
+    context = {"task": task, "action": action, "error": None, "is_refused": False}
+    status = 200
+    try:
+        if not request.user.has_perm(spec["permission"]):
+            raise PermissionDenied(spec["refused"])
+        if request.method == "POST":
+            spec["service"](task=task, user=request.user)
+            return _cards_after_write(request, spec["done"].format(name=task.name))
+    except ConflictError as conflict:
+        context["error"] = conflict.messages[0]
+    except PermissionDenied as denied:
+        context |= {"error": str(denied), "is_refused": True}
+        status = 403
+    return _confirm_response(request, context, status)
+
+
+def _confirm_response(request: HttpRequest, context: dict, status: int) -> HttpResponse:
+    template = "annotations/task_confirm.html"
+    if not is_fragment_request(request):
+        return render(request, template, context, status=status)
+    response = render(request, f"{template}#dialog", context | {"is_modal": True}, status=status)
+    if request.method == "POST":  # the form aimed at the grid; a refusal belongs in the dialog
+        response = reswap(retarget(response, "#dialog-slot"), "innerHTML")
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, "complete")
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_action(request, pk, "delete")

@@ -1,0 +1,79 @@
+"""Words for a task's stored settings: the card's one-line summary and the Info dialog's rows.
+
+They read `AnnotationTask.filters` as `filters_as_json` wrote it (defaults filled in).
+"""
+
+from .models import AnnotationTask
+
+MODE_NAMES = {"all": "All frames", "empty": "Empty frames", "by_label": "By label"}
+
+
+def mode_name(mode: str) -> str:
+    return MODE_NAMES.get(mode, mode)
+
+
+def number(value: float) -> str:
+    return f"{value:g}"
+
+
+def count_text(count: list) -> str:
+    low, high = count
+    noun = "instance" if (high if high is not None else low) == 1 else "instances"
+    if high is None:
+        return f"≥ {low} {noun}"
+    if low == high:
+        return f"{low} {noun}"
+    if low == 0:
+        return f"≤ {high} {noun}"
+    return f"{low}–{high} {noun}"
+
+
+def confidence_text(confidence: list) -> str:
+    return f"conf {number(confidence[0])}–{number(confidence[1])}"
+
+
+def rule_summary(rule: dict) -> str:
+    labels = ", ".join(rule["labels"]) or "any label"
+    parts = [f"not {labels}"] if rule["exclude"] else [labels]
+    if list(rule["confidence"]) != [0.0, 1.0]:
+        parts.append(confidence_text(rule["confidence"]))
+    if not rule["exclude"]:
+        parts.append(count_text(rule["count"]))
+    return ", ".join(parts)
+
+
+def filter_summary(item: dict) -> str:
+    text = MODE_NAMES[item["mode"]]
+    rules = item.get("rules") or []
+    if rules:
+        text += ": " + "; ".join(rule_summary(rule) for rule in rules)
+    if any(rule["query"] for rule in rules):
+        text += " · + Lucene"
+    if item.get("frame_query"):
+        text += " · + frame query"
+    return text
+
+
+def filters_summary(filters: list[dict]) -> str:
+    """E.g. "By label: car, conf 0.5-1, ≥ 1 instance · + Lucene" (with an en dash)."""
+    if not filters:
+        return MODE_NAMES["all"]
+    return " or ".join(filter_summary(item) for item in filters)
+
+
+def order_summary(task: AnnotationTask) -> str:
+    if task.order == AnnotationTask.Order.RANDOM:
+        return f"Random · seed {task.seed}"
+    return "Sequential"
+
+
+def rule_rows(rule: dict) -> list[tuple[str, str]]:
+    """(term, value) pairs describing one rule in full, for the Info dialog."""
+    rows = [
+        ("Labels", ", ".join(rule["labels"]) or "any label"),
+        ("Frames", "without a match (exclude)" if rule["exclude"] else "with a match (include)"),
+        ("Confidence", f"{number(rule['confidence'][0])} to {number(rule['confidence'][1])}"),
+    ]
+    if not rule["exclude"]:
+        rows.append(("Instances", count_text(rule["count"])))
+    return rows
