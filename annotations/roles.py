@@ -20,9 +20,11 @@ def sync_groups(apps, schema_editor) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
+        # create_permissions skips apps without a models module, which migration states lack.
+        saved = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = saved
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     managers, _ = group_model.objects.get_or_create(name=MANAGERS)

@@ -1,7 +1,8 @@
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, User
 
-from annotations.roles import ANNOTATORS, MANAGERS
+from annotations.roles import ANNOTATORS, MANAGERS, sync_groups
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +19,9 @@ def media_root(settings, tmp_path):
 
 
 def make_user(username: str, group: str) -> User:
+    if not Group.objects.filter(name=group).exists():
+        # Transactional tests flush the database afterwards, groups from migrations included.
+        sync_groups(apps, None)
     user = User.objects.create_user(username=username, password="pw-" + username)
     user.groups.add(Group.objects.get(name=group))
     return user

@@ -49,13 +49,7 @@ def _groups(request) -> None:
     if "live_server" not in request.fixturenames:
         return
     request.getfixturevalue("transactional_db")
-    # sync_groups is written for migration app registries; it resets models_module after use.
-    saved = {config.label: config.models_module for config in apps.get_app_configs()}
-    try:
-        sync_groups(apps, None)
-    finally:
-        for config in apps.get_app_configs():
-            config.models_module = saved[config.label]
+    sync_groups(apps, None)
 
 
 @pytest.fixture
