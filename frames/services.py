@@ -20,23 +20,18 @@ STALE = (
     "Frame “%(key)s” was saved by someone else (revision %(current)s; you had %(given)s). "
     "Load theirs, or re-apply your changes on top."
 )
-FRAME_COLUMNS = [
-    "id",
+# Values of a frame and of an annotation as the inserts take them, after their ids.
+FRAME_FIELDS = [
     "key",
-    "version_id",
     "context_id",
     "timestamp",
     "uri",
     "width",
     "height",
     "meta",
-    "revision",
     "annotation_count",
-    "updated_at",
 ]
-ROI_COLUMNS = [
-    "id",
-    "frame_id",
+ANNOTATION_FIELDS = [
     "uid",
     "position",
     "type",
@@ -49,41 +44,48 @@ ROI_COLUMNS = [
 ]
 
 
+def _frame_values(key: str, frame: dict) -> list:
+    return [
+        key,
+        frame["context_id"],
+        frame["timestamp"],
+        frame["uri"],
+        frame["width"],
+        frame["height"],
+        frame["meta"],
+        len(frame["annotations"]),
+    ]
+
+
+def _annotation_values(position: int, annotation: dict) -> list:
+    return [
+        annotation["uid"],
+        position,
+        annotation["type"],
+        annotation["labels"],
+        annotation["points"],
+        annotation["confidence"],
+        annotation["meta"],
+        annotation["color"],
+        annotation["locked"],
+    ]
+
+
 def _insert_annotations(frame_ids_and_annotations) -> None:
-    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])]."""
-    pairs = [(frame_id, ann) for frame_id, anns in frame_ids_and_annotations for ann in anns]
-    roi_ids = allocate_ids(Roi, len(pairs))
+    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])] (SQLite, single frames)."""
     rois, labels = [], []
-    for roi_id, (frame_id, (position, ann)) in zip(
-        roi_ids, ((f, a) for f, a in _positioned(pairs)), strict=True
-    ):
-        rois.append(
-            (
-                roi_id,
-                frame_id,
-                ann["uid"],
-                position,
-                ann["type"],
-                ann["labels"],
-                ann["points"],
-                ann["confidence"],
-                ann["meta"],
-                ann["color"],
-                ann["locked"],
+    pairs = [(frame_id, anns) for frame_id, anns in frame_ids_and_annotations]
+    roi_ids = iter(allocate_ids(Roi, sum(len(anns) for _, anns in pairs)))
+    for frame_id, annotations in pairs:
+        for position, annotation in enumerate(annotations):
+            roi_id = next(roi_ids)
+            rois.append([roi_id, frame_id, *_annotation_values(position, annotation)])
+            labels.extend(
+                (roi_id, frame_id, label, annotation["confidence"])
+                for label in annotation["labels"]
             )
-        )
-        labels.extend((roi_id, frame_id, label, ann["confidence"]) for label in ann["labels"])
-    insert_rows(Roi, ROI_COLUMNS, rois)
+    insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], rois)
     insert_rows(RoiLabel, ["roi_id", "frame_id", "label", "confidence"], labels)
-
-
-def _positioned(pairs):
-    """(frame_id, (position within the frame, annotation)) in input order."""
-    position, previous = 0, None
-    for frame_id, ann in pairs:
-        position = position + 1 if frame_id == previous else 0
-        previous = frame_id
-        yield frame_id, (position, ann)
 
 
 def _clean_bulk(version: Version, frames: list) -> list[dict]:
@@ -161,61 +163,26 @@ def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
 def _insert_frames(version: Version, cleaned: list[dict]) -> list[str]:
     now = timezone.now()
     keys = [frame["key"] or uuid.uuid4().hex[:16] for frame in cleaned]
+    pairs = list(zip(keys, cleaned, strict=True))
     if connection.vendor == "postgresql":
         insert_frames_postgresql(
             version_id=version.pk,
             now=now,
-            frames=[
-                [
-                    key,
-                    f["context_id"],
-                    f["timestamp"],
-                    f["uri"],
-                    f["width"],
-                    f["height"],
-                    f["meta"],
-                    len(f["annotations"]),
-                ]
-                for key, f in zip(keys, cleaned, strict=True)
-            ],
+            frames=[_frame_values(key, frame) for key, frame in pairs],
             annotations=[
-                [
-                    key,
-                    a["uid"],
-                    position,
-                    a["type"],
-                    a["labels"],
-                    a["points"],
-                    a["confidence"],
-                    a["meta"],
-                    a["color"],
-                    a["locked"],
-                ]
-                for key, f in zip(keys, cleaned, strict=True)
-                for position, a in enumerate(f["annotations"])
+                [key, *_annotation_values(position, annotation)]
+                for key, frame in pairs
+                for position, annotation in enumerate(frame["annotations"])
             ],
         )
         return keys
-    frame_ids = allocate_ids(Frame, len(cleaned))
+    frame_ids = allocate_ids(Frame, len(pairs))
     insert_rows(
         Frame,
-        FRAME_COLUMNS,
+        ["id", "version_id", "revision", "updated_at", *FRAME_FIELDS],
         (
-            (
-                frame_id,
-                key,
-                version.pk,
-                f["context_id"],
-                f["timestamp"],
-                f["uri"],
-                f["width"],
-                f["height"],
-                f["meta"],
-                1,
-                len(f["annotations"]),
-                now,
-            )
-            for frame_id, key, f in zip(frame_ids, keys, cleaned, strict=True)
+            [frame_id, version.pk, 1, now, *_frame_values(key, frame)]
+            for frame_id, (key, frame) in zip(frame_ids, pairs, strict=True)
         ),
     )
     insert_rows(
@@ -224,7 +191,8 @@ def _insert_frames(version: Version, cleaned: list[dict]) -> list[str]:
         ((version.pk, key, frame_id) for key, frame_id in zip(keys, frame_ids, strict=True)),
     )
     _insert_annotations(
-        (frame_id, f["annotations"]) for frame_id, f in zip(frame_ids, cleaned, strict=True)
+        (frame_id, frame["annotations"])
+        for frame_id, (_, frame) in zip(frame_ids, pairs, strict=True)
     )
     return keys
 
