@@ -181,3 +181,9 @@ def test_docs_are_served_from_our_own_static_files(annotator_api, world):
     schema = annotator_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     assert "/api/tasks/{id}/next/" in schema.json()["paths"]
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _ in GUARDED}))
+def test_options_is_405_never_a_crash(manager_api, world, name):
+    response = manager_api.options(url_for(name, world))
+    assert response.status_code in (200, 405), (name, response.content)
