@@ -10,6 +10,7 @@ from datasets.api.views import DatasetViewSet, VersionViewSet
 from frames.api.views import FrameUploadViewSet, FrameViewSet, VersionLabelViewSet
 
 VERSION = r"versions/(?P<version_pk>[0-9]+)"
+READ = ["get", "head"]  # the Swagger page's OPTIONS would crash its HTML renderer
 
 router = SimpleRouter()
 router.register("datasets", DatasetViewSet, basename="dataset")
@@ -23,7 +24,11 @@ router.register(r"tasks/(?P<task_pk>[0-9]+)/items", TaskItemViewSet, basename="t
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("schema/", SpectacularAPIView.as_view(http_method_names=READ), name="api_schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api_schema", http_method_names=READ),
+        name="api_docs",
+    ),
     *router.urls,
 ]
