@@ -1,5 +1,8 @@
 """The annotation editor page: the canvas app loads and saves through the REST API."""
 
+import math
+import random
+
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -11,6 +14,10 @@ from .selectors import items_done_by
 
 BENCH_POLYGONS = 1000
 BENCH_VERTICES = 20
+
+
+def _bounded(value: str | None, default: int, most: int = 20_000) -> int:
+    return min(int(value), most) if value and value.isdigit() else default
 
 
 def _tasks_url() -> str:
@@ -66,10 +73,61 @@ def task_annotate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+BENCH_LABELS = ["car", "person", "bus", "truck", "bike", "dog", "cat", "sign", "tree", "light"]
+BENCH_COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4"]
+
+
+def bench_polygon(rng: random.Random, vertices: int) -> list[list[float]]:
+    cx, cy = rng.uniform(60, 3940), rng.uniform(60, 2940)
+    radius = rng.uniform(10, 40)
+    return [
+        [
+            round(cx + radius * rng.uniform(0.7, 1) * math.cos(2 * math.pi * i / vertices), 2),
+            round(cy + radius * rng.uniform(0.7, 1) * math.sin(2 * math.pi * i / vertices), 2),
+        ]
+        for i in range(vertices)
+    ]
+
+
+def bench_frame(polygons: int, vertices: int) -> dict:
+    """A 4000x3000 frame with `polygons` random polygons, as the API would send it."""
+    rng = random.Random(7)
+    rois = [
+        {
+            "id": f"p{index}",
+            "type": "polygon",
+            "labels": [BENCH_LABELS[index % len(BENCH_LABELS)]],
+            "points": bench_polygon(rng, vertices),
+            "confidence": 1.0,
+            "meta": {},
+            "color": BENCH_COLORS[index % len(BENCH_COLORS)],
+            "locked": False,
+        }
+        for index in range(polygons)
+    ]
+    svg = (
+        "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 4 3'>"
+        "<rect width='4' height='3' fill='%2330475e'/></svg>"
+    )
+    return {
+        "id": "bench",
+        "context_id": "",
+        "timestamp": 0,
+        "source": {"uri": "bench.svg", "width": 4000, "height": 3000},
+        "image_url": svg,
+        "meta": {},
+        "revision": 1,
+        "rois": rois,
+        "frame_labels": [],
+    }
+
+
 @require_GET
 @login_not_required
 def editor_bench(request: HttpRequest) -> HttpResponse:
-    """The editor on a generated frame, no data and no API: `bench_editor` measures it."""
+    """The editor on a generated frame, without data or API: `bench_editor` measures it."""
+    polygons = _bounded(request.GET.get("polygons"), BENCH_POLYGONS)
+    vertices = max(3, _bounded(request.GET.get("vertices"), BENCH_VERTICES))
     config = {
         "task": 0,
         "version": 0,
@@ -81,7 +139,7 @@ def editor_bench(request: HttpRequest) -> HttpResponse:
         "itemCount": 1,
         "clipLength": 0,
         "donePositions": [],
-        "bench": {"polygons": BENCH_POLYGONS, "vertices": BENCH_VERTICES},
+        "bench": {"frame": bench_frame(polygons, vertices), "labels": BENCH_LABELS},
     }
-    task = {"name": f"Benchmark: {BENCH_POLYGONS} polygons × {BENCH_VERTICES} vertices"}
+    task = {"name": f"Benchmark: {polygons} polygons × {vertices} vertices", "frame_count": 1}
     return render(request, "annotations/editor_bench.html", {"config": config, "task": task})

@@ -1,36 +1,21 @@
 // Pure geometry: view transforms, bounds, hit tests and a spatial grid. No DOM here.
-export const MIN_SCALE = 0.02;
-export const MAX_SCALE = 40;
-
-// view: {scale, x, y, dpr}; x, y are the screen position (CSS px) of the image's origin.
+// A view is {scale, x, y, dpr}: x, y are the screen position (CSS px) of the image's origin.
 export const toImage = (view, p) => [(p[0] - view.x) / view.scale, (p[1] - view.y) / view.scale];
 export const toScreen = (view, p) => [p[0] * view.scale + view.x, p[1] * view.scale + view.y];
 
 export function zoomAt(view, scale, at) {
-  const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
+  const next = Math.min(40, Math.max(0.02, scale));
   const [ix, iy] = toImage(view, at);
   return { ...view, scale: next, x: at[0] - ix * next, y: at[1] - iy * next };
 }
 
-export function fitView(viewport, image, margin = 16) {
-  const scale = Math.min(
-    (viewport.width - 2 * margin) / image.width,
-    (viewport.height - 2 * margin) / image.height,
-  );
-  const safe = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
-  return {
-    scale: safe,
-    x: (viewport.width - image.width * safe) / 2,
-    y: (viewport.height - image.height * safe) / 2,
-  };
+export function centerView(viewport, image, scale) {
+  return { scale, x: (viewport.width - image.width * scale) / 2, y: (viewport.height - image.height * scale) / 2 };
 }
 
-export function centerView(viewport, image, scale) {
-  return {
-    scale,
-    x: (viewport.width - image.width * scale) / 2,
-    y: (viewport.height - image.height * scale) / 2,
-  };
+export function fitView(viewport, image, margin = 16) {
+  const scale = Math.min((viewport.width - 2 * margin) / image.width, (viewport.height - 2 * margin) / image.height);
+  return centerView(viewport, image, Math.min(40, Math.max(0.02, scale)));
 }
 
 export function bounds(points) {
@@ -44,15 +29,17 @@ export function bounds(points) {
   return [x0, y0, x1, y1];
 }
 
+// Bounds cached per points array: edits replace the array, so a cached entry never goes stale.
+const cache = new WeakMap();
+export function boundsOf(points) {
+  if (!cache.has(points)) cache.set(points, bounds(points));
+  return cache.get(points);
+}
+
 export const inRect = (r, p, tol = 0) =>
   p[0] >= r[0] - tol && p[0] <= r[2] + tol && p[1] >= r[1] - tol && p[1] <= r[3] + tol;
 export const rectsOverlap = (a, b) => a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
-export const rectFrom = (a, b) => [
-  Math.min(a[0], b[0]),
-  Math.min(a[1], b[1]),
-  Math.max(a[0], b[0]),
-  Math.max(a[1], b[1]),
-];
+export const rectFrom = (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
 
 export function segmentDistance(p, a, b) {
   const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
@@ -64,43 +51,23 @@ export function segmentDistance(p, a, b) {
 export function pointInPolygon(p, points) {
   let inside = false;
   for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
-    const [xi, yi] = points[i];
-    const [xj, yj] = points[j];
-    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) {
-      inside = !inside;
-    }
+    const [[xi, yi], [xj, yj]] = [points[i], points[j]];
+    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
 }
 
-export function nearEdge(p, points, tol, closed) {
-  const last = closed ? points.length : points.length - 1;
-  for (let i = 0; i < last; i++) {
-    if (segmentDistance(p, points[i], points[(i + 1) % points.length]) <= tol) return true;
-  }
-  return false;
-}
+const nearEdge = (p, points, tol) =>
+  points.some((a, i) => segmentDistance(p, a, points[(i + 1) % points.length]) <= tol);
 
 export const hitBox = (points, p, tol) => inRect([...points[0], ...points[1]], p, tol);
-export const hitPolygon = (points, p, tol) =>
-  pointInPolygon(p, points) || nearEdge(p, points, tol, true);
-export const hitKeypoints = (points, p, tol) =>
-  points.some((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol * 1.5);
+export const hitPolygon = (points, p, tol) => pointInPolygon(p, points) || nearEdge(p, points, tol);
+export const hitKeypoints = (points, p, tol) => points.some((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol * 1.5);
 
-// The 8 handles of a box: corners then edge midpoints; each moves the edges it names.
-const BOX_HANDLES = [
-  [0, 0],
-  [1, 0],
-  [1, 1],
-  [0, 1],
-  [0.5, 0],
-  [1, 0.5],
-  [0.5, 1],
-  [0, 0.5],
-];
+// The 8 handles of a box, corners then edge midpoints, as fractions of its width and height.
+const BOX_HANDLES = [[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0], [1, 0.5], [0.5, 1], [0, 0.5]];
 
-export function boxHandles(points) {
-  const [[x0, y0], [x1, y1]] = points;
+export function boxHandles([[x0, y0], [x1, y1]]) {
   return BOX_HANDLES.map(([fx, fy]) => [x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)]);
 }
 
@@ -111,18 +78,13 @@ export function resizeBox(points, handle, p) {
   if (fx === 1) x1 = p[0];
   if (fy === 0) y0 = p[1];
   if (fy === 1) y1 = p[1];
-  return normalizeBox([
-    [x0, y0],
-    [x1, y1],
-  ]);
+  return normalizeBox([[x0, y0], [x1, y1]]);
 }
 
-export function normalizeBox([a, b]) {
-  return [
-    [Math.min(a[0], b[0]), Math.min(a[1], b[1])],
-    [Math.max(a[0], b[0]), Math.max(a[1], b[1])],
-  ];
-}
+export const normalizeBox = ([a, b]) => [
+  [Math.min(a[0], b[0]), Math.min(a[1], b[1])],
+  [Math.max(a[0], b[0]), Math.max(a[1], b[1])],
+];
 
 export const round2 = (value) => Math.round(value * 100) / 100;
 export const clampPoint = (p, width, height) => [
@@ -135,7 +97,6 @@ export const clampDelta = (box, dx, dy, width, height) => [
   Math.max(-box[0], Math.min(width - box[2], dx)),
   Math.max(-box[1], Math.min(height - box[3], dy)),
 ];
-
 export const translate = (points, dx, dy) => points.map(([x, y]) => [round2(x + dx), round2(y + dy)]);
 
 export function nearestIndex(points, p, tol) {
@@ -153,8 +114,7 @@ export function createGrid(items, width, height, cells = 32) {
   const size = Math.max(width, height, 1) / cells;
   const grid = new Map();
   const cell = (value) => Math.max(0, Math.min(cells - 1, Math.floor(value / size)));
-  items.forEach((item, index) => {
-    const [x0, y0, x1, y1] = item.bounds;
+  items.forEach(({ bounds: [x0, y0, x1, y1] }, index) => {
     for (let cx = cell(x0); cx <= cell(x1); cx++) {
       for (let cy = cell(y0); cy <= cell(y1); cy++) {
         const key = cx * cells + cy;
@@ -169,9 +129,7 @@ export function createGrid(items, width, height, cells = 32) {
       const found = new Set();
       for (const cx of new Set([cell(p[0] - tol), cell(p[0] + tol)])) {
         for (const cy of new Set([cell(p[1] - tol), cell(p[1] + tol)])) {
-          for (const index of grid.get(cx * cells + cy) || []) {
-            if (inRect(items[index].bounds, p, tol)) found.add(index);
-          }
+          for (const i of grid.get(cx * cells + cy) || []) if (inRect(items[i].bounds, p, tol)) found.add(i);
         }
       }
       return [...found].sort((a, b) => b - a);

@@ -1,110 +1,93 @@
-// Moving through a task: claim the next item, mark it done, go back through my items, open an
-// item by position (the copy-link), and prefetch what comes next.
-import { ApiError } from "./api.js";
+// Moving through a task: claim the next item, mark it done, go back through my finished items, open
+// an item by position (the copy-link), and prefetch what comes next.
+const historyKey = ({ config }) => `hyperlabel-done:${config.task}:${config.user.id}`;
 
-const historyKey = (ed) => `hyperlabel-done:${ed.config.task}:${ed.config.user.id}`;
-
-function localHistory(ed) {
+// Positions of the items this user finished: the page's list plus those done since it loaded.
+function doneByMe(editor) {
+  let local = [];
   try {
-    return JSON.parse(localStorage.getItem(historyKey(ed)) || "[]");
+    local = JSON.parse(localStorage.getItem(historyKey(editor))) || [];
   } catch {
-    return [];
+    local = [];
   }
+  return [...new Set([...editor.config.donePositions, ...local])].sort((a, b) => a - b);
 }
 
-function remember(ed, position) {
-  const positions = [...new Set([...localHistory(ed), position])].slice(-1000);
-  localStorage.setItem(historyKey(ed), JSON.stringify(positions));
-}
+const isMe = ({ config }, username) => username != null && username === config.user.username;
 
-// Positions of the items this user finished: the page's list, plus those done since it loaded.
-async function doneByMe(ed) {
-  return [...new Set([...ed.config.donePositions, ...localHistory(ed)])].sort((a, b) => a - b);
-}
-
-const isMe = (ed, who) =>
-  who != null && [ed.config.user.id, ed.config.user.username].includes(who?.id ?? who?.username ?? who);
-
-export async function start(ed) {
+export function start(editor) {
   const requested = new URLSearchParams(location.search).get("position");
-  if (requested !== null && /^\d+$/.test(requested)) return openPosition(ed, Number(requested));
-  if (ed.config.taskCompleted) return openPosition(ed, 0);
-  return claimNext(ed);
+  if (/^\d+$/.test(requested || "")) return openPosition(editor, Number(requested));
+  return editor.config.taskCompleted ? openPosition(editor, 0) : claimNext(editor);
 }
 
-export async function claimNext(ed) {
-  ed.busy("Claiming the next item…");
+export async function claimNext(editor) {
+  editor.busy("Claiming the next item…");
   try {
-    const { status, data } = await ed.api.next();
-    if (status === 204) return ed.finished();
-    ed.show(data, "claim");
+    const { status, data } = await editor.api.next();
+    return status === 204 ? editor.finished() : editor.show(data, "claim");
   } catch (error) {
-    if (error.code !== "task_completed") return ed.fail(error);
-    ed.setReadOnly(error.message || "This task is Completed, so it opens read-only.");
-    return openPosition(ed, ed.state.item?.position ?? 0);
+    if (error.code !== "task_completed") return editor.busy(`Could not load: ${error.message}`);
+    editor.config.taskCompleted = true;
+    editor.setReadOnly(error.message);
+    return openPosition(editor, editor.state.item?.position ?? 0);
   }
 }
 
-export async function openPosition(ed, position) {
-  ed.busy(`Opening item ${position + 1}…`);
+export async function openPosition(editor, position) {
+  editor.busy(`Opening item ${position + 1}…`);
   try {
-    const item = await ed.api.item(position);
-    const frames = await Promise.all(item.frames.map((key) => ed.api.frame(key)));
-    const mode = item.status === "done" ? "review" : isMe(ed, item.claimed_by) ? "claim" : "view";
-    ed.show({ ...item, frames }, mode);
+    const item = await editor.api.item(position);
+    const frames = await Promise.all(item.frames.map((key) => editor.api.frame(key)));
+    const mode = item.status === "done" ? "review" : isMe(editor, item.claimed_by) ? "claim" : "view";
+    editor.show({ ...item, frames }, mode);
   } catch (error) {
-    ed.fail(error);
+    editor.busy(`Could not open item ${position + 1}: ${error.message}`);
   }
 }
 
-export async function next(ed) {
-  if (!(await ed.leave())) return;
-  const { item, mode } = ed.state;
-  if (ed.config.taskCompleted) {
-    return item.position + 1 < ed.config.itemCount ? openPosition(ed, item.position + 1) : ed.finished();
+// Next: my claimed item is marked done first. Browsing my finished items, Next goes to the
+// following one and, after the last, back to my current claim (or a new one).
+export async function next(editor) {
+  if (!(await editor.leave())) return;
+  const { config, state } = editor;
+  const { item, mode } = state;
+  if (config.taskCompleted) {
+    return item && item.position + 1 < config.itemCount ? openPosition(editor, item.position + 1) : editor.finished();
   }
-  if (mode === "claim" && !ed.state.readOnly) {
+  if (mode === "claim" && !state.readOnly) {
     try {
-      await ed.api.done(item.position);
-      remember(ed, item.position);
-      ed.progress(1);
+      await editor.api.done(item.position);
+      localStorage.setItem(historyKey(editor), JSON.stringify([...doneByMe(editor), item.position].slice(-1000)));
+      editor.progress(item.frames.length);
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 409) return ed.toast(error.message);
+      if (error.status !== 409) return editor.toast(error.message, "error");
     }
   }
-  if (mode === "review") {
-    const later = (await doneByMe(ed)).find((position) => position > item.position);
-    if (later !== undefined) return openPosition(ed, later);
-  }
-  return claimNext(ed);
+  const later = mode === "review" && doneByMe(editor).find((position) => position > item.position);
+  return later ? openPosition(editor, later) : claimNext(editor);
 }
 
-export async function previous(ed) {
-  if (!(await ed.leave())) return;
-  const current = ed.state.item;
-  if (ed.config.taskCompleted) {
-    return current.position > 0 ? openPosition(ed, current.position - 1) : ed.toast("This is the first item.");
+export async function previous(editor) {
+  if (!(await editor.leave())) return;
+  const current = editor.state.item;
+  if (editor.config.taskCompleted) {
+    return current?.position > 0 ? openPosition(editor, current.position - 1) : editor.toast("This is the first item.");
   }
-  const below = current && ed.state.mode === "review" ? current.position : Infinity;
-  const earlier = (await doneByMe(ed)).filter((position) => position < below && position !== current?.position);
-  if (!earlier.length) return ed.toast("No earlier item of yours in this task.");
-  return openPosition(ed, earlier[earlier.length - 1]);
+  const below = current && editor.state.mode === "review" ? current.position : Infinity;
+  const earlier = doneByMe(editor).filter((position) => position < below && position !== current?.position);
+  if (!earlier.length) return editor.toast("No earlier item of yours in this task.");
+  return openPosition(editor, earlier.at(-1));
 }
 
-const preload = (url) => {
-  if (url) new Image().src = url;
-};
-
-// Images of the other clip frames now, and the image of the item that probably comes next.
-export async function prefetch(ed) {
-  for (const record of ed.state.records) preload(record.imageUrl);
-  const position = ed.state.item.position + 1;
+// The other clip frames' images now, and the first image of the item that probably comes next.
+export async function prefetch(editor) {
+  const preload = (url) => (new Image().src = url);
+  for (const record of editor.state.records) preload(record.imageUrl);
   try {
-    const item = await ed.api.item(position);
-    if (item.status === "done" || !item.frames?.length) return;
-    const frame = await ed.api.frame(item.frames[0]);
-    preload(frame.image_url || frame.source.uri);
+    const item = await editor.api.item(editor.state.item.position + 1);
+    if (item.status !== "done") preload((await editor.api.frame(item.frames[0])).image_url);
   } catch {
-    // Nothing to prefetch (the end of the task, or an item not yet handed out).
+    // Nothing to prefetch: the end of the task.
   }
 }

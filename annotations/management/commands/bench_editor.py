@@ -1,0 +1,136 @@
+"""Measure the annotation editor in headless Chromium: redraw, drag and hit-test times.
+
+Serves the bench page (a generated frame with N polygons, no database) on a free loopback port,
+opens it in Chromium and times the editor's own render() with the canvases flushed, so the figure
+includes rasterising, not only issuing draw calls.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.management.base import BaseCommand
+from django.core.servers.basehttp import (
+    ThreadedWSGIServer,
+    WSGIRequestHandler,
+    get_internal_wsgi_application,
+)
+from django.urls import reverse
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    """$CHROMIUM, the system Chromium, else None (Playwright's own build)."""
+    for candidate in (
+        os.environ.get("CHROMIUM", ""),
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+MEASURE = """
+async (runs) => {
+  const editor = document.querySelector("frame-editor");
+  while (editor.dataset.item !== "0") await new Promise((resolve) => setTimeout(resolve, 50));
+  const flush = () => {
+    for (const canvas of [editor.shapesCanvas, editor.overlayCanvas]) canvas.getContext("2d").getImageData(0, 0, 1, 1);
+  };
+  const timed = (work) => {
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      work(i);
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    return { median: times[runs >> 1], p95: times[Math.floor(runs * 0.95)], min: times[0] };
+  };
+  const redraw = () => {
+    editor.dirty = new Set(["view", "shapes"]);
+    editor.render();
+    flush();
+  };
+  const result = { redraw_fit: timed(redraw) };
+  editor.act("actual");
+  result.redraw_actual_size = timed(redraw);
+  editor.act("fit");
+  editor.render();
+  const roi = editor.doc.rois[0];
+  editor.select(roi.id);
+  editor.render();
+  result.drag_step = timed((i) => {
+    editor.state.drag = { kind: "move", previews: new Map([[roi.id, roi.points.map(([x, y]) => [x + i, y])]]) };
+    editor.dirty = new Set();
+    editor.render();
+    flush();
+  });
+  editor.state.drag = null;
+  let seed = 3;
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  result.hit_test_x100 = timed(() => {
+    for (let i = 0; i < 100; i++) editor.hitShape([random() * 4000, random() * 3000]);
+  });
+  return result;
+}
+"""
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class Command(BaseCommand):
+    help = "Time the annotation editor's redraw with many polygons in headless Chromium."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--polygons", type=int, default=1000)
+        parser.add_argument("--vertices", type=int, default=20)
+        parser.add_argument("--runs", type=int, default=50)
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print one JSON object instead."
+        )
+
+    def handle(self, *, polygons, vertices, runs, as_json: bool, **options):
+        from playwright.sync_api import sync_playwright
+
+        server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
+        server.set_app(StaticFilesHandler(get_internal_wsgi_application()))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}{reverse('annotations:editor_bench')}"
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=chromium_path(), args=CHROMIUM_ARGS
+                )
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.goto(f"{url}?polygons={polygons}&vertices={vertices}")
+                result = page.evaluate(MEASURE, runs)
+                browser.close()
+        finally:
+            server.shutdown()
+        self.report(result, polygons, vertices, as_json=as_json)
+
+    def report(self, result: dict, polygons: int, vertices: int, *, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(
+                globals()["json"].dumps({"polygons": polygons, "vertices": vertices, **result})
+            )
+            return
+        self.stdout.write(f"shapes: {polygons} polygons x {vertices} vertices")
+        for name, figures in result.items():
+            numbers = ", ".join(f"{key} {value:.1f} ms" for key, value in figures.items())
+            self.stdout.write(f"{name}: {numbers}")

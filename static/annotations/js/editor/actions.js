@@ -1,0 +1,233 @@
+// What buttons (data-action) and shortcuts (keymap.js) do; `this` is the <frame-editor>.
+// Each action is (arg, id, event): id names one shape or frame label, else the selection counts.
+import { editJson } from "./dialogs.js";
+import { centerView, clampPoint, zoomAt } from "./geometry.js";
+import { SHAPES } from "./shapes.js";
+import * as task from "./task.js";
+
+export function newId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+function setField(editor, items, field, value) {
+  const ids = new Set(items.map((item) => item.id));
+  if (ids.size) editor.commit((doc) => [...doc.rois, ...doc.frame_labels].forEach((item) => ids.has(item.id) && (item[field] = value)));
+}
+
+async function editMeta(editor, title, value, apply) {
+  const meta = await editJson(editor.$("json"), { title, value, readOnly: editor.state.readOnly });
+  if (meta) editor.commit((doc) => apply(doc, meta));
+}
+
+export const ACTIONS = {
+  tool(name) {
+    if (this.state.readOnly && name !== "select") return;
+    Object.assign(this.state, { tool: name, drawing: null });
+    this.invalidate("overlay");
+  },
+  pickLabel(label) {
+    this.state.label = label;
+    if (this.state.pending) this.useLabel(label);
+    this.invalidate("labels");
+  },
+  // 1–9: the n-th label becomes the default, and the selection takes it (as in CVAT).
+  digit(index) {
+    if (!this.state.labels[index]) return;
+    this.state.label = this.state.labels[index];
+    ACTIONS.relabel.call(this);
+    this.invalidate("labels");
+  },
+  cycleLabel(step) {
+    const { labels, label } = this.state;
+    if (labels.length) this.state.label = labels[(labels.indexOf(label) + step + labels.length) % labels.length];
+    this.invalidate("labels");
+  },
+  relabel() {
+    setField(this, this.targets(null, true), "labels", [this.state.label]);
+  },
+  addLabelTo(text, id) {
+    const label = text.trim();
+    if (!label) return;
+    this.addLabels([label]);
+    this.updateItem(id, (item) => item.labels.includes(label) || item.labels.push(label));
+  },
+  removeLabel(label, id) {
+    this.updateItem(id, (item) => item.labels.length > 1 && (item.labels = item.labels.filter((l) => l !== label)));
+  },
+  // A label's colour: new shapes take it, and so do this frame's shapes still in the old one.
+  labelColor(color, label) {
+    const old = this.colorFor(label);
+    this.state.labelColors[label] = color;
+    localStorage.setItem(this.keys.colors, JSON.stringify(this.state.labelColors));
+    setField(this, this.doc.rois.filter((roi) => roi.labels[0] === label && roi.color === old), "color", color);
+    this.invalidate("labels");
+  },
+  finish() {
+    if (this.state.drawing) this.finishDrawing();
+  },
+  cancel() {
+    const { state } = this;
+    if (state.pending || state.drawing) Object.assign(state, { pending: null, drawing: null });
+    else this.select(null);
+    this.invalidate("overlay");
+  },
+  backspace() {
+    const { drawing } = this.state;
+    if (!drawing) return ACTIONS.remove.call(this);
+    drawing.points.pop();
+    if (!drawing.points.length) this.state.drawing = null;
+    this.invalidate("overlay");
+  },
+  remove(arg, id) {
+    const ids = new Set(this.targets(id, true).map((item) => item.id));
+    if (!ids.size) return this.targets(id).length && this.toast("Locked shapes cannot be deleted; unlock them first (L).");
+    this.commit((doc) => {
+      doc.rois = doc.rois.filter((item) => !ids.has(item.id));
+      doc.frame_labels = doc.frame_labels.filter((item) => !ids.has(item.id));
+    });
+    this.select(null);
+  },
+  toggleLock(arg, id) {
+    const items = this.targets(id);
+    setField(this, items, "locked", !items.every((item) => item.locked));
+  },
+  lock() {
+    setField(this, this.targets(null), "locked", true);
+  },
+  unlock() {
+    setField(this, this.targets(null), "locked", false);
+  },
+  lockAll() {
+    setField(this, this.doc.rois, "locked", true);
+  },
+  unlockAll() {
+    setField(this, this.doc.rois, "locked", false);
+  },
+  // Hiding is a view setting, not saved; hidden shapes cannot be selected or edited.
+  toggleHide(arg, id) {
+    const { hidden, selected } = this.state;
+    const items = this.targets(id).filter((item) => item.points);
+    const hide = !items.every((item) => hidden.has(item.id));
+    for (const { id: itemId } of items) [hidden[hide ? "add" : "delete"](itemId), hide && selected.delete(itemId)];
+    this.invalidate("shapes", "panel");
+  },
+  hideAll() {
+    for (const roi of this.doc.rois) this.state.hidden.add(roi.id);
+    this.select(null);
+  },
+  showAll() {
+    this.state.hidden.clear();
+    this.invalidate("shapes", "panel");
+  },
+  selectRow(arg, id, event) {
+    if (this.state.hidden.has(id)) return this.toast("This shape is hidden; show it to edit it.");
+    this.select(id, event?.shiftKey ? "toggle" : "only");
+  },
+  editMeta(arg, id) {
+    const items = this.targets(id);
+    if (items.length !== 1) return this.toast("Select one shape to edit its metadata.");
+    const [item] = items;
+    const what = item.points ? SHAPES[item.type].label.toLowerCase() : "frame label";
+    editMeta(this, `Metadata of ${what} “${item.labels.join(", ")}”`, item.meta, (doc, meta) => {
+      [...doc.rois, ...doc.frame_labels].find((other) => other.id === item.id).meta = meta;
+    });
+  },
+  editFrameMeta() {
+    editMeta(this, `Metadata of frame “${this.record.key}”`, this.doc.meta, (doc, meta) => (doc.meta = meta));
+  },
+  addFrameLabel() {
+    if (this.state.readOnly || !this.record) return;
+    if (!this.state.label) return this.askLabel({ type: "frame" });
+    this.commit((doc) => doc.frame_labels.push(this.annotation({ labels: [this.state.label] })));
+  },
+  copy(arg, id) {
+    const items = this.targets(id).filter((item) => item.points);
+    if (!items.length) return this.toast("Select a shape to copy.");
+    this.state.clipboard = structuredClone(items);
+    sessionStorage.setItem("hyperlabel-clipboard", JSON.stringify(items));
+    this.toast(`Copied ${plural(items.length, "shape")}; paste with Ctrl+V, here or on another frame.`);
+    this.invalidate("panel");
+  },
+  copyAll() {
+    this.select(this.doc.rois.map((roi) => roi.id));
+    ACTIONS.copy.call(this);
+    this.select(null);
+  },
+  // Pastes at the same place (inside this image), as new unlocked shapes; again adds more.
+  paste() {
+    const { record, state } = this;
+    if (!record || !state.clipboard.length) return;
+    const copies = state.clipboard.map((roi) => ({
+      ...structuredClone(roi),
+      id: newId(),
+      locked: false,
+      points: roi.points.map((p) => clampPoint(p, record.width, record.height)),
+    }));
+    this.commit((doc) => doc.rois.push(...copies));
+    this.select(copies.map((roi) => roi.id));
+  },
+  undo() {
+    this.restoreDoc("undo");
+  },
+  redo() {
+    this.restoreDoc("redo");
+  },
+  async save() {
+    const results = await Promise.all(this.state.records.map((record) => record.saver.flush()));
+    if (results.every(Boolean)) this.toast("Saved.", "success");
+  },
+  // ← / →: through the clip first, then to the previous / next item.
+  step(direction) {
+    const target = this.state.index + direction;
+    if (target >= 0 && target < this.state.records.length) return this.goFrame(target);
+    return direction > 0 ? task.next(this) : task.previous(this);
+  },
+  goFrame(index) {
+    this.goFrame(index);
+  },
+  next() {
+    task.next(this);
+  },
+  previous() {
+    task.previous(this);
+  },
+  zoom(factor) {
+    ACTIONS.zoomTo.call(this, this.state.view.scale * factor);
+  },
+  zoomTo(scale) {
+    this.setView(zoomAt(this.state.view, scale, [this.stage.clientWidth / 2, this.stage.clientHeight / 2]));
+  },
+  fit() {
+    this.fit();
+  },
+  actual() {
+    if (this.record) this.setView(centerView({ width: this.stage.clientWidth, height: this.stage.clientHeight }, this.record, 1));
+  },
+  help() {
+    this.$("help").showModal();
+  },
+  copyLink() {
+    const link = this.$("link");
+    link.value = location.href;
+    navigator.clipboard?.writeText(link.value).then(
+      () => this.toast("Link to this item copied."),
+      () => this.toast(`Link to this item: ${link.value}`),
+    );
+  },
+  // After a 409: take the server's frame (undo brings mine back), or re-apply mine on top of it.
+  loadTheirs() {
+    ACTIONS.resolve.call(this, "theirs");
+  },
+  reapplyMine() {
+    ACTIONS.resolve.call(this, "mine");
+  },
+  resolve(choice) {
+    const { record } = this;
+    if (!record?.conflict) return;
+    record.history.push(structuredClone(record.doc));
+    record.saver.resolve(choice);
+    this.select(null);
+  },
+};
