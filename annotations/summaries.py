@@ -71,7 +71,10 @@ def rule_rows(rule: dict) -> list[tuple[str, str]]:
     """(term, value) pairs describing one rule in full, for the Info dialog."""
     rows = [
         ("Labels", ", ".join(rule["labels"]) or "any label"),
-        ("Frames", "without a match (exclude)" if rule["exclude"] else "with a match (include)"),
+        (
+            "Match",
+            "frames without one (exclude)" if rule["exclude"] else "frames with one (include)",
+        ),
         ("Confidence", f"{number(rule['confidence'][0])} to {number(rule['confidence'][1])}"),
     ]
     if not rule["exclude"]:

@@ -574,6 +574,16 @@ def test_preview_clears_errors_once_the_input_is_fixed(manager_client, street_ve
     assert "<strong data-frame-count>1</strong> frame" in response.text
 
 
+def test_preview_clears_the_notice_at_the_top_only_when_the_form_is_valid(
+    manager_client, street_version
+):
+    notice = '<div id="task-form-errors" hx-swap-oob="true"></div>'
+    broken = form_data(street_version, frame_query="meta.x:(")
+
+    assert notice in manager_client.post(PREVIEW, form_data(street_version), **HTMX).text
+    assert notice not in manager_client.post(PREVIEW, broken, **HTMX).text
+
+
 def test_preview_on_a_published_version_names_the_draft_to_come(manager_client, street_version):
     published = version_publish(version=street_version)
 

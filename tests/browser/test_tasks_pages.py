@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from annotations.models import AnnotationTask
 from annotations.services import task_create
+from tests.browser.conftest import log_in
 from tests.factories import DatasetFactory, box, frame_data, version_with_frames
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -196,3 +197,45 @@ def test_filter_by_dataset(logged_in_page, live_server, streets, manager):
 
     expect(page.locator(".task-card__name")).to_have_text(["Field task"])
     expect(page).to_have_url(re.compile(rf"dataset={other.dataset_id}"))
+
+
+def test_without_javascript_filter_create_info_and_complete_still_work(
+    browser, live_server, streets, manager
+):
+    make_task(streets, manager, "Existing")
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 800}
+    )
+    page = context.new_page()
+    log_in(page, live_server, manager, "pw-manager")
+
+    page.goto(f"{live_server.url}/tasks/")
+    page.get_by_text("Completed", exact=True).click()
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"status=completed"))
+    expect(page.locator("#task-cards")).to_contain_text("No task matches")
+
+    page.goto(f"{live_server.url}/tasks/new/")
+    page.fill("#id_name", "No script")
+    page.select_option("#id_version", str(streets.pk))
+    page.get_by_text("By Label", exact=True).click()
+    page.fill("#id_rule-0-labels", "car")
+    page.get_by_role("button", name="Add label rule").click()
+    expect(page.locator(".rule")).to_have_count(2)
+    expect(page.locator("#id_rule-0-labels")).to_have_value("car")
+    page.get_by_role("button", name="Create").click()
+    expect(page).to_have_url(f"{live_server.url}/tasks/")
+    expect(page.locator(".task-card", has_text="No script")).to_contain_text("0 / 3 frames done")
+
+    card = page.locator(".task-card", has_text="No script")
+    card.locator("summary").click()
+    card.get_by_role("menuitem", name="Info").click()
+    expect(page.locator("dialog[open]")).to_contain_text("Frames in the task")
+    page.go_back()
+    card.locator("summary").click()
+    card.get_by_role("menuitem", name="Complete…").click()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(f"{live_server.url}/tasks/")
+    expect(page.locator(".task-card", has_text="No script")).to_have_count(0)
+    assert AnnotationTask.objects.get(name="No script").status == "completed"
+    context.close()
