@@ -255,7 +255,7 @@ def test_frame_label_and_frame_metadata_are_saved(editor, make_task):
     task = make_task(frames(1, rois={0: [box("car")]}))
     editor.open(task)
     editor.page.click("[data-action=addFrameLabel]")
-    editor.page.click("summary:has-text('Frame metadata')")
+    editor.page.click("[data-panel] summary")
     editor.page.click("[data-action=editFrameMeta]")
     editor.page.locator("dialog[data-json] textarea").fill('{"weather": "rain"}')
     editor.page.click("dialog[data-json] [data-json-save]")
@@ -428,7 +428,7 @@ def test_two_editors_on_one_frame_get_a_conflict_and_nothing_is_lost(
         assert len(other.rois()) == 2  # mine stays on screen
         other.screenshot("editor-conflict")
 
-        other.page.click("[data-action=reapplyMine]")
+        other.page.click("[data-action=resolve][data-arg=mine]")
         other.wait_saved()
     finally:
         other_context.close()
@@ -448,7 +448,7 @@ def test_loading_theirs_after_a_conflict_can_be_undone(editor, make_task, browse
         editor.wait_saved()
         other.draw_box((50, 300), (150, 400))
         other.page.wait_for_selector("[data-conflict]:not([hidden])")
-        other.page.click("[data-action=loadTheirs]")
+        other.page.click("[data-action=resolve][data-arg=theirs]")
         assert len(other.rois()) == 2
         assert other.page.locator("[data-conflict]").is_hidden()
         other.key("Control+z")

@@ -1,19 +1,16 @@
 // What buttons (data-action) and shortcuts (keymap.js) do; `this` is the <frame-editor>.
-// Each action is (arg, id, event): id names one shape or frame label, else the selection counts.
+// An action gets (arg, id, event): id names one shape or frame label, else the selection counts.
 import { editJson } from "./dialogs.js";
 import { centerView, clampPoint, zoomAt } from "./geometry.js";
 import { SHAPES } from "./shapes.js";
 import * as task from "./task.js";
 
-export function newId() {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
+export const newId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+const all = (doc) => [...doc.rois, ...doc.frame_labels];
 
 function setField(editor, items, field, value) {
   const ids = new Set(items.map((item) => item.id));
-  if (ids.size) editor.commit((doc) => [...doc.rois, ...doc.frame_labels].forEach((item) => ids.has(item.id) && (item[field] = value)));
+  if (ids.size) editor.commit((doc) => all(doc).forEach((item) => ids.has(item.id) && (item[field] = value)));
 }
 
 async function editMeta(editor, title, value, apply) {
@@ -23,8 +20,7 @@ async function editMeta(editor, title, value, apply) {
 
 export const ACTIONS = {
   tool(name) {
-    if (this.state.readOnly && name !== "select") return;
-    Object.assign(this.state, { tool: name, drawing: null });
+    if (!this.state.readOnly || name === "select") Object.assign(this.state, { tool: name, drawing: null });
     this.invalidate("overlay");
   },
   pickLabel(label) {
@@ -34,29 +30,23 @@ export const ACTIONS = {
   },
   // 1–9: the n-th label becomes the default, and the selection takes it (as in CVAT).
   digit(index) {
-    if (!this.state.labels[index]) return;
-    this.state.label = this.state.labels[index];
-    ACTIONS.relabel.call(this);
-    this.invalidate("labels");
+    if (this.state.labels[index]) [(this.state.label = this.state.labels[index]), ACTIONS.relabel.call(this), this.invalidate("labels")];
   },
   cycleLabel(step) {
     const { labels, label } = this.state;
-    if (labels.length) this.state.label = labels[(labels.indexOf(label) + step + labels.length) % labels.length];
-    this.invalidate("labels");
+    if (labels.length) [(this.state.label = labels[(labels.indexOf(label) + step + labels.length) % labels.length]), this.invalidate("labels")];
   },
   relabel() {
     setField(this, this.targets(null, true), "labels", [this.state.label]);
   },
   addLabelTo(text, id) {
     const label = text.trim();
-    if (!label) return;
-    this.addLabels([label]);
-    this.updateItem(id, (item) => item.labels.includes(label) || item.labels.push(label));
+    if (label) [this.addLabels([label]), this.updateItem(id, (item) => item.labels.includes(label) || item.labels.push(label))];
   },
   removeLabel(label, id) {
     this.updateItem(id, (item) => item.labels.length > 1 && (item.labels = item.labels.filter((l) => l !== label)));
   },
-  // A label's colour: new shapes take it, and so do this frame's shapes still in the old one.
+  // A label's colour: new shapes take it, and so do this frame's shapes still in its old colour.
   labelColor(color, label) {
     const old = this.colorFor(label);
     this.state.labelColors[label] = color;
@@ -76,63 +66,46 @@ export const ACTIONS = {
   backspace() {
     const { drawing } = this.state;
     if (!drawing) return ACTIONS.remove.call(this);
-    drawing.points.pop();
-    if (!drawing.points.length) this.state.drawing = null;
+    if (!drawing.points.pop() || !drawing.points.length) this.state.drawing = null;
     this.invalidate("overlay");
   },
   remove(arg, id) {
     const ids = new Set(this.targets(id, true).map((item) => item.id));
     if (!ids.size) return this.targets(id).length && this.toast("Locked shapes cannot be deleted; unlock them first (L).");
-    this.commit((doc) => {
-      doc.rois = doc.rois.filter((item) => !ids.has(item.id));
-      doc.frame_labels = doc.frame_labels.filter((item) => !ids.has(item.id));
-    });
+    this.commit((doc) => ["rois", "frame_labels"].forEach((part) => (doc[part] = doc[part].filter((item) => !ids.has(item.id)))));
     this.select(null);
   },
   toggleLock(arg, id) {
     const items = this.targets(id);
     setField(this, items, "locked", !items.every((item) => item.locked));
   },
-  lock() {
-    setField(this, this.targets(null), "locked", true);
-  },
-  unlock() {
-    setField(this, this.targets(null), "locked", false);
-  },
-  lockAll() {
-    setField(this, this.doc.rois, "locked", true);
-  },
-  unlockAll() {
-    setField(this, this.doc.rois, "locked", false);
-  },
+  lock: function () { setField(this, this.targets(), "locked", true); },
+  unlock: function () { setField(this, this.targets(), "locked", false); },
+  lockAll: function () { setField(this, this.doc.rois, "locked", true); },
+  unlockAll: function () { setField(this, this.doc.rois, "locked", false); },
   // Hiding is a view setting, not saved; hidden shapes cannot be selected or edited.
   toggleHide(arg, id) {
     const { hidden, selected } = this.state;
     const items = this.targets(id).filter((item) => item.points);
     const hide = !items.every((item) => hidden.has(item.id));
-    for (const { id: itemId } of items) [hidden[hide ? "add" : "delete"](itemId), hide && selected.delete(itemId)];
+    for (const item of items) [hidden[hide ? "add" : "delete"](item.id), hide && selected.delete(item.id)];
     this.invalidate("shapes", "panel");
   },
-  hideAll() {
-    for (const roi of this.doc.rois) this.state.hidden.add(roi.id);
+  toggleAll() {
+    const { hidden } = this.state;
+    const show = this.doc.rois.every((roi) => hidden.has(roi.id));
+    for (const roi of this.doc.rois) hidden[show ? "delete" : "add"](roi.id);
     this.select(null);
-  },
-  showAll() {
-    this.state.hidden.clear();
-    this.invalidate("shapes", "panel");
   },
   selectRow(arg, id, event) {
     if (this.state.hidden.has(id)) return this.toast("This shape is hidden; show it to edit it.");
     this.select(id, event?.shiftKey ? "toggle" : "only");
   },
   editMeta(arg, id) {
-    const items = this.targets(id);
-    if (items.length !== 1) return this.toast("Select one shape to edit its metadata.");
-    const [item] = items;
+    const [item, more] = this.targets(id);
+    if (!item || more) return this.toast("Select one shape to edit its metadata.");
     const what = item.points ? SHAPES[item.type].label.toLowerCase() : "frame label";
-    editMeta(this, `Metadata of ${what} “${item.labels.join(", ")}”`, item.meta, (doc, meta) => {
-      [...doc.rois, ...doc.frame_labels].find((other) => other.id === item.id).meta = meta;
-    });
+    editMeta(this, `Metadata of ${what} “${item.labels.join(", ")}”`, item.meta, (doc, meta) => (all(doc).find((x) => x.id === item.id).meta = meta));
   },
   editFrameMeta() {
     editMeta(this, `Metadata of frame “${this.record.key}”`, this.doc.meta, (doc, meta) => (doc.meta = meta));
@@ -147,7 +120,7 @@ export const ACTIONS = {
     if (!items.length) return this.toast("Select a shape to copy.");
     this.state.clipboard = structuredClone(items);
     sessionStorage.setItem("hyperlabel-clipboard", JSON.stringify(items));
-    this.toast(`Copied ${plural(items.length, "shape")}; paste with Ctrl+V, here or on another frame.`);
+    this.toast(`Copied ${items.length} shape(s); paste with Ctrl+V, here or on another frame.`);
     this.invalidate("panel");
   },
   copyAll() {
@@ -155,25 +128,18 @@ export const ACTIONS = {
     ACTIONS.copy.call(this);
     this.select(null);
   },
-  // Pastes at the same place (inside this image), as new unlocked shapes; again adds more.
+  // At the same place (kept inside this image), as new unlocked shapes; pasting again adds more.
   paste() {
     const { record, state } = this;
     if (!record || !state.clipboard.length) return;
     const copies = state.clipboard.map((roi) => ({
-      ...structuredClone(roi),
-      id: newId(),
-      locked: false,
-      points: roi.points.map((p) => clampPoint(p, record.width, record.height)),
+      ...structuredClone(roi), id: newId(), locked: false, points: roi.points.map((p) => clampPoint(p, record.width, record.height)),
     }));
     this.commit((doc) => doc.rois.push(...copies));
     this.select(copies.map((roi) => roi.id));
   },
-  undo() {
-    this.restoreDoc("undo");
-  },
-  redo() {
-    this.restoreDoc("redo");
-  },
+  undo: function () { this.restoreDoc("undo"); },
+  redo: function () { this.restoreDoc("redo"); },
   async save() {
     const results = await Promise.all(this.state.records.map((record) => record.saver.flush()));
     if (results.every(Boolean)) this.toast("Saved.", "success");
@@ -182,47 +148,27 @@ export const ACTIONS = {
   step(direction) {
     const target = this.state.index + direction;
     if (target >= 0 && target < this.state.records.length) return this.goFrame(target);
-    return direction > 0 ? task.next(this) : task.previous(this);
+    (direction > 0 ? task.next : task.previous)(this);
   },
-  goFrame(index) {
-    this.goFrame(index);
-  },
-  next() {
-    task.next(this);
-  },
-  previous() {
-    task.previous(this);
-  },
-  zoom(factor) {
-    ACTIONS.zoomTo.call(this, this.state.view.scale * factor);
-  },
+  goFrame: function (index) { this.goFrame(index); },
+  next: function () { task.next(this); },
+  previous: function () { task.previous(this); },
+  zoom: function (factor) { ACTIONS.zoomTo.call(this, this.state.view.scale * factor); },
   zoomTo(scale) {
     this.setView(zoomAt(this.state.view, scale, [this.stage.clientWidth / 2, this.stage.clientHeight / 2]));
   },
-  fit() {
-    this.fit();
-  },
+  fit: function () { this.fit(); },
   actual() {
     if (this.record) this.setView(centerView({ width: this.stage.clientWidth, height: this.stage.clientHeight }, this.record, 1));
   },
-  help() {
-    this.$("help").showModal();
-  },
+  help: function () { this.$("help").showModal(); },
   copyLink() {
-    const link = this.$("link");
-    link.value = location.href;
-    navigator.clipboard?.writeText(link.value).then(
+    (navigator.clipboard?.writeText(location.href) || Promise.reject()).then(
       () => this.toast("Link to this item copied."),
-      () => this.toast(`Link to this item: ${link.value}`),
+      () => this.toast(`Link to this item: ${location.href}`),
     );
   },
   // After a 409: take the server's frame (undo brings mine back), or re-apply mine on top of it.
-  loadTheirs() {
-    ACTIONS.resolve.call(this, "theirs");
-  },
-  reapplyMine() {
-    ACTIONS.resolve.call(this, "mine");
-  },
   resolve(choice) {
     const { record } = this;
     if (!record?.conflict) return;

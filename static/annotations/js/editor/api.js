@@ -2,23 +2,15 @@
 export class ApiError extends Error {
   constructor(status, body) {
     super(body?.message || (status ? `The server answered ${status}.` : "The server cannot be reached."));
-    Object.assign(this, { status, body, code: body?.code || (status ? `http_${status}` : "network") });
+    Object.assign(this, { status, body, code: body?.code || `http_${status}` });
   }
 }
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  if (match) return decodeURIComponent(match[1]);
-  try {
-    return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || "";
-  } catch {
-    return "";
-  }
-}
+// base.html puts the token in <body hx-headers> for htmx; the API takes it the same way.
+const csrfToken = () => JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || "";
 
 export async function request(method, url, body) {
-  const headers = { Accept: "application/json", "X-CSRFToken": csrfToken() };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const headers = { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken() };
   let response;
   try {
     response = await fetch(url, { method, headers, credentials: "same-origin", body: body && JSON.stringify(body) });
@@ -44,11 +36,10 @@ export function taskApi({ api, task, version }) {
   };
 }
 
-// The benchmark page's stand-in: one frame from the page, saves kept in memory.
+// The benchmark page's stand-in: its one frame comes with the page; saves stay in memory.
 export function localApi({ frame, labels }) {
-  const item = { position: 0, status: "claimed", frames: [frame] };
   return {
-    next: async () => ({ status: 200, data: item }),
+    next: async () => ({ status: 200, data: { position: 0, status: "claimed", frames: [frame] } }),
     labels: async () => labels,
     saveFrame: async (key, body) => ({ data: Object.assign(frame, body, { revision: frame.revision + 1 }) }),
   };

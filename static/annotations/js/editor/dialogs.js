@@ -1,67 +1,40 @@
-// The JSON metadata popup and the shortcut sheet (both <dialog> elements in the template).
-import { helpRows } from "./keymap.js";
+// The JSON metadata popup (a <dialog> of the template).
 
-export const esc = (text) =>
-  String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-// Checks metadata text: an object, or an error saying what is wrong and where.
+// Metadata text → {value: object} or {error, position}: what is wrong, at which line and column.
 export function parseMeta(text) {
   let value;
   try {
     value = JSON.parse(text.trim() || "{}");
   } catch (error) {
-    const match = /position (\d+)/.exec(error.message);
-    const position = match ? Number(match[1]) : text.length;
-    const before = text.slice(0, position).split("\n");
-    const where = `line ${before.length}, column ${before[before.length - 1].length + 1}`;
-    const reason = error.message.replace(/ in JSON at position.*$/s, "").replace(/^JSON\.parse: /, "");
-    return { error: `Invalid JSON at ${where}: ${reason}.`, position };
+    const position = Number(/position (\d+)/.exec(error.message)?.[1] ?? text.length);
+    const lines = text.slice(0, position).split("\n");
+    const reason = error.message.replace(/ in JSON at position.*$/s, "");
+    return { error: `Invalid JSON at line ${lines.length}, column ${lines.at(-1).length + 1}: ${reason}.`, position };
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    const kind = Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`;
-    return { error: `Metadata must be a JSON object like {"key": "value"}; this is ${kind}.`, position: 0 };
-  }
-  return { value };
+  if (value && typeof value === "object" && !Array.isArray(value)) return { value };
+  const kind = Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`;
+  return { error: `Metadata must be a JSON object like {"key": "value"}; this is ${kind}.`, position: 0 };
 }
 
 // Opens the dialog on `value`; resolves with the new object, or null when cancelled.
 export function editJson(dialog, { title, value, readOnly }) {
-  const area = dialog.querySelector("textarea");
-  const error = dialog.querySelector("[data-json-error]");
-  const saveButton = dialog.querySelector("[data-json-save]");
+  const [area, error, save] = ["textarea", "[data-json-error]", "[data-json-save]"].map((s) => dialog.querySelector(s));
   dialog.querySelector("[data-json-title]").textContent = title;
-  area.value = JSON.stringify(value ?? {}, null, 2);
-  area.readOnly = Boolean(readOnly);
-  saveButton.hidden = Boolean(readOnly);
-  error.textContent = "";
+  [area.value, area.readOnly, save.hidden, error.textContent] = [JSON.stringify(value ?? {}, null, 2), !!readOnly, !!readOnly, ""];
   dialog.showModal();
   area.focus();
   return new Promise((resolve) => {
-    const finish = (result) => {
-      dialog.removeEventListener("close", onClose);
-      saveButton.removeEventListener("click", onSave);
-      if (dialog.open) dialog.close();
-      resolve(result);
-    };
-    const onClose = () => finish(null);
     const onSave = (event) => {
       event.preventDefault();
       const parsed = parseMeta(area.value);
-      if (parsed.error) {
-        error.textContent = parsed.error;
-        area.focus();
-        area.setSelectionRange(parsed.position, parsed.position + 1);
-        return;
-      }
-      finish(parsed.value);
+      if (!parsed.error) return [resolve(parsed.value), dialog.close()];
+      error.textContent = parsed.error;
+      area.focus();
+      area.setSelectionRange(parsed.position, parsed.position + 1);
     };
-    dialog.addEventListener("close", onClose);
-    saveButton.addEventListener("click", onSave);
+    save.addEventListener("click", onSave);
+    dialog.addEventListener("close", () => [save.removeEventListener("click", onSave), resolve(null)], { once: true });
   });
-}
-
-export function fillHelp(dialog) {
-  dialog.querySelector("tbody").innerHTML = helpRows()
-    .map(([combo, description]) => `<tr><td><kbd>${esc(combo)}</kbd></td><td>${esc(description)}</td></tr>`)
-    .join("");
 }

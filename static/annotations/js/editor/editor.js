@@ -2,18 +2,16 @@
 import { ACTIONS, newId } from "./actions.js";
 import { localApi, taskApi } from "./api.js";
 import { labelColor } from "./colors.js";
-import { fillHelp } from "./dialogs.js";
 import { boundsOf, createGrid, fitView } from "./geometry.js";
 import { createHistory, snapshot } from "./history.js";
 import { lookup } from "./keymap.js";
-import { labelBarHtml, panelHtml, stripHtml } from "./panel.js";
+import { frameLabelRowsHtml, labelBarHtml, roiRowsHtml, stripHtml } from "./panel.js";
 import { bindPointer } from "./pointer.js";
 import { drawOverlay, drawShapes, isVisible, sizeCanvas } from "./render.js";
 import { SHAPES } from "./shapes.js";
 import { createSaver, docOf } from "./sync.js";
 import * as task from "./task.js";
 
-const EMPTY = { rois: [], frame_labels: [], meta: {} };
 const STATUS = { saved: "Saved", dirty: "Unsaved…", saving: "Saving…", readonly: "Read-only", error: "Error", conflict: "Conflict" };
 const RANK = Object.keys(STATUS);
 
@@ -25,7 +23,7 @@ export function stored(storage, key, fallback) {
   }
 }
 
-export class FrameEditor extends HTMLElement {
+class FrameEditor extends HTMLElement {
   connectedCallback() {
     const config = (this.config = JSON.parse(document.getElementById(this.dataset.config).textContent));
     this.$ = (name) => this.querySelector(`[data-${name}]`);
@@ -36,34 +34,27 @@ export class FrameEditor extends HTMLElement {
       get doc() {
         return editor.doc;
       },
-      records: [], index: 0, item: null, mode: "claim", tool: "select", labels: [], label: "",
-      selected: new Set(), hidden: new Set(), hoverId: null, minConfidence: 0, metaOpen: false,
-      opacity: new Map(stored(localStorage, this.keys.opacity, [])),
-      labelColors: stored(localStorage, this.keys.colors, {}),
-      clipboard: stored(sessionStorage, "hyperlabel-clipboard", []),
-      view: { scale: 1, x: 0, y: 0, dpr: devicePixelRatio || 1 },
-      drag: null, drawing: null, pending: null, spaceDown: false, readOnly: "",
+      records: [], index: 0, item: null, mode: "claim", tool: "select", labels: [], label: "", minConfidence: 0,
+      selected: new Set(), hidden: new Set(), opacity: new Map(stored(localStorage, this.keys.opacity, [])),
+      labelColors: stored(localStorage, this.keys.colors, {}), clipboard: stored(sessionStorage, "hyperlabel-clipboard", []),
+      view: { scale: 1, x: 0, y: 0, dpr: devicePixelRatio || 1 }, readOnly: "",
     };
     this.dirty = new Set();
     this.api = config.bench ? localApi(config.bench) : taskApi(config);
     this.listen();
-    fillHelp(this.$("help"));
     this.setReadOnly(config.readOnly);
-    this.boot();
+    this.api.labels().catch(() => []).then((labels) => {
+      this.addLabels(labels);
+      this.state.label ||= labels[0] || "";
+      task.start(this);
+    });
   }
 
   disconnectedCallback() {
-    for (const [target, type, handler] of this.globalListeners) target.removeEventListener(type, handler);
+    for (const [type, handler] of this.globalListeners) removeEventListener(type, handler);
     this.resizeObserver.disconnect();
     cancelAnimationFrame(this.frameRequest);
     for (const record of this.state.records) record.saver.dispose();
-  }
-
-  async boot() {
-    const labels = await this.api.labels().catch(() => []);
-    this.addLabels(labels);
-    this.state.label ||= labels[0] || "";
-    await task.start(this);
   }
 
   get record() {
@@ -71,10 +62,9 @@ export class FrameEditor extends HTMLElement {
   }
 
   get doc() {
-    return this.record?.doc || EMPTY;
+    return this.record?.doc || { rois: [], frame_labels: [], meta: {} };
   }
 
-  // ---- drawing: handlers call invalidate(); one render() per animation frame ------------------
   invalidate(...parts) {
     for (const part of parts.length ? parts : ["view", "panel", "labels"]) this.dirty.add(part);
     if (parts.includes("shapes")) this.grid = null;
@@ -82,25 +72,18 @@ export class FrameEditor extends HTMLElement {
   }
 
   render() {
-    const { state, dirty } = this;
+    const { state, dirty, stage, image, record } = this;
     [this.frameRequest, this.dirty] = [0, new Set()];
     if (dirty.has("view")) {
       const { x, y, scale } = state.view;
       state.view.dpr = devicePixelRatio || 1;
-      for (const canvas of [this.shapesCanvas, this.overlayCanvas]) {
-        sizeCanvas(canvas, this.stage.clientWidth, this.stage.clientHeight, state.view.dpr);
-      }
-      this.image.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
-      this.image.classList.toggle("is-pixelated", scale >= 3);
+      for (const canvas of [this.shapesCanvas, this.overlayCanvas]) sizeCanvas(canvas, stage.clientWidth, stage.clientHeight, state.view.dpr);
+      image.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
+      image.classList.toggle("is-pixelated", scale >= 3);
     }
     if (dirty.has("view") || dirty.has("shapes")) drawShapes(this.shapesCanvas.getContext("2d"), state);
     drawOverlay(this.overlayCanvas.getContext("2d"), state);
-    if (dirty.has("panel")) {
-      const panel = this.$("panel");
-      const scroll = panel.scrollTop;
-      panel.innerHTML = panelHtml(state, this.record);
-      panel.scrollTop = scroll;
-    }
+    if (dirty.has("panel") && !(this.$("panel").hidden = !record)) this.renderPanel(record);
     if (dirty.has("labels")) {
       this.$("labels").innerHTML = labelBarHtml(state, (label) => this.colorFor(label));
       this.$("label-list").replaceChildren(...state.labels.map((label) => new Option(label)));
@@ -108,9 +91,26 @@ export class FrameEditor extends HTMLElement {
     this.renderChrome();
   }
 
+  renderPanel(record) {
+    const { state } = this;
+    const { rois, frame_labels: frameLabels, meta } = record.doc;
+    const info = {
+      file: record.uri.split(/[?#]/)[0].split("/").pop(), size: `${record.width} × ${record.height} px`, key: record.key,
+      context: record.context_id || "—", timestamp: record.timestamp, revision: record.revision, meta: JSON.stringify(meta, null, 2),
+      count: `${rois.length} annotation${rois.length === 1 ? "" : "s"}`, selected: `${state.selected.size} selected`,
+      "hide-all": rois.length && rois.every((roi) => state.hidden.has(roi.id)) ? "Show all" : "Hide all",
+    };
+    for (const el of this.querySelectorAll("[data-info]")) el.textContent = el.title = info[el.dataset.info];
+    const ok = { write: !state.readOnly, rois: rois.length > 0, clipboard: state.clipboard.length > 0, label: !!state.label };
+    for (const el of this.querySelectorAll("[data-needs]")) el.disabled = !el.dataset.needs.split(" ").every((need) => ok[need]);
+    this.$("multi").hidden = state.selected.size < 2;
+    this.$('list="rois"').innerHTML = roiRowsHtml(state, rois);
+    this.$('list="frame-labels"').innerHTML = frameLabelRowsHtml(state, frameLabels);
+  }
+
   renderChrome() {
     const { state, record } = this;
-    const readOnly = Boolean(state.readOnly);
+    const readOnly = !!state.readOnly;
     for (const button of this.querySelectorAll("[data-action=tool]")) {
       button.setAttribute("aria-pressed", button.dataset.arg === state.tool);
       button.disabled = readOnly && button.dataset.arg !== "select";
@@ -126,11 +126,9 @@ export class FrameEditor extends HTMLElement {
     status.title = this.$("save-error").textContent = worst.status === "conflict" ? "" : worst.error || "";
     this.stage.dataset.tool = state.spaceDown ? "pan" : state.tool;
     const theirs = record?.conflict;
-    this.$("conflict").hidden = !theirs;
-    if (theirs) {
-      this.$("conflict-detail").textContent =
-        `Frame “${record.key}” was saved elsewhere (revision ${theirs.revision}, ${theirs.rois.length} shapes); ` +
-        `your version (${record.doc.rois.length} shapes) stays here until you choose.`;
+    if (!(this.$("conflict").hidden = !theirs)) {
+      this.$("conflict-detail").textContent = `Frame “${record.key}” was saved elsewhere (revision ${theirs.revision}, ` +
+        `${theirs.rois.length} shapes); your version (${record.doc.rois.length} shapes) stays here until you choose.`;
     }
     const strip = this.$("strip");
     const html = state.records.length > 1 ? stripHtml(state) : "";
@@ -146,7 +144,7 @@ export class FrameEditor extends HTMLElement {
     if (this.record) this.setView(fitView({ width: this.stage.clientWidth, height: this.stage.clientHeight }, this.record));
   }
 
-  // ---- changes: ROIs change only here, so every edit can be undone and gets saved ------------
+  // ROIs change only here, so that every edit can be undone and gets saved.
   commit(change) {
     const { record } = this;
     if (!record || this.state.readOnly) return;
@@ -168,10 +166,9 @@ export class FrameEditor extends HTMLElement {
   }
 
   select(ids, how = "only") {
-    const { state } = this;
-    const list = ids == null ? [] : [].concat(ids);
-    if (how === "only") state.selected = new Set(list);
-    for (const id of list) state.selected[how === "toggle" && state.selected.has(id) ? "delete" : "add"](id);
+    const { selected } = this.state;
+    if (how === "only") selected.clear();
+    for (const id of ids == null ? [] : [].concat(ids)) selected[how === "toggle" && selected.has(id) ? "delete" : "add"](id);
     this.invalidate("shapes", "panel");
   }
 
@@ -185,14 +182,10 @@ export class FrameEditor extends HTMLElement {
   // The topmost visible, unlocked shape under p (image pixels), found through a spatial grid.
   hitShape(p) {
     const { state, record } = this;
-    if (!this.grid) {
-      const items = this.doc.rois.filter((roi) => isVisible(state, roi) && !roi.locked);
-      const index = createGrid(items.map((roi) => ({ bounds: boundsOf(roi.points) })), record.width, record.height);
-      this.grid = { items, index };
-    }
+    const items = (this.grid ||= { items: this.doc.rois.filter((roi) => isVisible(state, roi) && !roi.locked) }).items;
+    this.grid.index ||= createGrid(items.map((roi) => ({ bounds: boundsOf(roi.points) })), record.width, record.height);
     const tolerance = 6 / state.view.scale;
-    const { items, index } = this.grid;
-    return items[index.at(p, tolerance).find((i) => SHAPES[items[i].type].hitTest(items[i].points, p, tolerance))] || null;
+    return items[this.grid.index.at(p, tolerance).find((i) => SHAPES[items[i].type].hitTest(items[i].points, p, tolerance))] || null;
   }
 
   colorFor(label) {
@@ -223,43 +216,39 @@ export class FrameEditor extends HTMLElement {
     this.select(roi.id);
   }
 
-  // No label chosen yet: the label field takes focus and the next typed label finishes the shape.
+  // No label chosen yet: the label field takes focus, and the label typed there finishes the shape.
   askLabel(pending) {
-    this.state.pending = pending;
     const input = this.$("label-input");
+    this.state.pending = pending;
     input.placeholder = `Label for the new ${pending.type === "frame" ? "frame label" : "shape"}, then Enter`;
     input.focus();
     this.invalidate("overlay");
   }
 
   useLabel(text) {
-    const label = text.trim();
     const { state } = this;
-    const pending = state.pending;
+    const [label, pending] = [text.trim(), state.pending];
     if (!label) return;
     this.addLabels([label]);
-    [state.label, state.pending] = [label, null];
-    this.$("label-input").placeholder = "Type a label…";
+    [state.label, state.pending, this.$("label-input").placeholder] = [label, null, "Type a label…"];
     if (pending?.type === "frame") this.commit((doc) => doc.frame_labels.push(this.annotation({ labels: [label] })));
     else if (pending) this.addShape(pending, [label]);
     this.invalidate("labels", "overlay");
   }
 
-  setReadOnly(reason) {
-    Object.assign(this.state, { readOnly: reason || "", tool: "select" });
+  setReadOnly(reason = "") {
+    Object.assign(this.state, { readOnly: reason, tool: "select" });
     const banner = this.$("readonly");
-    [banner.hidden, banner.textContent] = [!reason, reason || ""];
+    [banner.hidden, banner.textContent] = [!reason, reason];
     this.invalidate();
   }
 
-  // ---- items and frames ---------------------------------------------------------------------
   makeRecord(frame) {
     const { source } = frame;
     const record = {
-      key: frame.id, uri: source.uri, width: source.width, height: source.height,
-      context_id: frame.context_id, timestamp: frame.timestamp, revision: frame.revision,
-      imageUrl: frame.image_url || source.uri, doc: snapshot(docOf(frame)), base: snapshot(docOf(frame)),
-      history: createHistory(100), changes: 0, savedChanges: 0, status: "saved", error: "", conflict: null,
+      key: frame.id, uri: source.uri, width: source.width, height: source.height, context_id: frame.context_id,
+      timestamp: frame.timestamp, revision: frame.revision, imageUrl: frame.image_url || source.uri,
+      doc: snapshot(docOf(frame)), base: snapshot(docOf(frame)), history: createHistory(), changes: 0, savedChanges: 0, status: "saved",
     };
     record.saver = createSaver({
       record,
@@ -268,7 +257,7 @@ export class FrameEditor extends HTMLElement {
       storageKey: `hyperlabel-frame:${this.config.version}:${record.key}`,
       onUpdate: () => {
         if (record.status === "readonly" && !this.state.readOnly) this.setReadOnly(record.error);
-        // A resolved conflict or a restored backup replaced the document: draw it.
+        // A resolved conflict or a restored backup replaced the document: show the new one.
         if (record === this.record && record.doc !== this.shownDoc) [this.shownDoc] = [record.doc, this.invalidate("shapes", "panel")];
         this.invalidate("chrome");
       },
@@ -284,7 +273,7 @@ export class FrameEditor extends HTMLElement {
     state.hidden.clear();
     for (const frame of item.frames) this.addLabels([...frame.rois, ...frame.frame_labels].flatMap((a) => a.labels));
     for (const record of state.records) {
-      if (record.saver.restore() === "restored") this.toast(`Restored unsaved changes to ${record.key}; saving them.`);
+      if (record.saver.restore() === "restored") this.toast(`Restored unsaved changes to frame ${record.key}; saving them.`);
     }
     this.$("message").hidden = true;
     const url = new URL(location.href);
@@ -320,73 +309,54 @@ export class FrameEditor extends HTMLElement {
     return !stuck;
   }
 
-  progress(frames) {
-    const bar = this.$("progress");
-    bar.value = Math.min(bar.max, bar.value + frames);
-    this.$("progress-text").textContent = `${bar.value} / ${bar.max} frames done`;
-  }
-
   busy(text, html = false) {
     const message = this.$("message");
     message.hidden = false;
     message[html ? "innerHTML" : "textContent"] = text;
   }
 
-  finished() {
-    for (const record of this.state.records) record.saver.dispose();
-    Object.assign(this.state, { records: [], item: null });
-    this.dataset.item = "finished";
-    this.busy(this.$("finished").innerHTML, true);
-    this.goFrame(0);
-  }
-
   toast(text, level = "info") {
     window.showToast?.(text, level);
   }
 
-  // ---- events -------------------------------------------------------------------------------
   listen() {
     bindPointer(this);
-    this.resizeObserver = new ResizeObserver(() => this.invalidate("view"));
-    this.resizeObserver.observe(this.stage);
-    this.addEventListener("click", (event) => {
+    (this.resizeObserver = new ResizeObserver(() => this.invalidate("view"))).observe(this.stage);
+    const on = (target, type, handler) => target.addEventListener(type, handler);
+    on(this, "click", (event) => {
       const el = event.target.closest("[data-action]");
-      if (el && !el.disabled && el.tagName !== "INPUT") {
-        this.act(el.dataset.action, el.dataset.arg ?? el.dataset.label ?? null, el.dataset.id ?? null, event);
-      }
+      if (el && !el.disabled && el.tagName !== "INPUT") this.act(el.dataset.action, el.dataset.arg ?? el.dataset.label, el.dataset.id, event);
     });
-    this.addEventListener("change", (event) => this.onChange(event.target));
-    this.addEventListener("input", (event) => this.onInput(event.target));
-    this.addEventListener("toggle", (e) => e.target.dataset.section && (this.state.metaOpen = e.target.open), true);
+    on(this, "change", (event) => this.onChange(event.target));
+    on(this, "input", (event) => this.onInput(event.target));
     const panel = this.$("panel");
-    panel.addEventListener("mouseover", (event) => this.hover(event.target.closest(".ed-row")?.dataset.id ?? null));
-    panel.addEventListener("mouseleave", () => this.hover(null));
-    this.$("label-input").addEventListener("keydown", (event) => {
+    on(panel, "mouseover", (event) => this.hover(event.target.closest(".ed-row")?.dataset.id ?? null));
+    on(panel, "mouseleave", () => this.hover(null));
+    on(this.$("label-input"), "keydown", (event) => {
       if (event.key !== "Enter") return;
       event.preventDefault();
       this.useLabel(event.target.value);
       event.target.value = "";
       this.stage.focus();
     });
-    const space = (down) => (event) => {
-      if (event.code !== "Space" || event.target.closest?.("input, textarea, button")) return;
+    // Space held down pans; it must not scroll the page or press a button.
+    const space = (down, event) => {
+      if (event.code !== "Space" || event.target.closest?.("input, textarea, button")) return false;
       event.preventDefault();
       if (this.state.spaceDown !== down) [this.state.spaceDown] = [down, this.invalidate("chrome")];
       return true;
     };
-    const [spaceDown, spaceUp] = [space(true), space(false)];
     this.globalListeners = [
-      [window, "keydown", (event) => spaceDown(event) || this.onKey(event)],
-      [window, "keyup", spaceUp],
-      [window, "beforeunload", (event) => this.state.records.some((r) => r.changes !== r.savedChanges) && event.preventDefault()],
+      ["keydown", (event) => space(true, event) || this.onKey(event)],
+      ["keyup", (event) => space(false, event)],
+      ["beforeunload", (event) => this.state.records.some((r) => r.changes !== r.savedChanges) && event.preventDefault()],
     ];
-    for (const [target, type, handler] of this.globalListeners) target.addEventListener(type, handler);
+    for (const [type, handler] of this.globalListeners) addEventListener(type, handler);
   }
 
   onKey(event) {
-    const found = lookup(event);
-    if (!found?.[0] || document.querySelector("dialog[open]")) return;
-    const [action, arg] = found;
+    const [action, arg] = lookup(event) || [];
+    if (!action || document.querySelector("dialog[open]")) return;
     // In a field only Escape (leave it) and Ctrl+S count; Ctrl+Z there undoes typing.
     if (event.target.closest?.("input, textarea, select")) {
       if (action === "cancel") [event.target.blur(), (this.state.pending = null), this.invalidate("overlay")];
@@ -396,27 +366,21 @@ export class FrameEditor extends HTMLElement {
     this.act(action, arg, null, event);
   }
 
-  onChange(target) {
-    const { dataset, value } = target;
-    if (dataset.addLabel) return this.actions.addLabelTo.call(this, value, dataset.addLabel);
+  onChange({ dataset, value }) {
+    if (dataset.addLabel) return this.act("addLabelTo", value, dataset.addLabel);
     if (dataset.shapeColor) return this.updateItem(dataset.shapeColor, (item) => (item.color = value));
-    if (dataset.labelColor) return this.actions.labelColor.call(this, value, dataset.labelColor);
-    if (target === this.$("zoom") && parseFloat(value) > 0) this.act("zoomTo", parseFloat(value) / 100);
+    if (dataset.labelColor) return this.act("labelColor", value, dataset.labelColor);
+    if (dataset.zoom !== undefined && parseFloat(value) > 0) this.act("zoomTo", parseFloat(value) / 100);
     this.invalidate("panel");
   }
 
   // Sliders redraw the shapes while they move; the panel follows on "change".
   onInput(target) {
     const { state } = this;
-    const value = Number(target.value);
-    if (target.dataset.minConfidence !== undefined) {
-      state.minConfidence = value;
-      target.nextElementSibling.textContent = value.toFixed(2);
-    } else if (target.dataset.opacity) {
-      state.opacity.set(target.dataset.opacity, value);
-      localStorage.setItem(this.keys.opacity, JSON.stringify([...state.opacity].slice(-5000)));
-    } else return;
-    this.invalidate("shapes");
+    const [value, { opacity, minConfidence }] = [Number(target.value), target.dataset];
+    if (minConfidence !== undefined) [(state.minConfidence = value), (target.nextElementSibling.textContent = value.toFixed(2))];
+    if (opacity) [state.opacity.set(opacity, value), localStorage.setItem(this.keys.opacity, JSON.stringify([...state.opacity].slice(-5000)))];
+    if (opacity || minConfidence !== undefined) this.invalidate("shapes");
   }
 
   // The selected items, or the one named by id; `editable` leaves out locked ones.
@@ -430,9 +394,8 @@ export class FrameEditor extends HTMLElement {
   }
 
   act(action, arg, id, event) {
-    this.actions[action]?.call(this, arg, id, event);
+    ACTIONS[action]?.call(this, arg, id, event);
   }
 }
 
-FrameEditor.prototype.actions = ACTIONS;
 customElements.define("frame-editor", FrameEditor);

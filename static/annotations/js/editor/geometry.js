@@ -1,50 +1,40 @@
 // Pure geometry: view transforms, bounds, hit tests and a spatial grid. No DOM here.
-// A view is {scale, x, y, dpr}: x, y are the screen position (CSS px) of the image's origin.
+// A view is {scale, x, y, dpr}; x, y are the screen position (CSS px) of the image's origin.
 export const toImage = (view, p) => [(p[0] - view.x) / view.scale, (p[1] - view.y) / view.scale];
 export const toScreen = (view, p) => [p[0] * view.scale + view.x, p[1] * view.scale + view.y];
+const limit = (scale) => Math.min(40, Math.max(0.02, scale));
 
 export function zoomAt(view, scale, at) {
-  const next = Math.min(40, Math.max(0.02, scale));
-  const [ix, iy] = toImage(view, at);
+  const [[ix, iy], next] = [toImage(view, at), limit(scale)];
   return { ...view, scale: next, x: at[0] - ix * next, y: at[1] - iy * next };
 }
 
-export function centerView(viewport, image, scale) {
-  return { scale, x: (viewport.width - image.width * scale) / 2, y: (viewport.height - image.height * scale) / 2 };
-}
+export const centerView = (viewport, image, scale) => ({
+  scale,
+  x: (viewport.width - image.width * scale) / 2,
+  y: (viewport.height - image.height * scale) / 2,
+});
 
-export function fitView(viewport, image, margin = 16) {
-  const scale = Math.min((viewport.width - 2 * margin) / image.width, (viewport.height - 2 * margin) / image.height);
-  return centerView(viewport, image, Math.min(40, Math.max(0.02, scale)));
-}
+export const fitView = (viewport, image, margin = 16) =>
+  centerView(viewport, image, limit(Math.min((viewport.width - 2 * margin) / image.width, (viewport.height - 2 * margin) / image.height)));
 
 export function bounds(points) {
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const [x, y] of points) {
-    if (x < x0) x0 = x;
-    if (y < y0) y0 = y;
-    if (x > x1) x1 = x;
-    if (y > y1) y1 = y;
-  }
-  return [x0, y0, x1, y1];
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [x, y] of points) [box[0], box[1], box[2], box[3]] = [Math.min(box[0], x), Math.min(box[1], y), Math.max(box[2], x), Math.max(box[3], y)];
+  return box;
 }
 
-// Bounds cached per points array: edits replace the array, so a cached entry never goes stale.
+// Cached per points array: an edit replaces the array, so an entry never goes stale.
 const cache = new WeakMap();
-export function boundsOf(points) {
-  if (!cache.has(points)) cache.set(points, bounds(points));
-  return cache.get(points);
-}
+export const boundsOf = (points) => cache.get(points) || (cache.set(points, bounds(points)), cache.get(points));
 
-export const inRect = (r, p, tol = 0) =>
-  p[0] >= r[0] - tol && p[0] <= r[2] + tol && p[1] >= r[1] - tol && p[1] <= r[3] + tol;
+export const inRect = (r, p, tol = 0) => p[0] >= r[0] - tol && p[0] <= r[2] + tol && p[1] >= r[1] - tol && p[1] <= r[3] + tol;
 export const rectsOverlap = (a, b) => a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
 export const rectFrom = (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
 
 export function segmentDistance(p, a, b) {
   const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
-  const length = dx * dx + dy * dy;
-  const t = length ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length)) : 0;
+  const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy || 1)));
   return Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
 }
 
@@ -57,40 +47,23 @@ export function pointInPolygon(p, points) {
   return inside;
 }
 
-const nearEdge = (p, points, tol) =>
-  points.some((a, i) => segmentDistance(p, a, points[(i + 1) % points.length]) <= tol);
-
 export const hitBox = (points, p, tol) => inRect([...points[0], ...points[1]], p, tol);
-export const hitPolygon = (points, p, tol) => pointInPolygon(p, points) || nearEdge(p, points, tol);
+export const hitPolygon = (points, p, tol) =>
+  pointInPolygon(p, points) || points.some((a, i) => segmentDistance(p, a, points[(i + 1) % points.length]) <= tol);
 export const hitKeypoints = (points, p, tol) => points.some((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol * 1.5);
 
-// The 8 handles of a box, corners then edge midpoints, as fractions of its width and height.
+// A box's 8 handles, corners then edge midpoints, as fractions of its width and height.
 const BOX_HANDLES = [[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0], [1, 0.5], [0.5, 1], [0, 0.5]];
+export const boxHandles = ([[x0, y0], [x1, y1]]) => BOX_HANDLES.map(([fx, fy]) => [x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)]);
 
-export function boxHandles([[x0, y0], [x1, y1]]) {
-  return BOX_HANDLES.map(([fx, fy]) => [x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)]);
-}
-
-export function resizeBox(points, handle, p) {
+export function resizeBox([[x0, y0], [x1, y1]], handle, p) {
   const [fx, fy] = BOX_HANDLES[handle];
-  let [[x0, y0], [x1, y1]] = points;
-  if (fx === 0) x0 = p[0];
-  if (fx === 1) x1 = p[0];
-  if (fy === 0) y0 = p[1];
-  if (fy === 1) y1 = p[1];
-  return normalizeBox([[x0, y0], [x1, y1]]);
+  return normalizeBox([[fx === 0 ? p[0] : x0, fy === 0 ? p[1] : y0], [fx === 1 ? p[0] : x1, fy === 1 ? p[1] : y1]]);
 }
 
-export const normalizeBox = ([a, b]) => [
-  [Math.min(a[0], b[0]), Math.min(a[1], b[1])],
-  [Math.max(a[0], b[0]), Math.max(a[1], b[1])],
-];
-
+export const normalizeBox = ([a, b]) => [rectFrom(a, b).slice(0, 2), rectFrom(a, b).slice(2)];
 export const round2 = (value) => Math.round(value * 100) / 100;
-export const clampPoint = (p, width, height) => [
-  round2(Math.max(0, Math.min(width, p[0]))),
-  round2(Math.max(0, Math.min(height, p[1]))),
-];
+export const clampPoint = (p, width, height) => [round2(Math.max(0, Math.min(width, p[0]))), round2(Math.max(0, Math.min(height, p[1])))];
 
 // Limits a move of shapes spanning `box` so that every point stays inside the image.
 export const clampDelta = (box, dx, dy, width, height) => [
@@ -101,9 +74,9 @@ export const translate = (points, dx, dy) => points.map(([x, y]) => [round2(x + 
 
 export function nearestIndex(points, p, tol) {
   let [best, bestDistance] = [-1, tol];
-  points.forEach((q, index) => {
+  points.forEach((q, i) => {
     const distance = Math.hypot(q[0] - p[0], q[1] - p[1]);
-    if (distance <= bestDistance) [best, bestDistance] = [index, distance];
+    if (distance <= bestDistance) [best, bestDistance] = [i, distance];
   });
   return best;
 }
@@ -118,8 +91,7 @@ export function createGrid(items, width, height, cells = 32) {
     for (let cx = cell(x0); cx <= cell(x1); cx++) {
       for (let cy = cell(y0); cy <= cell(y1); cy++) {
         const key = cx * cells + cy;
-        if (!grid.has(key)) grid.set(key, []);
-        grid.get(key).push(index);
+        (grid.get(key) || grid.set(key, []).get(key)).push(index);
       }
     }
   });

@@ -1,68 +1,45 @@
-// Undo/redo of a frame's annotations and the merge behind "re-apply mine". No DOM here.
+// Undo/redo of a frame's annotations, and the merge behind "re-apply mine". No DOM here.
 export function createHistory(cap = 100) {
-  const undoStack = [];
-  const redoStack = [];
+  const [undo, redo] = [[], []];
+  // undo(current) and redo(current) take the state being left and give the one to show.
+  const step = (from, to, current) => (from.length ? (to.push(current), from.pop()) : null);
   return {
-    // Call before a change, with a snapshot of the state it replaces.
     push(snapshot) {
-      undoStack.push(snapshot);
-      if (undoStack.length > cap) undoStack.shift();
-      redoStack.length = 0;
+      if (undo.push(snapshot) > cap) undo.shift();
+      redo.length = 0;
     },
-    undo(current) {
-      if (!undoStack.length) return null;
-      redoStack.push(current);
-      return undoStack.pop();
-    },
-    redo(current) {
-      if (!redoStack.length) return null;
-      undoStack.push(current);
-      return redoStack.pop();
-    },
+    undo: (current) => step(undo, redo, current),
+    redo: (current) => step(redo, undo, current),
     get canUndo() {
-      return undoStack.length > 0;
+      return undo.length > 0;
     },
     get canRedo() {
-      return redoStack.length > 0;
+      return redo.length > 0;
     },
   };
 }
 
-export const snapshot = (doc) =>
-  structuredClone({ rois: doc.rois, frame_labels: doc.frame_labels, meta: doc.meta });
-
+export const snapshot = (doc) => structuredClone({ rois: doc.rois, frame_labels: doc.frame_labels, meta: doc.meta });
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+export const sameDoc = (a, b) => same(snapshot(a), snapshot(b));
 
-// Three-way merge by annotation id: my additions, edits and deletions since `base`, applied on
-// top of `theirs`; what I did not touch stays as they left it. Without a base, mine wins by id.
+// Three-way merge by id: what I added, changed or deleted since `base` is applied on top of
+// `theirs`; what I did not touch stays as they left it. Without a base, mine wins by id.
 function mergeList(base, mine, theirs) {
-  const baseById = new Map((base || []).map((item) => [item.id, item]));
+  const old = new Map((base || []).map((item) => [item.id, item]));
   const mineById = new Map(mine.map((item) => [item.id, item]));
-  const merged = [];
-  for (const item of theirs) {
-    const my = mineById.get(item.id);
-    const deletedByMe = base && baseById.has(item.id) && !my;
-    if (deletedByMe) continue;
-    const changedByMe = my && (!base || !baseById.has(item.id) || !same(my, baseById.get(item.id)));
-    merged.push(changedByMe ? my : item);
-  }
+  const changedByMe = (item) => !base || !old.has(item.id) || !same(item, old.get(item.id));
+  const merged = theirs
+    .filter((item) => mineById.has(item.id) || !(base && old.has(item.id))) // deleted by me
+    .map((item) => (mineById.has(item.id) && changedByMe(mineById.get(item.id)) ? mineById.get(item.id) : item));
   const theirIds = new Set(theirs.map((item) => item.id));
-  for (const item of mine) {
-    if (theirIds.has(item.id)) continue;
-    const old = base && baseById.get(item.id);
-    // Added by me, or edited by me after they deleted it: my edit wins.
-    if (!old || !same(old, item)) merged.push(item);
-  }
-  return merged;
+  // Added by me, or changed by me after they deleted it.
+  return [...merged, ...mine.filter((item) => !theirIds.has(item.id) && changedByMe(item))];
 }
 
-export function mergeDocs(base, mine, theirs) {
-  const metaChanged = !base || !same(base.meta, mine.meta);
-  return structuredClone({
+export const mergeDocs = (base, mine, theirs) =>
+  structuredClone({
     rois: mergeList(base?.rois, mine.rois, theirs.rois),
     frame_labels: mergeList(base?.frame_labels, mine.frame_labels, theirs.frame_labels),
-    meta: metaChanged ? mine.meta : theirs.meta,
+    meta: !base || !same(base.meta, mine.meta) ? mine.meta : theirs.meta,
   });
-}
-
-export const sameDoc = (a, b) => same(snapshot(a), snapshot(b));

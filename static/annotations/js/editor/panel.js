@@ -1,126 +1,63 @@
-// The side panel, label bar and clip strip as HTML built from state. Clicks reach the editor through
-// data-action attributes (one delegated listener), so nothing here keeps state of its own.
+// The side panel (its frame is in the template), label bar and clip strip, filled from state.
+// Their buttons carry data-action (and data-id) for the editor's one delegated click listener.
 import { esc } from "./dialogs.js";
 import { DEFAULT_OPACITY, isVisible } from "./render.js";
 import { SHAPES } from "./shapes.js";
 
 const icon = (name) => `<svg class="ed-i" aria-hidden="true"><use href="#ed-i-${name}"/></svg>`;
+const attrs = (values) => Object.entries(values).map(([k, v]) => (v === true ? ` ${k}` : v === false || v == null ? "" : ` ${k}="${esc(v)}"`)).join("");
+const button = (action, name, { id, title, on, disabled, label } = {}) =>
+  `<button type="button"${attrs({ class: `ed-btn${on ? " is-on" : ""}`, "data-action": action, "data-id": id, "data-label": label, title, disabled })}>${icon(name)}</button>`;
 
-function button(action, text, { id = "", title = text, cls = "", disabled = false } = {}) {
-  const idAttr = id ? ` data-id="${esc(id)}"` : "";
-  return `<button type="button" class="ed-btn ${cls}" data-action="${action}"${idAttr} title="${esc(title)}"${disabled ? " disabled" : ""}>${text}</button>`;
-}
-
-const lockButton = (state, item) =>
-  button("toggleLock", icon(item.locked ? "lock" : "unlock"), {
-    id: item.id, title: item.locked ? "Unlock" : "Lock", disabled: state.readOnly, cls: item.locked ? "is-on" : "",
-  });
-
-// Label chips, each with an X while another label remains, and a field to add one.
-function chips(state, item, extra = "") {
-  const editable = !state.readOnly && !item.locked;
+// Label chips, each with an X while another label remains, a field to add a label, and `extra`.
+function chips(item, editable, extra) {
   const chip = (label) =>
     `<span class="ed-chip" style="--c:${esc(item.color)}">${esc(label)}` +
-    (editable && item.labels.length > 1
-      ? `<button type="button" data-action="removeLabel" data-id="${esc(item.id)}" data-label="${esc(label)}" title="Remove label ${esc(label)}">${icon("x")}</button>`
-      : "") +
-    "</span>";
-  const add = editable
-    ? `<input class="ed-add-label" list="ed-label-list" data-add-label="${esc(item.id)}" placeholder="+ label" aria-label="Add a label">`
-    : "";
+    (editable && item.labels.length > 1 ? button("removeLabel", "x", { id: item.id, label, title: `Remove label ${label}` }) : "") + "</span>";
+  const add = editable ? `<input class="ed-add-label" list="ed-label-list" data-add-label="${esc(item.id)}" placeholder="+ label" aria-label="Add a label">` : "";
   return `<div class="ed-chips">${item.labels.map(chip).join("")}${add}${extra}</div>`;
 }
 
+function row(state, item, title, extra = "") {
+  const { id, locked } = item;
+  const [hidden, ro] = [state.hidden.has(id), !!state.readOnly];
+  const classes = `ed-row${state.selected.has(id) ? " is-selected" : ""}${item.points && !isVisible(state, item) ? " is-hidden" : ""}`;
+  const shapeButtons = item.points
+    ? button("copy", "copy", { id, title: "Copy" }) + button("toggleHide", hidden ? "eye-off" : "eye", { id, title: hidden ? "Show" : "Hide", on: hidden })
+    : "";
+  return (
+    `<li class="${classes}" data-id="${esc(id)}"><div class="ed-row-head">${title}${shapeButtons}` +
+    button("toggleLock", locked ? "lock" : "unlock", { id, title: locked ? "Unlock" : "Lock", disabled: ro, on: locked }) +
+    button("editMeta", "meta", { id, title: "Metadata" }) +
+    button("remove", "x", { id, title: "Delete", disabled: locked || ro }) +
+    `</div>${chips(item, !ro && !locked, extra)}</li>`
+  );
+}
+
 function shapeRow(state, roi, index) {
-  const hidden = state.hidden.has(roi.id);
-  const classes = `ed-row${state.selected.has(roi.id) ? " is-selected" : ""}${isVisible(state, roi) ? "" : " is-hidden"}`;
-  const id = esc(roi.id);
-  const opacity = `<input type="range" class="ed-opacity" min="0" max="1" step="0.05" value="${state.opacity.get(roi.id) ?? DEFAULT_OPACITY}" data-opacity="${id}" title="Fill opacity" aria-label="Fill opacity">`;
-  return (
-    `<li class="${classes}" data-id="${id}"><div class="ed-row-head">` +
-    `<input type="color" class="ed-dot" value="${esc(roi.color)}" data-shape-color="${id}" title="Shape colour"${roi.locked || state.readOnly ? " disabled" : ""}>` +
-    `<span class="ed-row-title" data-action="selectRow" data-id="${id}">${index + 1}. ${SHAPES[roi.type].label}</span>` +
-    `<span class="ed-conf" title="Confidence">${(roi.confidence ?? 1).toFixed(2)}</span>` +
-    button("toggleHide", icon(hidden ? "eye-off" : "eye"), { id: roi.id, title: hidden ? "Show" : "Hide", cls: hidden ? "is-on" : "" }) +
-    lockButton(state, roi) +
-    button("editMeta", icon("meta"), { id: roi.id, title: "Metadata" }) +
-    button("copy", icon("copy"), { id: roi.id, title: "Copy" }) +
-    button("remove", icon("x"), { id: roi.id, title: "Delete", disabled: roi.locked || state.readOnly }) +
-    `</div>${chips(state, roi, opacity)}</li>`
-  );
+  const color = `<input type="color" class="ed-dot"${attrs({ value: roi.color, "data-shape-color": roi.id, title: "Shape colour", disabled: roi.locked || !!state.readOnly })}>`;
+  const opacity = `<input type="range" class="ed-opacity" min="0" max="1" step="0.05"${attrs({ value: state.opacity.get(roi.id) ?? DEFAULT_OPACITY, "data-opacity": roi.id, title: "Fill opacity", "aria-label": "Fill opacity" })}>`;
+  const title = `${color}<span class="ed-row-title" data-action="selectRow" data-id="${esc(roi.id)}">${index + 1}. ${SHAPES[roi.type].label}</span>`;
+  return row(state, roi, `${title}<span class="ed-conf" title="Confidence">${(roi.confidence ?? 1).toFixed(2)}</span>`, opacity);
 }
 
-function frameLabelRow(state, item) {
-  return (
-    `<li class="ed-row" data-id="${esc(item.id)}"><div class="ed-row-head"><span class="ed-row-title">Frame label</span>` +
-    lockButton(state, item) +
-    button("editMeta", icon("meta"), { id: item.id, title: "Metadata" }) +
-    button("remove", icon("x"), { id: item.id, title: "Delete", disabled: item.locked || state.readOnly }) +
-    `</div>${chips(state, item)}</li>`
-  );
-}
+const list = (items, empty) => items.join("") || `<li class="ed-empty">${empty}</li>`;
 
-function fileInfo(record) {
-  const name = record.uri.split(/[?#]/)[0].split("/").pop() || record.key;
-  const rows = { File: name, Size: `${record.width} × ${record.height} px`, Frame: record.key, Context: record.context_id || "—", Timestamp: record.timestamp, Revision: record.revision };
-  return `<dl class="ed-info">${Object.entries(rows).map(([k, v]) => `<dt>${k}</dt><dd title="${esc(v)}">${esc(v)}</dd>`).join("")}</dl>`;
-}
+export const roiRowsHtml = (state, rois) => list(rois.map((roi, i) => shapeRow(state, roi, i)), "No shapes yet: pick a tool (R, P, K) and draw.");
+export const frameLabelRowsHtml = (state, items) => list(items.map((item) => row(state, item, '<span class="ed-row-title">Frame label</span>')), "None.");
 
-const section = (title, actions, body) =>
-  `<section class="ed-section"><header class="ed-section-head"><h2>${title}</h2><div class="ed-actions">${actions}</div></header>${body}</section>`;
+export const labelBarHtml = (state, colorFor) =>
+  state.labels.map((label, index) => {
+    const current = label === state.label;
+    const color = `<input type="color" class="ed-dot"${attrs({ value: colorFor(label), "data-label-color": label, title: `Colour of ${label}`, disabled: !!state.readOnly })}>`;
+    const pick = `<button type="button"${attrs({ "data-action": "pickLabel", "data-label": label, "aria-pressed": String(current) })}>`;
+    return `<span class="ed-label${current ? " is-current" : ""}">${color}${pick}${index < 9 ? `<kbd>${index + 1}</kbd>` : ""}${esc(label)}</button></span>`;
+  }).join("");
 
-export function panelHtml(state, record) {
-  if (!record) return "";
-  const { rois, frame_labels: frameLabels, meta } = record.doc;
-  const ro = Boolean(state.readOnly);
-  const allHidden = rois.length > 0 && rois.every((roi) => state.hidden.has(roi.id));
-  const count = state.selected.size;
-  const multi =
-    count > 1
-      ? `<div class="ed-multi" role="group" aria-label="Selection"><strong>${count} selected</strong>` +
-        button("relabel", "Relabel", { title: `Give them the label “${state.label}”`, disabled: ro || !state.label }) +
-        button("lock", "Lock", { disabled: ro }) + button("unlock", "Unlock", { disabled: ro }) + button("remove", "Delete", { disabled: ro }) +
-        "</div>"
-      : "";
-  const shapeActions =
-    button("copyAll", "Copy all", { disabled: !rois.length }) +
-    button("paste", "Paste", { disabled: ro || !state.clipboard.length, title: `Paste ${state.clipboard.length} copied shapes (Ctrl+V)` }) +
-    button(allHidden ? "showAll" : "hideAll", allHidden ? "Show all" : "Hide all") +
-    button("lockAll", "Lock all", { disabled: ro }) + button("unlockAll", "Unlock all", { disabled: ro });
-  const slider =
-    `<label class="ed-slider">Min. confidence <input type="range" min="0" max="1" step="0.05" value="${state.minConfidence}" data-min-confidence>` +
-    ` <output>${state.minConfidence.toFixed(2)}</output></label>`;
-  const empty = (text) => `<li class="ed-empty">${text}</li>`;
-  return (
-    `<section>${fileInfo(record)}</section>` +
-    `<details class="ed-section" data-section="meta"${state.metaOpen ? " open" : ""}><summary>Frame metadata</summary>` +
-    `<pre class="ed-json">${esc(JSON.stringify(meta, null, 2))}</pre>${button("editFrameMeta", ro ? "View" : "Edit", { title: "Frame metadata as JSON" })}</details>` +
-    section(`${rois.length} annotation${rois.length === 1 ? "" : "s"}`, shapeActions,
-      `${slider}${multi}<ol class="ed-list" data-list="rois">${rois.map((roi, i) => shapeRow(state, roi, i)).join("") || empty("No shapes yet: pick a tool (R, P, K) and draw.")}</ol>`) +
-    section("Frame labels", button("addFrameLabel", "+ Add new", { disabled: ro, title: "Add a frame label (Shift+N)" }),
-      `<ol class="ed-list">${frameLabels.map((item) => frameLabelRow(state, item)).join("") || empty("None.")}</ol>`)
-  );
-}
-
-export function labelBarHtml(state, colorFor) {
-  return state.labels
-    .map((label, index) => {
-      const current = label === state.label;
-      return (
-        `<span class="ed-label${current ? " is-current" : ""}">` +
-        `<input type="color" class="ed-dot" value="${esc(colorFor(label))}" data-label-color="${esc(label)}" title="Colour of ${esc(label)}"${state.readOnly ? " disabled" : ""}>` +
-        `<button type="button" data-action="pickLabel" data-label="${esc(label)}" aria-pressed="${current}">${index < 9 ? `<kbd>${index + 1}</kbd>` : ""}${esc(label)}</button></span>`
-      );
-    })
-    .join("");
-}
-
-// Thumbnails of the clip's frames; a dot marks unsaved ones.
-export function stripHtml({ records, index }) {
-  return records
-    .map((r, i) => {
-      const thumb = r.imageUrl.replace(/\/image\/$/, "/thumb/");
-      return `<button type="button" data-action="goFrame" data-arg="${i}" aria-current="${i === index}" data-status="${r.status}" title="${esc(`Frame ${i + 1} of ${records.length}: ${r.key}`)}"><img src="${esc(thumb)}" alt=""><span>${i + 1}</span></button>`;
-    })
-    .join("");
-}
+// The clip's frames as thumbnails; a dot marks unsaved ones.
+export const stripHtml = ({ records, index }) =>
+  records.map((r, i) => {
+    const thumb = esc(r.imageUrl.replace(/\/image\/$/, "/thumb/"));
+    const data = { "data-action": "goFrame", "data-arg": i, "aria-current": String(i === index), "data-status": r.status, title: `Frame ${i + 1} of ${records.length}: ${r.key}` };
+    return `<button type="button"${attrs(data)}><img src="${thumb}" alt=""><span>${i + 1}</span></button>`;
+  }).join("");

@@ -1,42 +1,37 @@
-// One registry entry per ROI type: how to trace, hit-test, and resize it. Points are image pixels.
+// One registry entry per ROI type: trace (add to the current path, so many shapes share one
+// fill and stroke), hit-test, handles and resize. Points are image pixels.
 import { boxHandles, hitBox, hitKeypoints, hitPolygon, resizeBox } from "./geometry.js";
 
+const same = (points) => points;
 const movePoint = (points, index, p) => points.map((q, i) => (i === index ? p : q));
 
 export const SHAPES = {
   box: {
     label: "Box",
-    // Adds the outline to the current path so that many shapes share one fill and one stroke.
-    trace(ctx, points) {
-      const [[x0, y0], [x1, y1]] = points;
-      ctx.rect(x0, y0, x1 - x0, y1 - y0);
-    },
+    trace: (ctx, [[x0, y0], [x1, y1]]) => ctx.rect(x0, y0, x1 - x0, y1 - y0),
     hitTest: hitBox,
     handles: boxHandles,
     resize: resizeBox,
   },
   polygon: {
     label: "Polygon",
-    // lineTo the first point rather than closePath(): Chromium's closePath costs O(path length).
+    // Closed with lineTo, not closePath(): in Chromium closePath() costs O(path length).
     trace(ctx, points) {
-      ctx.moveTo(points[0][0], points[0][1]);
-      for (let i = 1; i < points.length; i++) ctx.lineTo(points[i][0], points[i][1]);
-      ctx.lineTo(points[0][0], points[0][1]);
+      ctx.moveTo(...points[0]);
+      for (const p of points) ctx.lineTo(p[0], p[1]);
+      ctx.lineTo(...points[0]);
     },
     hitTest: hitPolygon,
-    handles: (points) => points,
+    handles: same,
     resize: movePoint,
   },
   keypoints: {
     label: "Key points",
     trace(ctx, points, radius) {
-      for (const [x, y] of points) {
-        ctx.moveTo(x + radius, y);
-        ctx.arc(x, y, radius, 0, 2 * Math.PI);
-      }
+      for (const [x, y] of points) [ctx.moveTo(x + radius, y), ctx.arc(x, y, radius, 0, 2 * Math.PI)];
     },
     hitTest: hitKeypoints,
-    handles: (points) => points,
+    handles: same,
     resize: movePoint,
   },
 };

@@ -1,5 +1,5 @@
 // Autosave of one frame: a debounced PATCH with the frame's revision, retries, a localStorage backup
-// until the server has the change, and a 409 that keeps both versions until the user chooses.
+// until the server has the change, and on a 409 both versions kept until the user chooses.
 import { mergeDocs, sameDoc, snapshot } from "./history.js";
 
 export const docOf = (frame) => ({ rois: frame.rois, frame_labels: frame.frame_labels, meta: frame.meta });
@@ -8,10 +8,7 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
   let [timer, inFlight, retry] = [0, null, 0];
   const set = (status, error = "") => onUpdate(Object.assign(record, { status, error }));
   const pending = () => record.changes !== record.savedChanges;
-  const schedule = (ms) => {
-    clearTimeout(timer);
-    timer = setTimeout(send, ms);
-  };
+  const schedule = (ms) => [clearTimeout(timer), (timer = setTimeout(send, ms))];
 
   function saved(data, sent) {
     Object.assign(record, { revision: data.revision, base: snapshot(docOf(data)), savedChanges: sent });
@@ -43,10 +40,9 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
     if (inFlight || record.conflict || !pending() || record.status === "readonly") return inFlight || Promise.resolve();
     const sent = record.changes;
     set("saving");
-    inFlight = save({ revision: record.revision, ...snapshot(record.doc) })
+    return (inFlight = save({ revision: record.revision, ...snapshot(record.doc) })
       .then(({ data }) => saved(data, sent), failed)
-      .finally(() => (inFlight = null));
-    return inFlight;
+      .finally(() => (inFlight = null)));
   }
 
   return {
@@ -55,7 +51,7 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
       try {
         storage.setItem(storageKey, JSON.stringify({ revision: record.revision, doc: record.doc }));
       } catch {
-        // Storage full or disabled: the page still holds the change and keeps trying to save it.
+        // Storage full or off: the page still holds the change and keeps trying to save it.
       }
       set("dirty");
       schedule(delay);
@@ -69,33 +65,28 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
       }
       return false;
     },
-    // After a conflict: "theirs" takes the server's frame; "mine" re-applies my changes on top.
+    // After a conflict: "theirs" takes the server's frame; "mine" re-applies my changes on top of it.
     resolve(choice) {
       const theirs = record.conflict;
-      const merged = choice === "mine" ? mergeDocs(record.base, snapshot(record.doc), theirs) : snapshot(docOf(theirs));
-      Object.assign(record, { doc: merged, revision: theirs.revision, base: snapshot(docOf(theirs)), conflict: null });
+      const doc = choice === "mine" ? mergeDocs(record.base, snapshot(record.doc), theirs) : snapshot(docOf(theirs));
+      Object.assign(record, { doc, revision: theirs.revision, base: snapshot(docOf(theirs)), conflict: null });
       if (choice === "mine") return this.changed();
       record.savedChanges = record.changes;
       storage.removeItem(storageKey);
       set("saved");
     },
-    // A backup the server never got (the page was closed or reloaded): restore it, or show the clash.
+    // A backup the server never got (the page closed first): restore it, or show the clash.
     restore() {
-      let backup = null;
+      let backup;
       try {
         backup = JSON.parse(storage.getItem(storageKey));
       } catch {
         backup = null;
       }
       if (!backup || sameDoc(backup.doc, record.doc)) return storage.removeItem(storageKey);
-      if (backup.revision === record.revision) {
-        record.doc = backup.doc;
-        this.changed();
-        return "restored";
-      }
+      if (backup.revision === record.revision) return [(record.doc = backup.doc), this.changed(), "restored"][2];
       Object.assign(record, { conflict: { ...snapshot(record.doc), revision: record.revision }, doc: backup.doc, base: null });
       set("conflict", "Unsaved changes from an earlier visit clash with a newer save.");
-      return "conflict";
     },
     dispose: () => clearTimeout(timer),
   };

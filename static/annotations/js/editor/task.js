@@ -1,19 +1,10 @@
-// Moving through a task: claim the next item, mark it done, go back through my finished items, open
-// an item by position (the copy-link), and prefetch what comes next.
+// Moving through a task: claim the next item, mark it done, go back through my finished items,
+// open an item by position (the copy-link), and prefetch what comes next.
+import { stored } from "./editor.js";
+
 const historyKey = ({ config }) => `hyperlabel-done:${config.task}:${config.user.id}`;
-
 // Positions of the items this user finished: the page's list plus those done since it loaded.
-function doneByMe(editor) {
-  let local = [];
-  try {
-    local = JSON.parse(localStorage.getItem(historyKey(editor))) || [];
-  } catch {
-    local = [];
-  }
-  return [...new Set([...editor.config.donePositions, ...local])].sort((a, b) => a - b);
-}
-
-const isMe = ({ config }, username) => username != null && username === config.user.username;
+const doneByMe = (editor) => [...new Set([...editor.config.donePositions, ...stored(localStorage, historyKey(editor), [])])].sort((a, b) => a - b);
 
 export function start(editor) {
   const requested = new URLSearchParams(location.search).get("position");
@@ -21,11 +12,11 @@ export function start(editor) {
   return editor.config.taskCompleted ? openPosition(editor, 0) : claimNext(editor);
 }
 
-export async function claimNext(editor) {
+async function claimNext(editor) {
   editor.busy("Claiming the next item…");
   try {
     const { status, data } = await editor.api.next();
-    return status === 204 ? editor.finished() : editor.show(data, "claim");
+    return status === 204 ? finished(editor) : editor.show(data, "claim");
   } catch (error) {
     if (error.code !== "task_completed") return editor.busy(`Could not load: ${error.message}`);
     editor.config.taskCompleted = true;
@@ -34,32 +25,40 @@ export async function claimNext(editor) {
   }
 }
 
-export async function openPosition(editor, position) {
+async function openPosition(editor, position) {
   editor.busy(`Opening item ${position + 1}…`);
   try {
     const item = await editor.api.item(position);
     const frames = await Promise.all(item.frames.map((key) => editor.api.frame(key)));
-    const mode = item.status === "done" ? "review" : isMe(editor, item.claimed_by) ? "claim" : "view";
-    editor.show({ ...item, frames }, mode);
+    const mine = item.claimed_by === editor.config.user.username;
+    editor.show({ ...item, frames }, item.status === "done" ? "review" : mine ? "claim" : "view");
   } catch (error) {
     editor.busy(`Could not open item ${position + 1}: ${error.message}`);
   }
 }
 
-// Next: my claimed item is marked done first. Browsing my finished items, Next goes to the
-// following one and, after the last, back to my current claim (or a new one).
+function finished(editor) {
+  for (const record of editor.state.records) record.saver.dispose();
+  Object.assign(editor.state, { records: [], item: null });
+  editor.dataset.item = "finished";
+  editor.busy(editor.$("finished").innerHTML, true);
+  editor.goFrame(0);
+}
+
+// Next marks my claimed item done first. Browsing my finished items, it goes to the following
+// one and, after the last, back to my current claim (or a new one).
 export async function next(editor) {
   if (!(await editor.leave())) return;
   const { config, state } = editor;
   const { item, mode } = state;
-  if (config.taskCompleted) {
-    return item && item.position + 1 < config.itemCount ? openPosition(editor, item.position + 1) : editor.finished();
-  }
+  if (config.taskCompleted) return item && item.position + 1 < config.itemCount ? openPosition(editor, item.position + 1) : finished(editor);
   if (mode === "claim" && !state.readOnly) {
     try {
       await editor.api.done(item.position);
       localStorage.setItem(historyKey(editor), JSON.stringify([...doneByMe(editor), item.position].slice(-1000)));
-      editor.progress(item.frames.length);
+      const bar = editor.$("progress");
+      bar.value = Math.min(bar.max, bar.value + item.frames.length);
+      editor.$("progress-text").textContent = `${bar.value} / ${bar.max} frames done`;
     } catch (error) {
       if (error.status !== 409) return editor.toast(error.message, "error");
     }
@@ -71,19 +70,17 @@ export async function next(editor) {
 export async function previous(editor) {
   if (!(await editor.leave())) return;
   const current = editor.state.item;
-  if (editor.config.taskCompleted) {
-    return current?.position > 0 ? openPosition(editor, current.position - 1) : editor.toast("This is the first item.");
-  }
+  if (editor.config.taskCompleted) return current?.position > 0 ? openPosition(editor, current.position - 1) : editor.toast("This is the first item.");
   const below = current && editor.state.mode === "review" ? current.position : Infinity;
   const earlier = doneByMe(editor).filter((position) => position < below && position !== current?.position);
   if (!earlier.length) return editor.toast("No earlier item of yours in this task.");
-  return openPosition(editor, earlier.at(-1));
+  openPosition(editor, earlier.at(-1));
 }
 
 // The other clip frames' images now, and the first image of the item that probably comes next.
 export async function prefetch(editor) {
   const preload = (url) => (new Image().src = url);
-  for (const record of editor.state.records) preload(record.imageUrl);
+  editor.state.records.forEach((record) => preload(record.imageUrl));
   try {
     const item = await editor.api.item(editor.state.item.position + 1);
     if (item.status !== "done") preload((await editor.api.frame(item.frames[0])).image_url);
