@@ -7,6 +7,7 @@ database is the one `DATABASE_URL` names; the server runs with DEBUG off.
 
 import json
 import os
+import random
 import secrets
 import socket
 import statistics
@@ -24,10 +25,38 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from annotations.roles import ANNOTATORS, MANAGERS
-from frames.synthetic import synthetic_frames
+from frames.synthetic import HEIGHT, LABELS, WIDTH
 
 BATCH = 10_000
 PORTS = range(8200, 8300)
+
+
+def frames_with_boxes(count: int, *, rois: int, start: int):
+    """Frames `start…start+count-1`, each with exactly `rois` boxes, 1,000 per context."""
+    rng = random.Random(start)
+    for index in range(start, start + count):
+        yield {
+            "id": f"f{index:08d}",
+            "context_id": f"cam{index // 1000:05d}",
+            "timestamp": (index % 1000) * 40,
+            "source": {
+                "uri": f"https://images.example/{index}.jpg",
+                "width": WIDTH,
+                "height": HEIGHT,
+            },
+            "meta": {"weather": rng.choice(["rain", "sun", "fog"])},
+            "rois": [box(rng) for _ in range(rois)],
+        }
+
+
+def box(rng: random.Random) -> dict:
+    x, y = rng.randint(0, WIDTH - 100), rng.randint(0, HEIGHT - 100)
+    return {
+        "type": "box",
+        "labels": [rng.choice(LABELS)],
+        "points": [[x, y], [x + rng.randint(5, 99), y + rng.randint(5, 99)]],
+        "confidence": round(rng.random(), 3),
+    }
 
 
 def free_port() -> int:
@@ -159,7 +188,7 @@ class Command(BaseCommand):
         version = dataset["versions"][0]["id"]
         seconds = 0.0
         for start in range(0, frames, BATCH):
-            batch = list(synthetic_frames(min(BATCH, frames - start), rois=rois, start=start))
+            batch = list(frames_with_boxes(min(BATCH, frames - start), rois=rois, start=start))
             body = json.dumps(batch).encode()
             _, elapsed = boss.ok("POST", f"/api/versions/{version}/frames/", body)
             seconds += elapsed / 1000
