@@ -1,24 +1,17 @@
-"""import_media, import_frames and make_demo as an operator runs them."""
+"""import_media and import_frames as an operator runs them."""
 
 import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from datasets.models import Dataset, Version
-from frames.models import Frame, RoiLabel
+from frames.models import Frame
 from tests.factories import VersionFactory, box, frame_data
 
 from .media_files import image_bytes, write_clip
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def run(*args) -> tuple[str, str]:
@@ -103,38 +96,3 @@ def test_import_frames_reports_invalid_json_with_its_place(tmp_path):
     file.write_text('[{"id": "a",}]')
     with pytest.raises(CommandError, match=r"not valid JSON.*line 1, column 13"):
         run("import_frames", str(VersionFactory().pk), str(file))
-
-
-@pytest.mark.usefixtures("fast_passwords")
-def test_make_demo_builds_logins_and_a_published_version_with_a_draft_fork():
-    out, _ = run("make_demo", "--small")
-    dataset = Dataset.objects.get(name="Demo streets")
-    root, fork = Version.objects.filter(dataset=dataset).order_by("pk")
-    assert (root.name, root.status, fork.name, fork.status) == (
-        "v1",
-        "published",
-        "v2 working",
-        "draft",
-    )
-    assert fork.parent == root
-    assert root.frame_count == fork.frame_count == 12 + 8
-    frames = Frame.objects.in_version(root)
-    assert RoiLabel.objects.filter(frame__context_id="demo-drive.mp4", label="car").count() == 8
-    assert frames.filter(annotation_count=0).exists()
-    admin, annotator = User.objects.get(username="admin"), User.objects.get(username="annotator")
-    assert admin.is_superuser
-    assert admin.check_password("admin")
-    assert annotator.check_password("annotator")
-    assert list(admin.groups.values_list("name", flat=True)) == ["Managers"]
-    assert list(annotator.groups.values_list("name", flat=True)) == ["Annotators"]
-    assert "admin / admin" in out
-
-
-@pytest.mark.usefixtures("fast_passwords")
-def test_make_demo_a_second_time_changes_nothing_and_says_so():
-    run("make_demo", "--small")
-    frames = Frame.objects.count()
-    out, _ = run("make_demo", "--small")
-    assert "nothing to do" in out
-    assert Frame.objects.count() == frames
-    assert Dataset.objects.count() == 1

@@ -19,6 +19,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from annotations.roles import ANNOTATORS, MANAGERS
+from annotations.services import task_create
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create, version_publish
 from frames.imports import frames_import_json, frames_import_uploads
@@ -266,10 +267,40 @@ class Command(BaseCommand):
         video_count = add_video(root, video_frames)
         version_publish(version=root, user=admin)
         fork = version_fork(version=root, name=FORK, user=admin)
+        tasks = self._tasks(fork, admin)
         rois = sum(len(frame["rois"]) for frame in images) + video_count
         self.stdout.write(
             f"Made dataset “{DATASET}”: {root.name} Published with {len(images)} images in "
             f"{len(SEQUENCES)} sequences and {video_count} frames of {VIDEO_NAME} "
-            f"({rois} ROIs), and “{fork.name}”, a Draft fork of it.",
+            f"({rois} ROIs), and “{fork.name}”, a Draft fork of it, with tasks "
+            f"{', '.join(f'“{task.name}”' for task in tasks)}.",
             self.style.SUCCESS,
         )
+
+    def _tasks(self, version: Version, user: User) -> list:
+        """Two tasks so an annotator has work at once: cars to check in order, a random sample."""
+        return [
+            task_create(
+                name="Check cars",
+                version=version,
+                user=user,
+                filters=[
+                    {"mode": "by_label", "rules": [{"labels": ["car"], "confidence": [0, 0.8]}]}
+                ],
+                iteration={"order": "sequential"},
+            ),
+            task_create(
+                name="Drive clip review",
+                version=version,
+                user=user,
+                filters=[{"mode": "all", "frame_query": f'context_id:"{VIDEO_NAME}"'}],
+                iteration={"order": "sequential", "clip_length": 10},
+            ),
+            task_create(
+                name="Random sample",
+                version=version,
+                user=user,
+                filters=[],
+                iteration={"order": "random", "seed": 2026, "limit": 50},
+            ),
+        ]

@@ -1,0 +1,49 @@
+"""make_demo: the data `make run` starts with."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from annotations.models import AnnotationTask
+from datasets.models import Dataset, Version
+from frames.models import Frame, RoiLabel
+from tests.frames.test_commands import run
+
+pytestmark = pytest.mark.django_db
+
+
+def test_make_demo_builds_logins_and_a_published_version_with_a_draft_fork():
+    out, _ = run("make_demo", "--small")
+    dataset = Dataset.objects.get(name="Demo streets")
+    root, fork = Version.objects.filter(dataset=dataset).order_by("pk")
+    assert (root.name, root.status, fork.name, fork.status) == (
+        "v1",
+        "published",
+        "v2 working",
+        "draft",
+    )
+    assert fork.parent == root
+    assert root.frame_count == fork.frame_count == 12 + 8
+    frames = Frame.objects.in_version(root)
+    assert RoiLabel.objects.filter(frame__context_id="demo-drive.mp4", label="car").count() == 8
+    assert frames.filter(annotation_count=0).exists()
+    admin, annotator = User.objects.get(username="admin"), User.objects.get(username="annotator")
+    assert admin.is_superuser
+    assert admin.check_password("admin")
+    assert annotator.check_password("annotator")
+    assert list(admin.groups.values_list("name", flat=True)) == ["Managers"]
+    assert list(annotator.groups.values_list("name", flat=True)) == ["Annotators"]
+    assert "admin / admin" in out
+    assert sorted(AnnotationTask.objects.values_list("name", "version__name")) == [
+        ("Check cars", "v2 working"),
+        ("Drive clip review", "v2 working"),
+        ("Random sample", "v2 working"),
+    ]
+
+
+def test_make_demo_a_second_time_changes_nothing_and_says_so():
+    run("make_demo", "--small")
+    frames = Frame.objects.count()
+    out, _ = run("make_demo", "--small")
+    assert "nothing to do" in out
+    assert Frame.objects.count() == frames
+    assert Dataset.objects.count() == 1
