@@ -131,7 +131,7 @@ def editor_bench(request: HttpRequest) -> HttpResponse:
     config = {
         "task": 0,
         "version": 0,
-        "api": "",
+        "api": reverse("api_schema").removesuffix("schema/"),
         "tasksUrl": _tasks_url(),
         "user": {"id": 0, "username": "bench"},
         "readOnly": "",
@@ -139,7 +139,7 @@ def editor_bench(request: HttpRequest) -> HttpResponse:
         "itemCount": 1,
         "clipLength": 0,
         "donePositions": [],
-        "bench": {"frame": bench_frame(polygons, vertices), "labels": BENCH_LABELS},
     }
     task = {"name": f"Benchmark: {polygons} polygons × {vertices} vertices", "frame_count": 1}
-    return render(request, "annotations/editor_bench.html", {"config": config, "task": task})
+    context = {"config": config, "task": task, "frame": bench_frame(polygons, vertices)}
+    return render(request, "annotations/editor_bench.html", context)

@@ -155,11 +155,12 @@ export const ACTIONS = {
   previous: function () { task.previous(this); },
   zoom: function (factor) { ACTIONS.zoomTo.call(this, this.state.view.scale * factor); },
   zoomTo(scale) {
-    this.setView(zoomAt(this.state.view, scale, [this.stage.clientWidth / 2, this.stage.clientHeight / 2]));
+    const { width, height } = this.viewport();
+    this.setView(zoomAt(this.state.view, scale, [width / 2, height / 2]));
   },
   fit: function () { this.fit(); },
   actual() {
-    if (this.record) this.setView(centerView({ width: this.stage.clientWidth, height: this.stage.clientHeight }, this.record, 1));
+    if (this.record) this.setView(centerView(this.viewport(), this.record, 1));
   },
   help: function () { this.$("help").showModal(); },
   copyLink() {

@@ -35,12 +35,3 @@ export function taskApi({ api, task, version }) {
     labels: () => get(`${api}versions/${version}/labels/`),
   };
 }
-
-// The benchmark page's stand-in: its one frame comes with the page; saves stay in memory.
-export function localApi({ frame, labels }) {
-  return {
-    next: async () => ({ status: 200, data: { position: 0, status: "claimed", frames: [frame] } }),
-    labels: async () => labels,
-    saveFrame: async (key, body) => ({ data: Object.assign(frame, body, { revision: frame.revision + 1 }) }),
-  };
-}

@@ -1,6 +1,6 @@
 // <frame-editor>: one state object, edits through commit(), drawing through invalidate() → rAF.
 import { ACTIONS, newId } from "./actions.js";
-import { localApi, taskApi } from "./api.js";
+import { taskApi } from "./api.js";
 import { labelColor } from "./colors.js";
 import { boundsOf, createGrid, fitView } from "./geometry.js";
 import { createHistory, snapshot } from "./history.js";
@@ -40,7 +40,7 @@ class FrameEditor extends HTMLElement {
       view: { scale: 1, x: 0, y: 0, dpr: devicePixelRatio || 1 }, readOnly: "",
     };
     this.dirty = new Set();
-    this.api = config.bench ? localApi(config.bench) : taskApi(config);
+    this.api = taskApi(config);
     this.listen();
     this.setReadOnly(config.readOnly);
     this.api.labels().catch(() => []).then((labels) => {
@@ -72,14 +72,15 @@ class FrameEditor extends HTMLElement {
   }
 
   render() {
-    const { state, dirty, stage, image, record } = this;
+    const { state, dirty, image, record } = this;
     [this.frameRequest, this.dirty] = [0, new Set()];
     if (dirty.has("view")) {
       const { x, y, scale } = state.view;
+      const { width, height } = this.viewport();
       state.view.dpr = devicePixelRatio || 1;
-      for (const canvas of [this.shapesCanvas, this.overlayCanvas]) sizeCanvas(canvas, stage.clientWidth, stage.clientHeight, state.view.dpr);
-      image.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
-      image.classList.toggle("is-pixelated", scale >= 3);
+      for (const canvas of [this.shapesCanvas, this.overlayCanvas]) sizeCanvas(canvas, width, height, state.view.dpr);
+      const transform = `translate(${x}px, ${y}px) scale(${scale})`;
+      if (image.style.transform !== transform) [(image.style.transform = transform), image.classList.toggle("is-pixelated", scale >= 3)];
     }
     if (dirty.has("view") || dirty.has("shapes")) drawShapes(this.shapesCanvas.getContext("2d"), state);
     drawOverlay(this.overlayCanvas.getContext("2d"), state);
@@ -88,7 +89,7 @@ class FrameEditor extends HTMLElement {
       this.$("labels").innerHTML = labelBarHtml(state, (label) => this.colorFor(label));
       this.$("label-list").replaceChildren(...state.labels.map((label) => new Option(label)));
     }
-    this.renderChrome();
+    if ([...dirty].some((part) => part !== "overlay")) this.renderChrome();
   }
 
   renderPanel(record) {
@@ -111,27 +112,31 @@ class FrameEditor extends HTMLElement {
   renderChrome() {
     const { state, record } = this;
     const readOnly = !!state.readOnly;
+    // Writes only what changed: a DOM write costs a style recalculation on the next frame.
+    const set = (el, values) => Object.entries(values).forEach(([key, value]) => el[key] !== value && (el[key] = value));
     for (const button of this.querySelectorAll("[data-action=tool]")) {
-      button.setAttribute("aria-pressed", button.dataset.arg === state.tool);
-      button.disabled = readOnly && button.dataset.arg !== "select";
+      set(button, { ariaPressed: String(button.dataset.arg === state.tool), disabled: readOnly && button.dataset.arg !== "select" });
     }
     const zoom = this.$("zoom");
-    if (document.activeElement !== zoom) zoom.value = `${Math.round(state.view.scale * 100)}%`;
-    this.$("undo").disabled = readOnly || !record?.history.canUndo;
-    this.$("redo").disabled = readOnly || !record?.history.canRedo;
+    if (document.activeElement !== zoom) set(zoom, { value: `${Math.round(state.view.scale * 100)}%` });
+    set(this.$("undo"), { disabled: readOnly || !record?.history.canUndo });
+    set(this.$("redo"), { disabled: readOnly || !record?.history.canRedo });
     const worst = state.records.reduce((a, r) => (RANK.indexOf(r.status) > RANK.indexOf(a.status) ? r : a), { status: "saved" });
-    const status = this.$("save-status");
-    status.dataset.state = readOnly ? "readonly" : worst.status;
-    status.textContent = STATUS[status.dataset.state];
-    status.title = this.$("save-error").textContent = worst.status === "conflict" ? "" : worst.error || "";
-    this.stage.dataset.tool = state.spaceDown ? "pan" : state.tool;
+    const status = readOnly ? "readonly" : worst.status;
+    const error = worst.status === "conflict" ? "" : worst.error || "";
+    set(this.$("save-status"), { textContent: STATUS[status], title: error });
+    set(this.$("save-status").dataset, { state: status });
+    set(this.$("save-error"), { textContent: error });
+    set(this.stage.dataset, { tool: state.spaceDown ? "pan" : state.tool });
     const theirs = record?.conflict;
-    if (!(this.$("conflict").hidden = !theirs)) {
-      this.$("conflict-detail").textContent = `Frame “${record.key}” was saved elsewhere (revision ${theirs.revision}, ` +
-        `${theirs.rois.length} shapes); your version (${record.doc.rois.length} shapes) stays here until you choose.`;
+    set(this.$("conflict"), { hidden: !theirs });
+    if (theirs) {
+      const detail = `Frame “${record.key}” was saved elsewhere (revision ${theirs.revision}, ${theirs.rois.length} shapes); ` +
+        `your version (${record.doc.rois.length} shapes) stays here until you choose.`;
+      set(this.$("conflict-detail"), { textContent: detail });
     }
-    const strip = this.$("strip");
     const html = state.records.length > 1 ? stripHtml(state) : "";
+    const strip = this.$("strip");
     if (strip.dataset.html !== html) [strip.innerHTML, strip.dataset.html, strip.hidden] = [html, html, !html];
   }
 
@@ -140,8 +145,13 @@ class FrameEditor extends HTMLElement {
     this.invalidate("view");
   }
 
+  // The stage's size as the ResizeObserver last saw it: reading clientWidth would force a layout.
+  viewport() {
+    return this.size || { width: this.stage.clientWidth, height: this.stage.clientHeight };
+  }
+
   fit() {
-    if (this.record) this.setView(fitView({ width: this.stage.clientWidth, height: this.stage.clientHeight }, this.record));
+    if (this.record) this.setView(fitView(this.viewport(), this.record));
   }
 
   // ROIs change only here, so that every edit can be undone and gets saved.
@@ -284,7 +294,7 @@ class FrameEditor extends HTMLElement {
     this.goFrame(0);
     this.fit();
     this.dataset.item = item.position;
-    if (!config.bench) task.prefetch(this);
+    task.prefetch(this);
   }
 
   goFrame(index) {
@@ -321,7 +331,8 @@ class FrameEditor extends HTMLElement {
 
   listen() {
     bindPointer(this);
-    (this.resizeObserver = new ResizeObserver(() => this.invalidate("view"))).observe(this.stage);
+    this.resizeObserver = new ResizeObserver(([entry]) => [(this.size = entry.contentRect), this.invalidate("view")]);
+    this.resizeObserver.observe(this.stage);
     const on = (target, type, handler) => target.addEventListener(type, handler);
     on(this, "click", (event) => {
       const el = event.target.closest("[data-action]");

@@ -45,7 +45,7 @@ export function drawShapes(ctx, state) {
   ctx.lineWidth = 1 / scale; // one CSS pixel: at a pixel ratio of 1, a fast hairline
   for (const { roi, alpha, items } of groups.values()) {
     ctx.beginPath();
-    for (const item of items) SHAPES[item.type].trace(ctx, item.points, 4 / scale);
+    for (const item of items) SHAPES[item.type].trace(ctx, item.points, 4 / scale, 1.5 / scale);
     ctx.setLineDash(roi.locked ? [6 / scale, 4 / scale] : []);
     [ctx.fillStyle, ctx.strokeStyle] = [withAlpha(roi.color, alpha), roi.color];
     if (alpha) ctx.fill();

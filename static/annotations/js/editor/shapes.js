@@ -15,10 +15,12 @@ export const SHAPES = {
   },
   polygon: {
     label: "Polygon",
-    // Closed with lineTo, not closePath(): in Chromium closePath() costs O(path length).
-    trace(ctx, points) {
-      ctx.moveTo(...points[0]);
-      for (const p of points) ctx.lineTo(p[0], p[1]);
+    // Closed with lineTo, not closePath() (O(path length) in Chromium); vertices closer than
+    // `step` to the last one drawn are skipped, as they would land on the same pixel.
+    trace(ctx, points, radius, step = 0) {
+      let [px, py] = points[0];
+      ctx.moveTo(px, py);
+      for (const [x, y] of points) if (Math.abs(x - px) + Math.abs(y - py) >= step) ctx.lineTo((px = x), (py = y));
       ctx.lineTo(...points[0]);
     },
     hitTest: hitPolygon,

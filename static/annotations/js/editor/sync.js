@@ -19,18 +19,16 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
   }
 
   function failed(error) {
-    if (error.code === "stale_revision") {
-      record.conflict = error.body.current;
-      set("conflict", error.message);
-    } else if (error.code === "version_published" || error.status === 403) {
-      set("readonly", error.message);
-    } else if (error.status === 400) {
+    const { code, status, body, message } = error;
+    if (code === "stale_revision") [(record.conflict = body.current), set("conflict", message)];
+    else if (code === "version_published" || status === 403) set("readonly", message);
+    else if (status === 400) {
       // Retrying cannot help: keep the change (and its backup) and say what the server refused.
-      const [field, messages] = Object.entries(error.body?.errors || {})[0] || [];
-      set("error", field ? `${field}: ${[].concat(messages).join(" ")}` : error.message);
+      const [field, why] = Object.entries(body?.errors || {})[0] || [];
+      set("error", field ? `${field}: ${[].concat(why).join(" ")}` : message);
     } else {
       retry = Math.min(30000, retry * 2 || 1000);
-      set("error", `${error.message} Retrying in ${retry / 1000} s.`);
+      set("error", `${message} Retrying in ${retry / 1000} s.`);
       schedule(retry);
     }
   }
@@ -77,12 +75,10 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
     },
     // A backup the server never got (the page closed first): restore it, or show the clash.
     restore() {
-      let backup;
+      let backup = null;
       try {
         backup = JSON.parse(storage.getItem(storageKey));
-      } catch {
-        backup = null;
-      }
+      } catch {}
       if (!backup || sameDoc(backup.doc, record.doc)) return storage.removeItem(storageKey);
       if (backup.revision === record.revision) return [(record.doc = backup.doc), this.changed(), "restored"][2];
       Object.assign(record, { conflict: { ...snapshot(record.doc), revision: record.revision }, doc: backup.doc, base: null });
