@@ -1,0 +1,114 @@
+"""The editor page (`/tasks/<id>/annotate/`) and the editor's benchmark page."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.urls import reverse
+
+from annotations.services import task_complete, task_create, task_item_done, task_next
+from datasets.models import Version
+from tests.factories import box, frame_data, version_with_frames
+
+
+@pytest.fixture
+def task(manager):
+    version = version_with_frames([frame_data(f"f{i}", rois=[box("car")]) for i in range(3)])
+    return task_create(name="Street", version=version, filters=[], iteration={}, user=manager)
+
+
+def editor_config(response) -> dict:
+    html = response.content.decode()
+    start = html.index('<script id="editor-config" type="application/json">') + len(
+        '<script id="editor-config" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def annotate_url(task) -> str:
+    return reverse("annotations:task_annotate", args=[task.pk])
+
+
+def test_the_editor_page_needs_a_login(client, task):
+    response = client.get(annotate_url(task))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_user_who_may_not_view_tasks_is_refused(client, task):
+    client.force_login(User.objects.create_user("nobody"))
+    assert client.get(annotate_url(task)).status_code == 403
+
+
+def test_an_unknown_task_is_not_found(annotator_client):
+    assert annotator_client.get(reverse("annotations:task_annotate", args=[999])).status_code == 404
+
+
+def test_the_page_gives_the_editor_its_task_version_and_user(
+    annotator_client, annotator, task, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        response = annotator_client.get(annotate_url(task))
+    assert response.status_code == 200
+    assert b"<frame-editor" in response.content
+    config = editor_config(response)
+    assert config["task"] == task.pk
+    assert config["version"] == task.version_id
+    assert config["user"] == {"id": annotator.pk, "username": "annotator"}
+    assert config["api"] == "/api/"
+    assert config["itemCount"] == 3
+    assert config["readOnly"] == ""
+    assert config["taskCompleted"] is False
+
+
+def test_a_completed_task_opens_read_only(annotator_client, manager, task):
+    task_complete(task=task, user=manager)
+    config = editor_config(annotator_client.get(annotate_url(task)))
+    assert "Completed" in config["readOnly"]
+    assert config["taskCompleted"] is True
+
+
+def test_a_published_version_opens_read_only(annotator_client, task):
+    Version.objects.filter(pk=task.version_id).update(status=Version.Status.PUBLISHED)
+    config = editor_config(annotator_client.get(annotate_url(task)))
+    assert "Published" in config["readOnly"]
+    assert config["taskCompleted"] is False
+
+
+def test_a_user_who_may_not_change_frames_opens_read_only(client, task):
+    viewer = User.objects.create_user("viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_annotationtask"))
+    client.force_login(viewer)
+    config = editor_config(client.get(annotate_url(task)))
+    assert "change frame" in config["readOnly"]
+    assert config["taskCompleted"] is True  # no work permission: browse items by position
+
+
+def test_the_page_lists_the_items_this_user_finished_for_previous(
+    annotator_client, annotator, task
+):
+    item = task_next(task=task, user=annotator)
+    task_item_done(task=task, position=item.position, user=annotator)
+    task_next(task=task, user=annotator)
+    assert editor_config(annotator_client.get(annotate_url(task)))["donePositions"] == [0]
+
+
+def test_the_task_name_is_escaped(annotator_client, task):
+    task.name = "<script>alert(1)</script>"
+    task.save()
+    html = annotator_client.get(annotate_url(task)).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)" in html
+
+
+def test_the_bench_page_needs_no_login_and_carries_its_polygons(client):
+    response = client.get(reverse("annotations:editor_bench"), {"polygons": 5, "vertices": 7})
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index('<script id="bench-frame" type="application/json">') + len(
+        '<script id="bench-frame" type="application/json">'
+    )
+    frame = json.loads(html[start : html.index("</script>", start)])
+    assert len(frame["rois"]) == 5
+    assert {len(roi["points"]) for roi in frame["rois"]} == {7}
+    assert all(0 <= x <= 4000 and 0 <= y <= 3000 for roi in frame["rois"] for x, y in roi["points"])
