@@ -474,3 +474,121 @@ def test_screenshot_of_the_editor_with_shapes(editor, make_task):
     editor.click(100, 100)
     editor.screenshot("editor-shapes")
     assert editor.page.locator("[data-panel] ol[data-list=rois] > li").count() == 4
+
+
+def test_a_label_colour_circle_recolours_the_shapes_of_that_label(editor, make_task):
+    task = make_task(frames(1, rois={0: [box("car"), box("bus", x=300, y=200)]}))
+    editor.open(task)
+    editor.page.eval_on_selector(
+        "[data-label-color=car]",
+        "input => { input.value = '#123456'; input.dispatchEvent(new Event('change', {bubbles: true})); }",
+    )
+    editor.wait_saved()
+    colors = [roi["color"] for roi in editor.api_frame(task, "f0")["rois"]]
+    assert colors[0] == "#123456"
+    assert colors[1] != "#123456"
+
+
+def test_lock_all_and_unlock_all_apply_to_every_shape(editor, make_task):
+    task = make_task(frames(1, rois={0: [box("car"), box("bus", x=300, y=200)]}))
+    editor.open(task)
+    editor.page.click("[data-action=lockAll]")
+    editor.wait_saved()
+    assert [roi["locked"] for roi in editor.api_frame(task, "f0")["rois"]] == [True, True]
+    editor.page.click("[data-action=unlockAll]")
+    editor.wait_saved()
+    assert [roi["locked"] for roi in editor.api_frame(task, "f0")["rois"]] == [False, False]
+
+
+def test_a_shift_drag_box_selects_shapes_that_a_digit_then_relabels(editor, make_task):
+    rois = [box("car", x=10, y=10), box("bus", x=100, y=100), box("van", x=500, y=400)]
+    task = make_task(frames(1, rois={0: rois}))
+    editor.open(task)
+    editor.page.keyboard.down("Shift")
+    editor.drag((5, 5), (150, 150))
+    editor.page.keyboard.up("Shift")
+    assert editor.page.evaluate(f"{EDITOR}.state.selected.size") == 2
+    editor.key("2")  # labels in the version: bus, car, van (sorted); the second is car
+    editor.wait_saved()
+    labels = [roi["labels"] for roi in editor.api_frame(task, "f0")["rois"]]
+    assert labels == [["car"], ["car"], ["van"]]
+
+
+def test_backspace_removes_the_last_vertex_and_escape_cancels_the_polygon(editor, make_task):
+    task = make_task(frames(1, rois={0: [box("car")]}))
+    editor.open(task)
+    editor.key("p")
+    for point in [(100, 300), (200, 300), (150, 400)]:
+        editor.click(*point)
+    editor.key("Backspace")
+    assert editor.page.evaluate(f"{EDITOR}.state.drawing.points.length") == 2
+    editor.key("Escape")
+    assert editor.page.evaluate(f"{EDITOR}.state.drawing") is None
+    assert len(editor.rois()) == 1
+
+
+def test_the_confidence_slider_hides_shapes_below_it(editor, make_task):
+    rois = [box("car", confidence=0.3), box("bus", x=300, y=200, confidence=0.9)]
+    task = make_task(frames(1, rois={0: rois}))
+    editor.open(task)
+    editor.page.eval_on_selector(
+        "[data-min-confidence]",
+        "input => { input.value = '0.5'; input.dispatchEvent(new Event('input', {bubbles: true}));"
+        " input.dispatchEvent(new Event('change', {bubbles: true})); }",
+    )
+    editor.click(20, 20)  # where the low-confidence car is
+    assert editor.page.evaluate(f"{EDITOR}.state.selected.size") == 0
+    assert "is-hidden" in editor.row(0).get_attribute("class")
+
+
+def test_leaving_with_unsaved_changes_asks_first(editor, make_task):
+    task = make_task(frames(1, rois={0: [box("car")]}))
+    editor.open(task)
+    cancel_leaving = "() => { const e = new Event('beforeunload', {cancelable: true}); dispatchEvent(e); return e.defaultPrevented; }"
+    assert editor.page.evaluate(cancel_leaving) is False
+    editor.page.route("**/api/versions/*/frames/*/", lambda route: None)  # the save never answers
+    editor.draw_box((300, 200), (400, 300))
+    assert editor.page.evaluate(cancel_leaving) is True
+
+
+def test_the_next_items_image_is_prefetched(editor, make_task):
+    task = make_task(frames(2))
+    requested = []
+    editor.page.on("request", lambda request: requested.append(request.url))
+    editor.open(task)
+    next_image = editor.api_frame(task, "f1")["image_url"]
+    editor.page.wait_for_function(
+        "(url) => performance.getEntriesByType('resource').some((e) => e.name.endsWith(url))",
+        arg=next_image,
+    )
+    assert any(url.endswith(next_image) for url in requested)
+
+
+def test_space_and_drag_pans_the_view(editor, make_task):
+    task = make_task(frames(1, rois={0: [box("car")]}))
+    editor.open(task)
+    before = editor.page.evaluate(f"{EDITOR}.state.view.x")
+    editor.page.locator("[data-stage]").focus()
+    editor.page.keyboard.down(" ")
+    editor.drag((300, 300), (400, 300))
+    editor.page.keyboard.up(" ")
+    after = editor.page.evaluate(f"{EDITOR}.state.view.x")
+    assert after - before == pytest.approx(100 * editor.scale, abs=1)
+    assert editor.rois()[0]["points"] == [[10, 10], [30, 30]]
+
+
+def test_dragging_a_polygon_vertex_moves_only_that_vertex(editor, make_task):
+    polygon = {
+        "type": "polygon",
+        "labels": ["road"],
+        "points": [[100, 100], [300, 100], [200, 300]],
+    }
+    task = make_task(frames(1, rois={0: [polygon]}))
+    editor.open(task)
+    editor.click(200, 150)
+    editor.drag((300, 100), (350, 60))
+    editor.wait_saved()
+    points = editor.api_frame(task, "f0")["rois"][0]["points"]
+    assert points[0] == [100, 100]
+    assert points[2] == [200, 300]
+    assert close_to([points[1]], [[350, 60]], 1 / editor.scale + 0.01)
