@@ -4,7 +4,7 @@ Each page is also a plain Django page (no JavaScript needed); htmx asks for frag
 Rules live in the task services; these views translate requests and pick what to render.
 """
 
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -79,10 +79,7 @@ def _cards_after_write(request: HttpRequest, message: str) -> HttpResponse:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("annotations:task_list"))
         return redirect("annotations:task_list")
-    query = QueryDict(mutable=True)
-    for name, values in parse_qs(current.query).items():
-        query.setlist(name, values)
-    context = _cards_context(request.user, query) | {"close_dialog": True}
+    context = _cards_context(request.user, QueryDict(current.query)) | {"close_dialog": True}
     return toast(render(request, f"{LIST}#task-cards", context), message)
 
 
