@@ -374,6 +374,7 @@ def test_shift_click_selects_several_shapes_to_delete_together(editor, make_task
     task = make_task(frames(1, rois={0: rois}))
     editor.open(task)
     editor.click(20, 20)
+    assert editor.page.locator("[data-shown=multi]").is_hidden()
     editor.page.keyboard.down("Shift")
     editor.click(310, 210)
     editor.page.keyboard.up("Shift")
@@ -405,7 +406,7 @@ def test_a_completed_task_opens_read_only_with_a_banner(editor, make_task, manag
     task = make_task(frames(1, rois={0: [box("car")]}))
     task_complete(task=task, user=manager)
     editor.open(task)
-    assert "Completed" in editor.page.inner_text("[data-readonly]")
+    assert "Completed" in editor.page.inner_text("[data-info=readonly]")
     assert editor.page.locator("[data-action=tool][data-arg=box]").is_disabled()
     editor.drag((20, 20), (120, 120))
     assert editor.api_frame(task, "f0")["revision"] == 1
@@ -424,7 +425,7 @@ def test_two_editors_on_one_frame_get_a_conflict_and_nothing_is_lost(
         editor.draw_box((300, 200), (400, 300))
         editor.wait_saved()
         other.draw_box((50, 300), (150, 400))
-        other.page.wait_for_selector("[data-conflict]:not([hidden])")
+        other.page.wait_for_selector("[data-shown=conflict]:not([hidden])")
         assert len(other.rois()) == 2  # mine stays on screen
         other.screenshot("editor-conflict")
 
@@ -447,10 +448,10 @@ def test_loading_theirs_after_a_conflict_can_be_undone(editor, make_task, browse
         editor.draw_box((300, 200), (400, 300))
         editor.wait_saved()
         other.draw_box((50, 300), (150, 400))
-        other.page.wait_for_selector("[data-conflict]:not([hidden])")
+        other.page.wait_for_selector("[data-shown=conflict]:not([hidden])")
         other.page.click("[data-action=resolve][data-arg=theirs]")
         assert len(other.rois()) == 2
-        assert other.page.locator("[data-conflict]").is_hidden()
+        assert other.page.locator("[data-shown=conflict]").is_hidden()
         other.key("Control+z")
         assert len(other.rois()) == 2  # mine again: the box drawn here, not theirs
         assert any(roi["points"][0][1] > 290 for roi in other.rois())
@@ -492,10 +493,10 @@ def test_a_label_colour_circle_recolours_the_shapes_of_that_label(editor, make_t
 def test_lock_all_and_unlock_all_apply_to_every_shape(editor, make_task):
     task = make_task(frames(1, rois={0: [box("car"), box("bus", x=300, y=200)]}))
     editor.open(task)
-    editor.page.click("[data-action=lockAll]")
+    editor.page.click("[data-action=lockAll][data-arg=true]")
     editor.wait_saved()
     assert [roi["locked"] for roi in editor.api_frame(task, "f0")["rois"]] == [True, True]
-    editor.page.click("[data-action=unlockAll]")
+    editor.page.click("[data-action=lockAll][data-arg=false]")
     editor.wait_saved()
     assert [roi["locked"] for roi in editor.api_frame(task, "f0")["rois"]] == [False, False]
 

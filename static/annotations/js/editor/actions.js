@@ -1,5 +1,5 @@
-// What buttons (data-action) and shortcuts (keymap.js) do; `this` is the <frame-editor>.
-// An action gets (arg, id, event): id names one shape or frame label, else the selection counts.
+// What buttons (data-action) and shortcuts do; `this` is the <frame-editor>. Actions get
+// (arg, id, event): id names one shape or frame label, else the selection counts.
 import { editJson } from "./dialogs.js";
 import { centerView, clampPoint, zoomAt } from "./geometry.js";
 import { SHAPES } from "./shapes.js";
@@ -46,7 +46,7 @@ export const ACTIONS = {
   removeLabel(label, id) {
     this.updateItem(id, (item) => item.labels.length > 1 && (item.labels = item.labels.filter((l) => l !== label)));
   },
-  // A label's colour: new shapes take it, and so do this frame's shapes still in its old colour.
+  // New shapes take a label's colour, and so do this frame's shapes still in its old one.
   labelColor(color, label) {
     const old = this.colorFor(label);
     this.state.labelColors[label] = color;
@@ -79,11 +79,13 @@ export const ACTIONS = {
     const items = this.targets(id);
     setField(this, items, "locked", !items.every((item) => item.locked));
   },
-  lock: function () { setField(this, this.targets(), "locked", true); },
-  unlock: function () { setField(this, this.targets(), "locked", false); },
-  lockAll: function () { setField(this, this.doc.rois, "locked", true); },
-  unlockAll: function () { setField(this, this.doc.rois, "locked", false); },
-  // Hiding is a view setting, not saved; hidden shapes cannot be selected or edited.
+  lock(value) {
+    setField(this, this.targets(), "locked", value === "true");
+  },
+  lockAll(value) {
+    setField(this, this.doc.rois, "locked", value === "true");
+  },
+  // Hiding is not saved; hidden shapes cannot be selected or edited.
   toggleHide(arg, id) {
     const { hidden, selected } = this.state;
     const items = this.targets(id).filter((item) => item.points);
@@ -128,7 +130,7 @@ export const ACTIONS = {
     ACTIONS.copy.call(this);
     this.select(null);
   },
-  // At the same place (kept inside this image), as new unlocked shapes; pasting again adds more.
+  // At the same place (inside this image), as new unlocked shapes; pasting again adds more.
   paste() {
     const { record, state } = this;
     if (!record || !state.clipboard.length) return;
@@ -138,38 +140,54 @@ export const ACTIONS = {
     this.commit((doc) => doc.rois.push(...copies));
     this.select(copies.map((roi) => roi.id));
   },
-  undo: function () { this.restoreDoc("undo"); },
-  redo: function () { this.restoreDoc("redo"); },
+  undo() {
+    this.restoreDoc("undo");
+  },
+  redo() {
+    this.restoreDoc("redo");
+  },
   async save() {
     const results = await Promise.all(this.state.records.map((record) => record.saver.flush()));
     if (results.every(Boolean)) this.toast("Saved.", "success");
   },
-  // ← / →: through the clip first, then to the previous / next item.
+  // ← / →: through the clip, then to the previous / next item.
   step(direction) {
     const target = this.state.index + direction;
     if (target >= 0 && target < this.state.records.length) return this.goFrame(target);
     (direction > 0 ? task.next : task.previous)(this);
   },
-  goFrame: function (index) { this.goFrame(index); },
-  next: function () { task.next(this); },
-  previous: function () { task.previous(this); },
-  zoom: function (factor) { ACTIONS.zoomTo.call(this, this.state.view.scale * factor); },
+  goFrame(index) {
+    this.goFrame(index);
+  },
+  next() {
+    task.next(this);
+  },
+  previous() {
+    task.previous(this);
+  },
+  zoom(factor) {
+    ACTIONS.zoomTo.call(this, this.state.view.scale * factor);
+  },
   zoomTo(scale) {
     const { width, height } = this.viewport();
     this.setView(zoomAt(this.state.view, scale, [width / 2, height / 2]));
   },
-  fit: function () { this.fit(); },
+  fit() {
+    this.fit();
+  },
   actual() {
     if (this.record) this.setView(centerView(this.viewport(), this.record, 1));
   },
-  help: function () { this.$("help").showModal(); },
+  help() {
+    this.$("help").showModal();
+  },
   copyLink() {
     (navigator.clipboard?.writeText(location.href) || Promise.reject()).then(
       () => this.toast("Link to this item copied."),
       () => this.toast(`Link to this item: ${location.href}`),
     );
   },
-  // After a 409: take the server's frame (undo brings mine back), or re-apply mine on top of it.
+  // After a 409: the server's frame (undo brings mine back), or mine re-applied on top of it.
   resolve(choice) {
     const { record } = this;
     if (!record?.conflict) return;

@@ -1,8 +1,7 @@
-// The JSON metadata popup (a <dialog> of the template).
-
+// The JSON metadata popup (a <dialog> in the template).
 export const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-// Metadata text → {value: object} or {error, position}: what is wrong, at which line and column.
+// Metadata text → {value} (an object), or {error, position}: what is wrong, at which line and column.
 export function parseMeta(text) {
   let value;
   try {
@@ -18,11 +17,10 @@ export function parseMeta(text) {
   return { error: `Metadata must be a JSON object like {"key": "value"}; this is ${kind}.`, position: 0 };
 }
 
-// Opens the dialog on `value`; resolves with the new object, or null when cancelled.
+// Resolves with the edited object, or null when cancelled; invalid text stays, with its error.
 export function editJson(dialog, { title, value, readOnly }) {
-  const [area, error, save] = ["textarea", "[data-json-error]", "[data-json-save]"].map((s) => dialog.querySelector(s));
-  dialog.querySelector("[data-json-title]").textContent = title;
-  [area.value, area.readOnly, save.hidden, error.textContent] = [JSON.stringify(value ?? {}, null, 2), !!readOnly, !!readOnly, ""];
+  const [area, error, save, heading] = ["textarea", "[data-json-error]", "[data-json-save]", "h2"].map((s) => dialog.querySelector(s));
+  [heading.textContent, area.value, area.readOnly, save.hidden, error.textContent] = [title, JSON.stringify(value, null, 2), !!readOnly, !!readOnly, ""];
   dialog.showModal();
   area.focus();
   return new Promise((resolve) => {

@@ -84,7 +84,7 @@ class FrameEditor extends HTMLElement {
     }
     if (dirty.has("view") || dirty.has("shapes")) drawShapes(this.shapesCanvas.getContext("2d"), state);
     drawOverlay(this.overlayCanvas.getContext("2d"), state);
-    if (dirty.has("panel") && !(this.$("panel").hidden = !record)) this.renderPanel(record);
+    if (dirty.has("panel") && record) this.renderPanel(record);
     if (dirty.has("labels")) {
       this.$("labels").innerHTML = labelBarHtml(state, (label) => this.colorFor(label));
       this.$("label-list").replaceChildren(...state.labels.map((label) => new Option(label)));
@@ -93,68 +93,64 @@ class FrameEditor extends HTMLElement {
   }
 
   renderPanel(record) {
-    const { state } = this;
-    const { rois, frame_labels: frameLabels, meta } = record.doc;
+    this.$('list="rois"').innerHTML = roiRowsHtml(this.state, record.doc.rois);
+    this.$('list="frame-labels"').innerHTML = frameLabelRowsHtml(this.state, record.doc.frame_labels);
+  }
+
+  // Elements show state through data-info (text), data-needs (enabled) and data-shown (visible).
+  renderChrome() {
+    const { state, record } = this;
+    const { rois, meta } = this.doc;
+    const worst = state.records.reduce((a, r) => (RANK.indexOf(r.status) > RANK.indexOf(a.status) ? r : a), { status: "saved" });
+    const status = state.readOnly ? "readonly" : worst.status;
+    const theirs = record?.conflict;
     const info = {
-      file: record.uri.split(/[?#]/)[0].split("/").pop(), size: `${record.width} × ${record.height} px`, key: record.key,
-      context: record.context_id || "—", timestamp: record.timestamp, revision: record.revision, meta: JSON.stringify(meta, null, 2),
+      status: STATUS[status], error: worst.status === "conflict" ? "" : worst.error, readonly: state.readOnly,
+      conflict: theirs && `Frame “${record.key}” was saved elsewhere (revision ${theirs.revision}, ${theirs.rois.length} ` +
+        `shapes); your version (${rois.length} shapes) stays here until you choose.`,
+      file: record?.uri.split(/[?#]/)[0].split("/").pop(), size: record && `${record.width} × ${record.height} px`, key: record?.key,
+      context: record?.context_id || "—", timestamp: record?.timestamp, revision: record?.revision, meta: JSON.stringify(meta, null, 2),
       count: `${rois.length} annotation${rois.length === 1 ? "" : "s"}`, selected: `${state.selected.size} selected`,
       "hide-all": rois.length && rois.every((roi) => state.hidden.has(roi.id)) ? "Show all" : "Hide all",
     };
-    for (const el of this.querySelectorAll("[data-info]")) el.textContent = el.title = info[el.dataset.info];
-    const ok = { write: !state.readOnly, rois: rois.length > 0, clipboard: state.clipboard.length > 0, label: !!state.label };
-    for (const el of this.querySelectorAll("[data-needs]")) el.disabled = !el.dataset.needs.split(" ").every((need) => ok[need]);
-    this.$("multi").hidden = state.selected.size < 2;
-    this.$('list="rois"').innerHTML = roiRowsHtml(state, rois);
-    this.$('list="frame-labels"').innerHTML = frameLabelRowsHtml(state, frameLabels);
-  }
-
-  renderChrome() {
-    const { state, record } = this;
-    const readOnly = !!state.readOnly;
-    // Writes only what changed: a DOM write costs a style recalculation on the next frame.
+    const ok = {
+      write: !state.readOnly, readonly: !!state.readOnly, record: !!record, rois: rois.length > 0, label: !!state.label,
+      clipboard: state.clipboard.length > 0, undo: !!record?.history.canUndo, redo: !!record?.history.canRedo,
+      conflict: !!theirs, multi: state.selected.size > 1,
+    };
+    // Writes only what changed: each DOM write costs a style recalculation.
     const set = (el, values) => Object.entries(values).forEach(([key, value]) => el[key] !== value && (el[key] = value));
-    for (const button of this.querySelectorAll("[data-action=tool]")) {
-      set(button, { ariaPressed: String(button.dataset.arg === state.tool), disabled: readOnly && button.dataset.arg !== "select" });
-    }
+    const holds = (el, name) => el.dataset[name].split(" ").every((need) => ok[need]);
+    for (const el of this.querySelectorAll("[data-info]")) set(el, { textContent: String(info[el.dataset.info] ?? "") });
+    for (const el of this.querySelectorAll("[data-needs]")) set(el, { disabled: !holds(el, "needs") });
+    for (const el of this.querySelectorAll("[data-shown]")) set(el, { hidden: !holds(el, "shown") });
+    for (const el of this.querySelectorAll("[data-action=tool]")) set(el, { ariaPressed: String(el.dataset.arg === state.tool) });
+    set(this.$("save-status").dataset, { state: status });
+    set(this.stage.dataset, { tool: state.spaceDown ? "pan" : state.tool });
     const zoom = this.$("zoom");
     if (document.activeElement !== zoom) set(zoom, { value: `${Math.round(state.view.scale * 100)}%` });
-    set(this.$("undo"), { disabled: readOnly || !record?.history.canUndo });
-    set(this.$("redo"), { disabled: readOnly || !record?.history.canRedo });
-    const worst = state.records.reduce((a, r) => (RANK.indexOf(r.status) > RANK.indexOf(a.status) ? r : a), { status: "saved" });
-    const status = readOnly ? "readonly" : worst.status;
-    const error = worst.status === "conflict" ? "" : worst.error || "";
-    set(this.$("save-status"), { textContent: STATUS[status], title: error });
-    set(this.$("save-status").dataset, { state: status });
-    set(this.$("save-error"), { textContent: error });
-    set(this.stage.dataset, { tool: state.spaceDown ? "pan" : state.tool });
-    const theirs = record?.conflict;
-    set(this.$("conflict"), { hidden: !theirs });
-    if (theirs) {
-      const detail = `Frame “${record.key}” was saved elsewhere (revision ${theirs.revision}, ${theirs.rois.length} shapes); ` +
-        `your version (${record.doc.rois.length} shapes) stays here until you choose.`;
-      set(this.$("conflict-detail"), { textContent: detail });
-    }
     const html = state.records.length > 1 ? stripHtml(state) : "";
     const strip = this.$("strip");
     if (strip.dataset.html !== html) [strip.innerHTML, strip.dataset.html, strip.hidden] = [html, html, !html];
   }
 
-  setView(view) {
+  // A `fitted` view refits when the stage resizes (clip strip shown, window resized).
+  setView(view, fitted = false) {
+    this.fitted = fitted;
     Object.assign(this.state.view, view);
     this.invalidate("view");
   }
 
-  // The stage's size as the ResizeObserver last saw it: reading clientWidth would force a layout.
+  // The size the ResizeObserver saw: reading clientWidth forces a layout.
   viewport() {
     return this.size || { width: this.stage.clientWidth, height: this.stage.clientHeight };
   }
 
   fit() {
-    if (this.record) this.setView(fitView(this.viewport(), this.record));
+    if (this.record) this.setView(fitView(this.viewport(), this.record), true);
   }
 
-  // ROIs change only here, so that every edit can be undone and gets saved.
+  // ROIs change only here: every edit can be undone and gets saved.
   commit(change) {
     const { record } = this;
     if (!record || this.state.readOnly) return;
@@ -183,13 +179,10 @@ class FrameEditor extends HTMLElement {
   }
 
   hover(id) {
-    if (this.state.hoverId === id) return;
-    this.state.hoverId = id;
-    for (const row of this.querySelectorAll(".ed-row")) row.classList.toggle("is-hover", row.dataset.id === id);
-    this.invalidate("overlay");
+    if (this.state.hoverId !== id) [(this.state.hoverId = id), this.invalidate("overlay")];
   }
 
-  // The topmost visible, unlocked shape under p (image pixels), found through a spatial grid.
+  // The topmost visible, unlocked shape under p, through a spatial grid.
   hitShape(p) {
     const { state, record } = this;
     const items = (this.grid ||= { items: this.doc.rois.filter((roi) => isVisible(state, roi) && !roi.locked) }).items;
@@ -226,7 +219,7 @@ class FrameEditor extends HTMLElement {
     this.select(roi.id);
   }
 
-  // No label chosen yet: the label field takes focus, and the label typed there finishes the shape.
+  // No label yet: the label field takes focus; the label typed there finishes the shape.
   askLabel(pending) {
     const input = this.$("label-input");
     this.state.pending = pending;
@@ -248,8 +241,6 @@ class FrameEditor extends HTMLElement {
 
   setReadOnly(reason = "") {
     Object.assign(this.state, { readOnly: reason, tool: "select" });
-    const banner = this.$("readonly");
-    [banner.hidden, banner.textContent] = [!reason, reason];
     this.invalidate();
   }
 
@@ -267,7 +258,7 @@ class FrameEditor extends HTMLElement {
       storageKey: `hyperlabel-frame:${this.config.version}:${record.key}`,
       onUpdate: () => {
         if (record.status === "readonly" && !this.state.readOnly) this.setReadOnly(record.error);
-        // A resolved conflict or a restored backup replaced the document: show the new one.
+        // A resolved conflict or restored backup replaced the document.
         if (record === this.record && record.doc !== this.shownDoc) [this.shownDoc] = [record.doc, this.invalidate("shapes", "panel")];
         this.invalidate("chrome");
       },
@@ -286,7 +277,7 @@ class FrameEditor extends HTMLElement {
       if (record.saver.restore() === "restored") this.toast(`Restored unsaved changes to frame ${record.key}; saving them.`);
     }
     this.$("message").hidden = true;
-    const url = new URL(location.href);
+    const url = new URL(location);
     url.searchParams.set("position", item.position);
     history.replaceState(null, "", url);
     const of = config.itemCount ? ` of ${config.itemCount}` : "";
@@ -310,7 +301,7 @@ class FrameEditor extends HTMLElement {
     this.invalidate("shapes", "panel");
   }
 
-  // Saves every frame of the item; true when nothing unsaved is left behind.
+  // Saves the item's frames; true when nothing unsaved is left.
   async leave() {
     const { records } = this.state;
     const results = await Promise.all(records.map((record) => record.saver.flush()));
@@ -320,9 +311,7 @@ class FrameEditor extends HTMLElement {
   }
 
   busy(text, html = false) {
-    const message = this.$("message");
-    message.hidden = false;
-    message[html ? "innerHTML" : "textContent"] = text;
+    Object.assign(this.$("message"), { hidden: false, [html ? "innerHTML" : "textContent"]: text });
   }
 
   toast(text, level = "info") {
@@ -331,7 +320,7 @@ class FrameEditor extends HTMLElement {
 
   listen() {
     bindPointer(this);
-    this.resizeObserver = new ResizeObserver(([entry]) => [(this.size = entry.contentRect), this.invalidate("view")]);
+    this.resizeObserver = new ResizeObserver(([entry]) => [(this.size = entry.contentRect), this.fitted ? this.fit() : this.invalidate("view")]);
     this.resizeObserver.observe(this.stage);
     const on = (target, type, handler) => target.addEventListener(type, handler);
     on(this, "click", (event) => {
@@ -350,7 +339,7 @@ class FrameEditor extends HTMLElement {
       event.target.value = "";
       this.stage.focus();
     });
-    // Space held down pans; it must not scroll the page or press a button.
+    // Space held down pans (and must not scroll or press a button).
     const space = (down, event) => {
       if (event.code !== "Space" || event.target.closest?.("input, textarea, button")) return false;
       event.preventDefault();
@@ -368,7 +357,7 @@ class FrameEditor extends HTMLElement {
   onKey(event) {
     const [action, arg] = lookup(event) || [];
     if (!action || document.querySelector("dialog[open]")) return;
-    // In a field only Escape (leave it) and Ctrl+S count; Ctrl+Z there undoes typing.
+    // In a field only Escape and Ctrl+S count; Ctrl+Z there undoes typing.
     if (event.target.closest?.("input, textarea, select")) {
       if (action === "cancel") [event.target.blur(), (this.state.pending = null), this.invalidate("overlay")];
       if (action !== "save") return;
@@ -385,7 +374,7 @@ class FrameEditor extends HTMLElement {
     this.invalidate("panel");
   }
 
-  // Sliders redraw the shapes while they move; the panel follows on "change".
+  // Sliders redraw shapes as they move; the panel follows on "change".
   onInput(target) {
     const { state } = this;
     const [value, { opacity, minConfidence }] = [Number(target.value), target.dataset];
@@ -394,7 +383,7 @@ class FrameEditor extends HTMLElement {
     if (opacity || minConfidence !== undefined) this.invalidate("shapes");
   }
 
-  // The selected items, or the one named by id; `editable` leaves out locked ones.
+  // The selection, or the item `id`; `editable` leaves out locked ones.
   targets(id, editable = false) {
     const items = [...this.doc.rois, ...this.doc.frame_labels];
     return items.filter((item) => (id ? item.id === id : this.state.selected.has(item.id)) && !(editable && item.locked));

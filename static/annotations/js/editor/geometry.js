@@ -1,5 +1,4 @@
-// Pure geometry: view transforms, bounds, hit tests and a spatial grid. No DOM here.
-// A view is {scale, x, y, dpr}; x, y are the screen position (CSS px) of the image's origin.
+// Geometry, no DOM. A view is {scale, x, y, dpr}; x, y: where the image's origin is on screen.
 export const toImage = (view, p) => [(p[0] - view.x) / view.scale, (p[1] - view.y) / view.scale];
 export const toScreen = (view, p) => [p[0] * view.scale + view.x, p[1] * view.scale + view.y];
 const limit = (scale) => Math.min(40, Math.max(0.02, scale));
@@ -24,7 +23,7 @@ export function bounds(points) {
   return box;
 }
 
-// Cached per points array: an edit replaces the array, so an entry never goes stale.
+// Edits replace a points array, so bounds cached per array never go stale.
 const cache = new WeakMap();
 export const boundsOf = (points) => cache.get(points) || (cache.set(points, bounds(points)), cache.get(points));
 
@@ -52,7 +51,7 @@ export const hitPolygon = (points, p, tol) =>
   pointInPolygon(p, points) || points.some((a, i) => segmentDistance(p, a, points[(i + 1) % points.length]) <= tol);
 export const hitKeypoints = (points, p, tol) => points.some((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol * 1.5);
 
-// A box's 8 handles, corners then edge midpoints, as fractions of its width and height.
+// A box's 8 handles (corners, then edge midpoints) as fractions of its size.
 const BOX_HANDLES = [[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0], [1, 0.5], [0.5, 1], [0, 0.5]];
 export const boxHandles = ([[x0, y0], [x1, y1]]) => BOX_HANDLES.map(([fx, fy]) => [x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)]);
 
@@ -65,7 +64,7 @@ export const normalizeBox = ([a, b]) => [rectFrom(a, b).slice(0, 2), rectFrom(a,
 export const round2 = (value) => Math.round(value * 100) / 100;
 export const clampPoint = (p, width, height) => [round2(Math.max(0, Math.min(width, p[0]))), round2(Math.max(0, Math.min(height, p[1])))];
 
-// Limits a move of shapes spanning `box` so that every point stays inside the image.
+// Limits a move of shapes spanning `box` to the image.
 export const clampDelta = (box, dx, dy, width, height) => [
   Math.max(-box[0], Math.min(width - box[2], dx)),
   Math.max(-box[1], Math.min(height - box[3], dy)),
@@ -81,8 +80,8 @@ export function nearestIndex(points, p, tol) {
   return best;
 }
 
-// A uniform grid over the image: each cell lists the items whose bounds touch it, so a hit test
-// looks at a handful of candidates instead of every vertex of every shape.
+// Each grid cell lists the items whose bounds touch it: a hit test checks a few candidates,
+// not every vertex of every shape.
 export function createGrid(items, width, height, cells = 32) {
   const size = Math.max(width, height, 1) / cells;
   const grid = new Map();
@@ -96,7 +95,7 @@ export function createGrid(items, width, height, cells = 32) {
     }
   });
   return {
-    // Indices of items whose bounds (grown by tol) contain p, topmost (last drawn) first.
+    // Items whose bounds (grown by tol) hold p, topmost (last drawn) first.
     at(p, tol = 0) {
       const found = new Set();
       for (const cx of new Set([cell(p[0] - tol), cell(p[0] + tol)])) {

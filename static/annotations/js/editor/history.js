@@ -1,7 +1,7 @@
-// Undo/redo of a frame's annotations, and the merge behind "re-apply mine". No DOM here.
+// Undo/redo of a frame's annotations and the merge behind "re-apply mine". No DOM here.
 export function createHistory(cap = 100) {
   const [undo, redo] = [[], []];
-  // undo(current) and redo(current) take the state being left and give the one to show.
+  // step(from, to, current): current goes on `to`; the state to show comes off `from`.
   const step = (from, to, current) => (from.length ? (to.push(current), from.pop()) : null);
   return {
     push(snapshot) {
@@ -23,18 +23,18 @@ export const snapshot = (doc) => structuredClone({ rois: doc.rois, frame_labels:
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 export const sameDoc = (a, b) => same(snapshot(a), snapshot(b));
 
-// Three-way merge by id: what I added, changed or deleted since `base` is applied on top of
-// `theirs`; what I did not touch stays as they left it. Without a base, mine wins by id.
+// By id: what I added, changed or deleted since `base` applies on top of `theirs`; the rest stays
+// theirs. Without a base (unknown), mine wins for every id I have.
 function mergeList(base, mine, theirs) {
-  const old = new Map((base || []).map((item) => [item.id, item]));
-  const mineById = new Map(mine.map((item) => [item.id, item]));
+  const [old, my] = [new Map(base?.map((item) => [item.id, item])), new Map(mine.map((item) => [item.id, item]))];
   const changedByMe = (item) => !base || !old.has(item.id) || !same(item, old.get(item.id));
-  const merged = theirs
-    .filter((item) => mineById.has(item.id) || !(base && old.has(item.id))) // deleted by me
-    .map((item) => (mineById.has(item.id) && changedByMe(mineById.get(item.id)) ? mineById.get(item.id) : item));
   const theirIds = new Set(theirs.map((item) => item.id));
-  // Added by me, or changed by me after they deleted it.
-  return [...merged, ...mine.filter((item) => !theirIds.has(item.id) && changedByMe(item))];
+  return [
+    ...theirs
+      .filter((item) => my.has(item.id) || !old.has(item.id)) // not deleted by me
+      .map((item) => (my.has(item.id) && changedByMe(my.get(item.id)) ? my.get(item.id) : item)),
+    ...mine.filter((item) => !theirIds.has(item.id) && changedByMe(item)),
+  ];
 }
 
 export const mergeDocs = (base, mine, theirs) =>

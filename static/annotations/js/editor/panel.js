@@ -1,5 +1,4 @@
-// The side panel (its frame is in the template), label bar and clip strip, filled from state.
-// Their buttons carry data-action (and data-id) for the editor's one delegated click listener.
+// Shape rows, label bar and clip strip as HTML; buttons carry data-action and data-id.
 import { esc } from "./dialogs.js";
 import { DEFAULT_OPACITY, isVisible } from "./render.js";
 import { SHAPES } from "./shapes.js";
@@ -9,7 +8,7 @@ const attrs = (values) => Object.entries(values).map(([k, v]) => (v === true ? `
 const button = (action, name, { id, title, on, disabled, label } = {}) =>
   `<button type="button"${attrs({ class: `ed-btn${on ? " is-on" : ""}`, "data-action": action, "data-id": id, "data-label": label, title, disabled })}>${icon(name)}</button>`;
 
-// Label chips, each with an X while another label remains, a field to add a label, and `extra`.
+// Label chips, with an X while another label remains, and a field to add one.
 function chips(item, editable, extra) {
   const chip = (label) =>
     `<span class="ed-chip" style="--c:${esc(item.color)}">${esc(label)}` +
@@ -54,7 +53,6 @@ export const labelBarHtml = (state, colorFor) =>
     return `<span class="ed-label${current ? " is-current" : ""}">${color}${pick}${index < 9 ? `<kbd>${index + 1}</kbd>` : ""}${esc(label)}</button></span>`;
   }).join("");
 
-// The clip's frames as thumbnails; a dot marks unsaved ones.
 export const stripHtml = ({ records, index }) =>
   records.map((r, i) => {
     const thumb = esc(r.imageUrl.replace(/\/image\/$/, "/thumb/"));

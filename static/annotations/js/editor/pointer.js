@@ -1,5 +1,5 @@
-// Pointer Events on the canvas: draw, select, move, resize, pan, box-select, wheel zoom. Handlers
-// change `state` and invalidate(); ROIs change through commit() when the button is released.
+// Pointer Events: draw, select, move, resize, pan, box-select, zoom. Handlers change `state` and
+// invalidate(); ROIs change by commit() on release.
 import { bounds, boundsOf, clampDelta, clampPoint, nearestIndex, normalizeBox, rectFrom, rectsOverlap, toImage, translate, zoomAt } from "./geometry.js";
 import { isVisible, previewPoints } from "./render.js";
 import { SHAPES } from "./shapes.js";
@@ -12,7 +12,7 @@ function where(editor, event) {
   return { screen, image: toImage(editor.state.view, screen) };
 }
 
-// The handle (box corner or edge, vertex, key point) of the one selected shape under p.
+// The handle of the one selected shape under p.
 function hitHandle(editor, p) {
   const { state } = editor;
   const [roi, more] = editor.doc.rois.filter((r) => state.selected.has(r.id));

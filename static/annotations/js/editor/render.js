@@ -1,12 +1,12 @@
-// Two canvases over the <img>: "shapes" (visible, unselected ROIs) is redrawn only when they or the
-// view change; "overlay" (selection, handles, hover, the shape being drawn) on every pointer move.
+// Two canvases over the <img>: "shapes" (unselected ROIs) redraws when they or the view change;
+// "overlay" (selection, handles, hover, the shape being drawn) on every pointer move.
 import { withAlpha } from "./colors.js";
 import { boundsOf, rectsOverlap } from "./geometry.js";
 import { SHAPES } from "./shapes.js";
 
 export const DEFAULT_OPACITY = 0.25;
-// Shapes under this size on screen are outlined, not filled: a tint over a few pixels shows nothing,
-// and filling a thousand contours is most of a redraw's cost.
+// Smaller shapes are outlined, not filled: a tint on a few pixels shows nothing, and filling
+// a thousand contours is most of a redraw.
 const MIN_FILL_PX = 24;
 
 export function sizeCanvas(canvas, width, height, dpr) {
@@ -28,10 +28,10 @@ export const isVisible = (state, roi) => !state.hidden.has(roi.id) && (roi.confi
 export function drawShapes(ctx, state) {
   const { view } = state;
   const scale = begin(ctx, view);
-  const margin = 10 / scale; // strokes and key points reach past a shape's bounds
+  const margin = 10 / scale; // strokes and key points pass the bounds
   const { width, height } = ctx.canvas;
   const screen = [-view.x / scale - margin, -view.y / scale - margin, (width / view.dpr - view.x) / scale + margin, (height / view.dpr - view.y) / scale + margin];
-  // One path per colour, fill and lock: a thousand polygons cost a few fill() and stroke() calls.
+  // One path per colour, fill and lock: a thousand polygons, a few fill() and stroke() calls.
   const groups = new Map();
   for (const roi of state.doc.rois) {
     const box = boundsOf(roi.points);
@@ -42,7 +42,7 @@ export function drawShapes(ctx, state) {
     if (!groups.has(key)) groups.set(key, { roi, alpha, items: [] });
     groups.get(key).items.push(roi);
   }
-  ctx.lineWidth = 1 / scale; // one CSS pixel: at a pixel ratio of 1, a fast hairline
+  ctx.lineWidth = 1 / scale; // a fast hairline at a pixel ratio of 1
   for (const { roi, alpha, items } of groups.values()) {
     ctx.beginPath();
     for (const item of items) SHAPES[item.type].trace(ctx, item.points, 4 / scale, 1.5 / scale);
@@ -105,7 +105,7 @@ export function drawOverlay(ctx, state) {
   }
 }
 
-// The shape being drawn (solid), or a finished one waiting for its label (dashed).
+// The shape being drawn, or (dashed) one waiting for its label.
 function drawInProgress(ctx, state, scale) {
   const shape = state.drawing || state.pending;
   if (!shape?.points) return;

@@ -1,22 +1,16 @@
-// One registry entry per ROI type: trace (add to the current path, so many shapes share one
-// fill and stroke), hit-test, handles and resize. Points are image pixels.
+// Per ROI type: trace (into the current path, so many shapes share one fill and stroke), hit test,
+// handles and resize. Points are image pixels.
 import { boxHandles, hitBox, hitKeypoints, hitPolygon, resizeBox } from "./geometry.js";
 
 const same = (points) => points;
 const movePoint = (points, index, p) => points.map((q, i) => (i === index ? p : q));
 
 export const SHAPES = {
-  box: {
-    label: "Box",
-    trace: (ctx, [[x0, y0], [x1, y1]]) => ctx.rect(x0, y0, x1 - x0, y1 - y0),
-    hitTest: hitBox,
-    handles: boxHandles,
-    resize: resizeBox,
-  },
+  box: { label: "Box", trace: (ctx, [[x0, y0], [x1, y1]]) => ctx.rect(x0, y0, x1 - x0, y1 - y0), hitTest: hitBox, handles: boxHandles, resize: resizeBox },
   polygon: {
     label: "Polygon",
-    // Closed with lineTo, not closePath() (O(path length) in Chromium); vertices closer than
-    // `step` to the last one drawn are skipped, as they would land on the same pixel.
+    // Closed by lineTo: closePath() costs O(path length) in Chromium. Vertices nearer than `step`
+    // to the last one drawn would land on the same pixel, so they are skipped.
     trace(ctx, points, radius, step = 0) {
       let [px, py] = points[0];
       ctx.moveTo(px, py);
@@ -29,9 +23,7 @@ export const SHAPES = {
   },
   keypoints: {
     label: "Key points",
-    trace(ctx, points, radius) {
-      for (const [x, y] of points) [ctx.moveTo(x + radius, y), ctx.arc(x, y, radius, 0, 2 * Math.PI)];
-    },
+    trace: (ctx, points, radius) => points.forEach(([x, y]) => [ctx.moveTo(x + radius, y), ctx.arc(x, y, radius, 0, 2 * Math.PI)]),
     hitTest: hitKeypoints,
     handles: same,
     resize: movePoint,

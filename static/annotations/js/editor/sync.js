@@ -1,5 +1,5 @@
-// Autosave of one frame: a debounced PATCH with the frame's revision, retries, a localStorage backup
-// until the server has the change, and on a 409 both versions kept until the user chooses.
+// Autosave of a frame: debounced PATCH with its revision, retries, a localStorage backup until
+// the server has the change; on a 409 both versions stay until the user chooses.
 import { mergeDocs, sameDoc, snapshot } from "./history.js";
 
 export const docOf = (frame) => ({ rois: frame.rois, frame_labels: frame.frame_labels, meta: frame.meta });
@@ -23,7 +23,7 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
     if (code === "stale_revision") [(record.conflict = body.current), set("conflict", message)];
     else if (code === "version_published" || status === 403) set("readonly", message);
     else if (status === 400) {
-      // Retrying cannot help: keep the change (and its backup) and say what the server refused.
+      // Retrying cannot help: keep the change and its backup, say what was refused.
       const [field, why] = Object.entries(body?.errors || {})[0] || [];
       set("error", field ? `${field}: ${[].concat(why).join(" ")}` : message);
     } else {
@@ -49,12 +49,12 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
       try {
         storage.setItem(storageKey, JSON.stringify({ revision: record.revision, doc: record.doc }));
       } catch {
-        // Storage full or off: the page still holds the change and keeps trying to save it.
+        // Storage full or off: the page still holds the change.
       }
       set("dirty");
       schedule(delay);
     },
-    // Saves now; true once the server has every change, false on an error or a conflict.
+    // Saves now: true once the server has everything.
     async flush() {
       for (let attempt = 0; attempt < 5; attempt++) {
         await send();
@@ -63,7 +63,7 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
       }
       return false;
     },
-    // After a conflict: "theirs" takes the server's frame; "mine" re-applies my changes on top of it.
+    // "theirs": the server's frame; "mine": my changes re-applied on top of it.
     resolve(choice) {
       const theirs = record.conflict;
       const doc = choice === "mine" ? mergeDocs(record.base, snapshot(record.doc), theirs) : snapshot(docOf(theirs));

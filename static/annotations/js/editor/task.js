@@ -1,9 +1,8 @@
-// Moving through a task: claim the next item, mark it done, go back through my finished items,
-// open an item by position (the copy-link), and prefetch what comes next.
+// Through a task: claim, mark done, go back through my items, open one by position, prefetch.
 import { stored } from "./editor.js";
 
 const historyKey = ({ config }) => `hyperlabel-done:${config.task}:${config.user.id}`;
-// Positions of the items this user finished: the page's list plus those done since it loaded.
+// Items I finished: the page's list plus those done since.
 const doneByMe = (editor) => [...new Set([...editor.config.donePositions, ...stored(localStorage, historyKey(editor), [])])].sort((a, b) => a - b);
 
 export function start(editor) {
@@ -45,8 +44,7 @@ function finished(editor) {
   editor.goFrame(0);
 }
 
-// Next marks my claimed item done first. Browsing my finished items, it goes to the following
-// one and, after the last, back to my current claim (or a new one).
+// Next marks my claimed item done; in my finished items it goes on, then back to my claim.
 export async function next(editor) {
   if (!(await editor.leave())) return;
   const { config, state } = editor;
@@ -77,7 +75,7 @@ export async function previous(editor) {
   openPosition(editor, earlier.at(-1));
 }
 
-// The other clip frames' images now, and the first image of the item that probably comes next.
+// The clip's images, and the first image of the item that probably comes next.
 export async function prefetch(editor) {
   const preload = (url) => (new Image().src = url);
   editor.state.records.forEach((record) => preload(record.imageUrl));
@@ -85,6 +83,6 @@ export async function prefetch(editor) {
     const item = await editor.api.item(editor.state.item.position + 1);
     if (item.status !== "done") preload((await editor.api.frame(item.frames[0])).image_url);
   } catch {
-    // Nothing to prefetch: the end of the task.
+    // The end of the task: nothing to prefetch.
   }
 }
