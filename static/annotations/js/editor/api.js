@@ -1,10 +1,9 @@
 // The REST API as the editor uses it: JSON over fetch with the session cookie and CSRF header.
-export class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || (status ? `The server answered ${status}.` : "The server cannot be reached."));
-    Object.assign(this, { status, body, code: body?.code || `http_${status}` });
-  }
-}
+// Errors carry the API's {code, message} and the HTTP status (0: the server cannot be reached).
+const apiError = (status, body) =>
+  Object.assign(new Error(body?.message || (status ? `The server answered ${status}.` : "The server cannot be reached.")), {
+    status, body, code: body?.code || `http_${status}`,
+  });
 
 // base.html puts the token in <body hx-headers> for htmx; the API takes it the same way.
 const csrfToken = () => JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || "";
@@ -15,10 +14,10 @@ export async function request(method, url, body) {
   try {
     response = await fetch(url, { method, headers, credentials: "same-origin", body: body && JSON.stringify(body) });
   } catch {
-    throw new ApiError(0, null);
+    throw apiError(0);
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) throw apiError(response.status, data);
   return { status: response.status, data };
 }
 
