@@ -1,4 +1,8 @@
-"""Task frame filters: validate the JSON shape, then compile it to one `Q` over `Frame`.
+"""Task frame filters: validate the JSON shape, then compile it to one `Q` over `VersionFrame`.
+
+The Q reads memberships (version, key, frame_id) and reaches the wide frame rows only for what needs
+them (empty frames, frame queries): counting a million memberships is far cheaper than joining a
+million frames.
 
 A frame is selected when it satisfies any filter; a filter holds when its mode holds, every rule
 holds and its frame query matches. A rule counts the frame's annotations (ROIs and frame labels)
@@ -13,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
 
 from frames.lucene import QueryError, compile_frame_query, compile_roi_query
-from frames.models import Roi, RoiLabel
+from frames.models import Frame, Roi, RoiLabel
 
 MODES = ("all", "empty", "by_label")
 
@@ -157,7 +161,7 @@ def _matching_annotations(rule: Rule):
 
 
 def _frames_counted(matching, low: int, high: int | None):
-    counts = matching.values("frame_id").annotate(instances=Count("pk")).filter(instances__gte=low)
+    counts = matching.values("frame_id").annotate(instances=Count("*")).filter(instances__gte=low)
     if high is not None:
         counts = counts.filter(instances__lte=high)
     return counts.values("frame_id")
@@ -165,24 +169,25 @@ def _frames_counted(matching, low: int, high: int | None):
 
 def rule_q(rule: Rule) -> Q:
     matching = _matching_annotations(rule)
-    present = Exists(matching.filter(frame_id=OuterRef("pk")))
+    present = Exists(matching.filter(frame_id=OuterRef("frame_id")))
     low, high = rule.count
     if rule.exclude:
         return ~Q(present)
     if low == 0:
         # At most `high`: frames with no match qualify too.
-        return Q() if high is None else ~Q(pk__in=_frames_counted(matching, high + 1, None))
+        return Q() if high is None else ~Q(frame_id__in=_frames_counted(matching, high + 1, None))
     if low == 1 and high is None:
         return Q(present)
-    return Q(pk__in=_frames_counted(matching, low, high))
+    return Q(frame_id__in=_frames_counted(matching, low, high))
 
 
 def filter_q(item: Filter) -> Q:
-    q = Q(annotation_count=0) if item.mode == "empty" else Q()
+    q = Q(frame__annotation_count=0) if item.mode == "empty" else Q()
     for rule in item.rules:
         q &= rule_q(rule)
     if item.frame_query:
-        q &= compile_frame_query(item.frame_query)
+        frames = Frame.objects.filter(compile_frame_query(item.frame_query))
+        q &= Q(Exists(frames.filter(pk=OuterRef("frame_id"))))
     return q
 
 

@@ -75,11 +75,11 @@ def code_point(field: str):
     return Collate(field, "C") if connection.vendor == "postgresql" else field
 
 
-def sequential(frames):
-    """(context_id, key) pairs of a Frame queryset in (context_id, timestamp, key) order."""
-    return frames.order_by(code_point("context_id"), "timestamp", code_point("key")).values_list(
-        "context_id", "key"
-    )
+def sequential(memberships):
+    """(context_id, key) pairs of a VersionFrame queryset in (context_id, timestamp, key) order."""
+    return memberships.order_by(
+        code_point("frame__context_id"), "frame__timestamp", code_point("key")
+    ).values_list("frame__context_id", "key")
 
 
 def items_from(rows, iteration: Iteration) -> list[list[str]]:

@@ -9,14 +9,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from config.errors import ConflictError, ValidationError
 from datasets.models import Version
 from datasets.services import unique_version_name, version_publish
-from frames.selectors import version_frames
+from frames.models import VersionFrame
 from frames.services import frames_delete, version_fork
 
 from .filters import clean_filters, filters_as_json, filters_q
@@ -41,16 +41,27 @@ class Preview:
     frames: list[str]
 
 
-def selected_frames(version: Version, filters) -> "QuerySet":  # noqa: F821
-    return version_frames(version).filter(filters_q(filters))
+def selected_frames(version: Version, filters) -> QuerySet[VersionFrame]:
+    """The memberships of the frames the filters select."""
+    return VersionFrame.objects.filter(version=version).filter(filters_q(filters))
 
 
+def _roomy_work_mem() -> None:
+    """Label-count aggregates over a million frames spill to disk at PostgreSQL's default 4 MB."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
+@transaction.atomic
 def task_preview(*, version: Version, filters, iteration, with_frames: bool = True) -> Preview:
     """What a task would hold, without creating anything: the form's live count."""
+    _roomy_work_mem()
     filters = clean_filters(filters)
     iteration = clean_iteration(iteration, generate_seed=False)
-    frames = selected_frames(version, filters)
-    matched = frames.count()
+    condition = filters_q(filters)
+    frames = VersionFrame.objects.filter(version=version).filter(condition)
+    matched = frames.count() if condition else version.frame_count
     frame_count = matched if iteration.limit is None else min(matched, iteration.limit)
     keys: list[str] = []
     if with_frames and matched:
@@ -82,6 +93,7 @@ def _clean_name(name) -> str:
 def task_create(*, name: str, version: Version, filters, iteration, user) -> AnnotationTask:
     """A task over the selected frames; on a Published version it works on a new Draft child."""
     _require(user, "annotations.add_annotationtask", "create annotation tasks")
+    _roomy_work_mem()
     name = _clean_name(name)
     filters = clean_filters(filters)
     iteration = clean_iteration(iteration)
