@@ -6,12 +6,14 @@ says it saved, so each test proves what the server has, not only what the page s
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
+from playwright.sync_api import expect
 
 from annotations.services import task_complete, task_create
 from frames.media import media_uri
@@ -21,7 +23,9 @@ from tests.factories import box, frame_data, version_with_frames
 pytestmark = pytest.mark.browser
 
 EDITOR = "document.querySelector('frame-editor')"
-SCREENSHOTS = Path(os.environ.get("EDITOR_SCREENSHOTS", "/work/main/screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("EDITOR_SCREENSHOTS") or Path(__file__).parents[2] / "screenshots"
+)
 WIDTH, HEIGHT = 640, 480
 
 
@@ -325,7 +329,7 @@ def test_clip_strip_steps_through_the_clip_with_shapes_per_frame(editor, make_ta
     assert strip.count() == 3
     assert editor.rois() == []
     editor.key("ArrowRight")
-    assert strip.nth(1).get_attribute("aria-current") == "true"
+    expect(strip.nth(1)).to_have_attribute("aria-current", "true")
     assert [roi["labels"] for roi in editor.rois()] == [["bus"]]
     editor.click(60, 60)
     editor.key("Control+c", "ArrowRight", "Control+v")
@@ -374,11 +378,12 @@ def test_shift_click_selects_several_shapes_to_delete_together(editor, make_task
     task = make_task(frames(1, rois={0: rois}))
     editor.open(task)
     editor.click(20, 20)
+    expect(editor.page.locator("[data-info=selected]")).to_have_text("1 selected")
     assert editor.page.locator("[data-shown=multi]").is_hidden()
     editor.page.keyboard.down("Shift")
     editor.click(310, 210)
     editor.page.keyboard.up("Shift")
-    assert "2 selected" in editor.page.inner_text("[data-panel]")
+    expect(editor.page.locator("[data-info=selected]")).to_have_text("2 selected")
     editor.key("Delete")
     editor.wait_saved()
     assert [roi["labels"] for roi in editor.api_frame(task, "f0")["rois"]] == [["van"]]
@@ -406,8 +411,8 @@ def test_a_completed_task_opens_read_only_with_a_banner(editor, make_task, manag
     task = make_task(frames(1, rois={0: [box("car")]}))
     task_complete(task=task, user=manager)
     editor.open(task)
-    assert "Completed" in editor.page.inner_text("[data-info=readonly]")
-    assert editor.page.locator("[data-action=tool][data-arg=box]").is_disabled()
+    expect(editor.page.locator("[data-info=readonly]")).to_contain_text("Completed")
+    expect(editor.page.locator("[data-action=tool][data-arg=box]")).to_be_disabled()
     editor.drag((20, 20), (120, 120))
     assert editor.api_frame(task, "f0")["revision"] == 1
 
@@ -451,7 +456,7 @@ def test_loading_theirs_after_a_conflict_can_be_undone(editor, make_task, browse
         other.page.wait_for_selector("[data-shown=conflict]:not([hidden])")
         other.page.click("[data-action=resolve][data-arg=theirs]")
         assert len(other.rois()) == 2
-        assert other.page.locator("[data-shown=conflict]").is_hidden()
+        expect(other.page.locator("[data-shown=conflict]")).to_be_hidden()
         other.key("Control+z")
         assert len(other.rois()) == 2  # mine again: the box drawn here, not theirs
         assert any(roi["points"][0][1] > 290 for roi in other.rois())
@@ -539,7 +544,7 @@ def test_the_confidence_slider_hides_shapes_below_it(editor, make_task):
     )
     editor.click(20, 20)  # where the low-confidence car is
     assert editor.page.evaluate(f"{EDITOR}.state.selected.size") == 0
-    assert "is-hidden" in editor.row(0).get_attribute("class")
+    expect(editor.row(0)).to_have_class(re.compile("is-hidden"))
 
 
 def test_leaving_with_unsaved_changes_asks_first(editor, make_task):
