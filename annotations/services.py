@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
 from config.errors import ConflictError, ValidationError
@@ -166,73 +166,85 @@ def item_frames(task: AnnotationTask, position: int) -> list[str]:
     return chunk[position % CHUNK_SIZE]
 
 
+def _advance_cursor(task: AnnotationTask) -> int | None:
+    """Take the next never-handed-out position of an Active task, or None.
+
+    One UPDATE … RETURNING: the row lock it takes serialises concurrent claims on the task.
+    """
+    table = connection.ops.quote_name(AnnotationTask._meta.db_table)
+    cursor_column = connection.ops.quote_name("cursor")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {cursor_column} = {cursor_column} + 1 "
+            f"WHERE id = %s AND status = %s AND {cursor_column} < item_count "
+            f"RETURNING {cursor_column} - 1",
+            [task.pk, AnnotationTask.Status.ACTIVE],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 @transaction.atomic
 def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
     """The user's unfinished item, else the first free one in stream order; None when none is left.
 
-    Claims on one task are serialised by the task row lock; an expired lease is taken with
-    SKIP LOCKED so a slow finisher never blocks the queue.
+    A held item (the user's own, or one whose lease expired) is taken with SKIP LOCKED, so a slow
+    finisher never blocks the queue; new positions come from the task's cursor.
     """
     _require(user, "annotations.work_annotationtask", "work on annotation tasks")
-    task = _lock_active(task)
     now = timezone.now()
-    mine = (
-        TaskItem.objects.filter(task=task, claimed_by=user, status=TaskItem.Status.CLAIMED)
-        .order_by("position")
+    lease_start = now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    held = (
+        TaskItem.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(task_id=task.pk, task__status=AnnotationTask.Status.ACTIVE)
+        .filter(status=TaskItem.Status.CLAIMED)
+        .filter(Q(claimed_by=user) | Q(claimed_at__lt=lease_start))
+        .order_by(Case(When(claimed_by=user, then=0), default=1), "position")
         .first()
     )
-    if mine is not None:
-        mine.claimed_at = now
-        mine.save(update_fields=["claimed_at"])
-        return mine
-    expired = (
-        TaskItem.objects.select_for_update(skip_locked=True)
-        .filter(
-            task=task,
-            status=TaskItem.Status.CLAIMED,
-            claimed_at__lt=now - timedelta(seconds=settings.TASK_LEASE_SECONDS),
-        )
-        .order_by("position")
-        .first()
-    )
-    if expired is not None:
-        expired.claimed_by, expired.claimed_at = user, now
-        expired.save(update_fields=["claimed_by", "claimed_at"])
-        return expired
-    if task.cursor >= task.item_count:
+    if held is not None:
+        held.claimed_by, held.claimed_at = user, now
+        held.save(update_fields=["claimed_by", "claimed_at"])
+        return held
+    position = _advance_cursor(task)
+    if position is None:
+        _lock_active(task)  # a Completed task says so; an Active one is exhausted
         return None
-    item = TaskItem.objects.create(
-        task=task,
-        position=task.cursor,
-        frames=item_frames(task, task.cursor),
+    return TaskItem.objects.create(
+        task_id=task.pk,
+        position=position,
+        frames=item_frames(task, position),
         claimed_by=user,
         claimed_at=now,
     )
-    AnnotationTask.objects.filter(pk=task.pk).update(cursor=F("cursor") + 1)
-    return item
 
 
 @transaction.atomic
 def task_item_done(*, task: AnnotationTask, position: int, user) -> TaskItem:
     """Only the claimer (or a Manager) finishes an item; its frames count towards progress once."""
     _require(user, "annotations.work_annotationtask", "work on annotation tasks")
-    task = _lock_active(task)
-    item = TaskItem.objects.select_for_update().filter(task=task, position=position).first()
+    item = TaskItem.objects.select_for_update().filter(task_id=task.pk, position=position).first()
     if item is None:
+        task = _lock_active(task)
         raise ConflictError(
             "Item %(position)s of task “%(name)s” has not been handed out; call next first.",
             code="item_not_claimed",
             params={"position": position, "name": task.name},
         )
     if item.status == TaskItem.Status.DONE:
+        _lock_active(task)
         return item
     if item.claimed_by_id != user.pk and not user.has_perm("annotations.complete_annotationtask"):
         raise PermissionDenied(
             f"Item {position} is claimed by someone else; only they or a Manager can finish it."
         )
+    counted = AnnotationTask.objects.filter(pk=task.pk, status=AnnotationTask.Status.ACTIVE).update(
+        done_count=F("done_count") + len(item.frames)
+    )
+    if not counted:
+        raise ConflictError(COMPLETED, code="task_completed", params={"name": task.name})
     item.status, item.done_by, item.done_at = TaskItem.Status.DONE, user, timezone.now()
     item.save(update_fields=["status", "done_by", "done_at"])
-    AnnotationTask.objects.filter(pk=task.pk).update(done_count=F("done_count") + len(item.frames))
     return item
 
 

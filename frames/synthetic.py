@@ -6,12 +6,14 @@ LABELS = [f"label{index}" for index in range(10)]
 WIDTH, HEIGHT = 1280, 720
 
 
-def synthetic_frames(count: int, *, rois: int, start: int = 0, contexts: int = 1000, seed: int = 0):
-    """`count` frame dicts in the import shape; about 10 % of them carry no ROI."""
+def synthetic_frames(
+    count: int, *, rois: int, start: int = 0, contexts: int = 1000, seed: int = 0, empty_share=0.1
+):
+    """`count` frame dicts in the import shape; `empty_share` of them carry no ROI."""
     rng = random.Random(seed + start)
     per_context = max(1, count // contexts)
     for index in range(start, start + count):
-        boxes = [] if rng.random() < 0.1 else [_box(rng) for _ in range(rois)]
+        boxes = [] if rng.random() < empty_share else [_box(rng) for _ in range(rois)]
         yield {
             "id": f"f{index:08d}",
             "context_id": f"cam{index // per_context:05d}",

@@ -13,20 +13,11 @@ import pytest
 from django.apps import apps
 
 from annotations.roles import sync_groups
-from tests.browser.find_chromium import FIX, find_chromium
+from tests.browser.find_chromium import CHROMIUM_ARGS, FIX, find_chromium
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses that by default.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 
 

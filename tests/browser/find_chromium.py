@@ -5,6 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CANDIDATES = [os.environ.get("CHROMIUM", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
 FIX = "No Chromium for the browser tests. Install it: apt-get install chromium (or set CHROMIUM=/path)."
 

@@ -7,7 +7,6 @@ database is the one `DATABASE_URL` names; the server runs with DEBUG off.
 
 import json
 import os
-import random
 import secrets
 import socket
 import statistics
@@ -21,42 +20,13 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from annotations.roles import ANNOTATORS, MANAGERS
-from frames.synthetic import HEIGHT, LABELS, WIDTH
+from frames.synthetic import analyze_tables, synthetic_frames
 
 BATCH = 10_000
 PORTS = range(8200, 8300)
-
-
-def frames_with_boxes(count: int, *, rois: int, start: int):
-    """Frames `start…start+count-1`, each with exactly `rois` boxes, 1,000 per context."""
-    rng = random.Random(start)
-    for index in range(start, start + count):
-        yield {
-            "id": f"f{index:08d}",
-            "context_id": f"cam{index // 1000:05d}",
-            "timestamp": (index % 1000) * 40,
-            "source": {
-                "uri": f"https://images.example/{index}.jpg",
-                "width": WIDTH,
-                "height": HEIGHT,
-            },
-            "meta": {"weather": rng.choice(["rain", "sun", "fog"])},
-            "rois": [box(rng) for _ in range(rois)],
-        }
-
-
-def box(rng: random.Random) -> dict:
-    x, y = rng.randint(0, WIDTH - 100), rng.randint(0, HEIGHT - 100)
-    return {
-        "type": "box",
-        "labels": [rng.choice(LABELS)],
-        "points": [[x, y], [x + rng.randint(5, 99), y + rng.randint(5, 99)]],
-        "confidence": round(rng.random(), 3),
-    }
 
 
 def free_port() -> int:
@@ -97,17 +67,6 @@ class Client:
         if status not in expect:
             raise CommandError(f"{method} {path} answered {status}: {data}")
         return data, elapsed
-
-
-def analyze() -> None:
-    """Fresh planner statistics, as autovacuum makes them soon after a big import.
-
-    Right after loading 100,000 frames the statistics still describe empty tables, and
-    PostgreSQL plans single-frame deletes as scans of whole tables until they are refreshed.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -188,11 +147,13 @@ class Command(BaseCommand):
         version = dataset["versions"][0]["id"]
         seconds = 0.0
         for start in range(0, frames, BATCH):
-            batch = list(frames_with_boxes(min(BATCH, frames - start), rois=rois, start=start))
+            batch = list(
+                synthetic_frames(min(BATCH, frames - start), rois=rois, start=start, empty_share=0)
+            )
             body = json.dumps(batch).encode()
             _, elapsed = boss.ok("POST", f"/api/versions/{version}/frames/", body)
             seconds += elapsed / 1000
-        analyze()
+        analyze_tables()
         if publish:
             boss.ok("POST", f"/api/versions/{version}/publish/", {})
         task, create_ms = boss.ok("POST", "/api/tasks/", {"name": "W1", "version": version})

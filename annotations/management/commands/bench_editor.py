@@ -5,9 +5,7 @@ opens it in Chromium and times the editor's own render() with the canvases flush
 includes rasterising, not only issuing draw calls.
 """
 
-import os
 import threading
-from pathlib import Path
 
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management.base import BaseCommand
@@ -18,28 +16,7 @@ from django.core.servers.basehttp import (
 )
 from django.urls import reverse
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def chromium_path() -> str | None:
-    """$CHROMIUM, the system Chromium, else None (Playwright's own build)."""
-    for candidate in (
-        os.environ.get("CHROMIUM", ""),
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
+from tests.browser.find_chromium import CHROMIUM_ARGS, find_chromium
 
 MEASURE = """
 async (runs) => {
@@ -120,7 +97,7 @@ class Command(BaseCommand):
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path=chromium_path(), args=CHROMIUM_ARGS
+                    executable_path=find_chromium(), args=CHROMIUM_ARGS
                 )
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(f"{url}?polygons={polygons}&vertices={vertices}")
