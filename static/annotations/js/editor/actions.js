@@ -1,16 +1,24 @@
-// What buttons (data-action) and shortcuts do; `this` is the <frame-editor>. Actions get
-// (arg, id, event): id names one shape or frame label, else the selection counts.
+// `this` is the <frame-editor>; `id` names one item, else the selection counts.
+import { hexByte } from "./colors.js";
 import { editJson } from "./dialogs.js";
 import { centerView, clampPoint, zoomAt } from "./geometry.js";
 import { SHAPES } from "./shapes.js";
 import * as task from "./task.js";
 
-export const newId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-const all = (doc) => [...doc.rois, ...doc.frame_labels];
+export const newId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), hexByte).join("");
+export const all = (doc) => [...doc.rois, ...doc.frame_labels];
 
 function setField(editor, items, field, value) {
   const ids = new Set(items.map((item) => item.id));
   if (ids.size) editor.commit((doc) => all(doc).forEach((item) => ids.has(item.id) && (item[field] = value)));
+}
+
+// Not saved; hidden shapes cannot be selected or edited.
+function toggleHidden(editor, items) {
+  const { hidden, selected } = editor.state;
+  const hide = !items.every((item) => hidden.has(item.id));
+  for (const item of items) [hidden[hide ? "add" : "delete"](item.id), hide && selected.delete(item.id)];
+  editor.invalidate("shapes", "panel");
 }
 
 async function editMeta(editor, title, value, apply) {
@@ -28,7 +36,7 @@ export const ACTIONS = {
     if (this.state.pending) this.useLabel(label);
     this.invalidate("labels");
   },
-  // 1–9: the n-th label becomes the default, and the selection takes it (as in CVAT).
+  // The selection takes the label too, as in CVAT.
   digit(index) {
     if (this.state.labels[index]) [(this.state.label = this.state.labels[index]), ACTIONS.relabel.call(this), this.invalidate("labels")];
   },
@@ -46,7 +54,7 @@ export const ACTIONS = {
   removeLabel(label, id) {
     this.updateItem(id, (item) => item.labels.length > 1 && (item.labels = item.labels.filter((l) => l !== label)));
   },
-  // New shapes take a label's colour, and so do this frame's shapes still in its old one.
+  // This frame's shapes still in the label's old colour follow it.
   labelColor(color, label) {
     const old = this.colorFor(label);
     this.state.labelColors[label] = color;
@@ -55,7 +63,7 @@ export const ACTIONS = {
     this.invalidate("labels");
   },
   finish() {
-    if (this.state.drawing) this.finishDrawing();
+    this.finishDrawing();
   },
   cancel() {
     const { state } = this;
@@ -85,18 +93,11 @@ export const ACTIONS = {
   lockAll(value) {
     setField(this, this.doc.rois, "locked", value === "true");
   },
-  // Hiding is not saved; hidden shapes cannot be selected or edited.
   toggleHide(arg, id) {
-    const { hidden, selected } = this.state;
-    const items = this.targets(id).filter((item) => item.points);
-    const hide = !items.every((item) => hidden.has(item.id));
-    for (const item of items) [hidden[hide ? "add" : "delete"](item.id), hide && selected.delete(item.id)];
-    this.invalidate("shapes", "panel");
+    toggleHidden(this, this.targets(id).filter((item) => item.points));
   },
   toggleAll() {
-    const { hidden } = this.state;
-    const show = this.doc.rois.every((roi) => hidden.has(roi.id));
-    for (const roi of this.doc.rois) hidden[show ? "delete" : "add"](roi.id);
+    toggleHidden(this, this.doc.rois);
     this.select(null);
   },
   selectRow(arg, id, event) {
@@ -114,8 +115,7 @@ export const ACTIONS = {
   },
   addFrameLabel() {
     if (this.state.readOnly || !this.record) return;
-    if (!this.state.label) return this.askLabel({ type: "frame" });
-    this.commit((doc) => doc.frame_labels.push(this.annotation({ labels: [this.state.label] })));
+    this.addItem({ type: "frame" });
   },
   copy(arg, id) {
     const items = this.targets(id).filter((item) => item.points);
@@ -130,7 +130,6 @@ export const ACTIONS = {
     ACTIONS.copy.call(this);
     this.select(null);
   },
-  // At the same place (inside this image), as new unlocked shapes; pasting again adds more.
   paste() {
     const { record, state } = this;
     if (!record || !state.clipboard.length) return;
@@ -150,7 +149,6 @@ export const ACTIONS = {
     const results = await Promise.all(this.state.records.map((record) => record.saver.flush()));
     if (results.every(Boolean)) this.toast("Saved.", "success");
   },
-  // ← / →: through the clip, then to the previous / next item.
   step(direction) {
     const target = this.state.index + direction;
     if (target >= 0 && target < this.state.records.length) return this.goFrame(target);
@@ -187,7 +185,7 @@ export const ACTIONS = {
       () => this.toast(`Link to this item: ${location.href}`),
     );
   },
-  // After a 409: the server's frame (undo brings mine back), or mine re-applied on top of it.
+  // After a 409; undo brings mine back.
   resolve(choice) {
     const { record } = this;
     if (!record?.conflict) return;

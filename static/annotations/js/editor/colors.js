@@ -1,13 +1,14 @@
-// Label colours: FNV-1a of the UTF-8 name → hue → HLS(h, 0.5, 0.7), exactly as frames/colors.py.
+// Exactly as frames/colors.py.
 const encoder = new TextEncoder();
+export const hexByte = (value) => value.toString(16).padStart(2, "0");
 
-export function fnv1a(text) {
+function fnv1a(text) {
   let value = 0x811c9dc5;
   for (const byte of encoder.encode(text)) value = Math.imul(value ^ byte, 0x01000193) >>> 0;
   return value;
 }
 
-// colorsys.hls_to_rgb's helper, with Python's float modulo (exact for positive hues).
+// colorsys.hls_to_rgb's helper, with Python's float modulo.
 function channel(m1, m2, hue) {
   hue %= 1;
   if (hue < 0) hue += 1;
@@ -16,14 +17,14 @@ function channel(m1, m2, hue) {
   return hue < 2 / 3 ? m1 + (m2 - m1) * (2 / 3 - hue) * 6 : m1;
 }
 
-// Python's round() takes halves to the even neighbour; so must we, or a channel may differ by one.
+// As Python's round(), or a channel may differ by one.
 const roundHalfEven = (v) => (v - Math.floor(v) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v));
 
 export function labelColor(label) {
   const hue = (fnv1a(label) % 360) / 360;
-  const m2 = 0.5 * (1 + 0.7); // lightness 0.5, saturation 0.7, computed as colorsys does
+  const m2 = 0.5 * (1 + 0.7); // computed as colorsys does
   const m1 = 2 * 0.5 - m2;
-  return `#${[hue + 1 / 3, hue, hue - 1 / 3].map((h) => roundHalfEven(channel(m1, m2, h) * 255).toString(16).padStart(2, "0")).join("")}`;
+  return `#${[hue + 1 / 3, hue, hue - 1 / 3].map((h) => hexByte(roundHalfEven(channel(m1, m2, h) * 255))).join("")}`;
 }
 
-export const withAlpha = (hex, alpha) => hex + Math.round(Math.max(0, Math.min(1, alpha)) * 255).toString(16).padStart(2, "0");
+export const withAlpha = (hex, alpha) => hex + hexByte(Math.round(Math.max(0, Math.min(1, alpha)) * 255));

@@ -1,7 +1,5 @@
-// The JSON metadata popup (a <dialog> in the template).
 export const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-// Metadata text → {value} (an object), or {error, position}: what is wrong, at which line and column.
 export function parseMeta(text) {
   let value;
   try {
@@ -17,7 +15,6 @@ export function parseMeta(text) {
   return { error: `Metadata must be a JSON object like {"key": "value"}; this is ${kind}.`, position: 0 };
 }
 
-// Resolves with the edited object, or null when cancelled; invalid text stays, with its error.
 export function editJson(dialog, { title, value, readOnly }) {
   const [area, error, save, heading] = ["textarea", "[data-json-error]", "[data-json-save]", "h2"].map((s) => dialog.querySelector(s));
   [heading.textContent, area.value, area.readOnly, save.hidden, error.textContent] = [title, JSON.stringify(value, null, 2), !!readOnly, !!readOnly, ""];

@@ -1,27 +1,18 @@
-// <frame-editor>: one state object, edits through commit(), drawing through invalidate() → rAF.
-import { ACTIONS, newId } from "./actions.js";
+import { ACTIONS, all, newId } from "./actions.js";
 import { taskApi } from "./api.js";
 import { labelColor } from "./colors.js";
-import { boundsOf, createGrid, fitView } from "./geometry.js";
+import { boundsOf, clamp, createGrid, fitView } from "./geometry.js";
 import { createHistory, snapshot } from "./history.js";
 import { lookup } from "./keymap.js";
 import { frameLabelRowsHtml, labelBarHtml, roiRowsHtml, stripHtml } from "./panel.js";
 import { bindPointer } from "./pointer.js";
 import { drawOverlay, drawShapes, isVisible, sizeCanvas } from "./render.js";
 import { SHAPES } from "./shapes.js";
-import { createSaver, docOf } from "./sync.js";
+import { createSaver, stored } from "./sync.js";
 import * as task from "./task.js";
 
 const STATUS = { saved: "Saved", dirty: "Unsaved…", saving: "Saving…", readonly: "Read-only", error: "Error", conflict: "Conflict" };
 const RANK = Object.keys(STATUS);
-
-export function stored(storage, key, fallback) {
-  try {
-    return JSON.parse(storage.getItem(key)) ?? fallback;
-  } catch {
-    return fallback;
-  }
-}
 
 class FrameEditor extends HTMLElement {
   connectedCallback() {
@@ -84,7 +75,10 @@ class FrameEditor extends HTMLElement {
     }
     if (dirty.has("view") || dirty.has("shapes")) drawShapes(this.shapesCanvas.getContext("2d"), state);
     drawOverlay(this.overlayCanvas.getContext("2d"), state);
-    if (dirty.has("panel") && record) this.renderPanel(record);
+    if (dirty.has("panel") && record) {
+      this.$('list="rois"').innerHTML = roiRowsHtml(state, record.doc.rois);
+      this.$('list="frame-labels"').innerHTML = frameLabelRowsHtml(state, record.doc.frame_labels);
+    }
     if (dirty.has("labels")) {
       this.$("labels").innerHTML = labelBarHtml(state, (label) => this.colorFor(label));
       this.$("label-list").replaceChildren(...state.labels.map((label) => new Option(label)));
@@ -92,12 +86,7 @@ class FrameEditor extends HTMLElement {
     if ([...dirty].some((part) => part !== "overlay")) this.renderChrome();
   }
 
-  renderPanel(record) {
-    this.$('list="rois"').innerHTML = roiRowsHtml(this.state, record.doc.rois);
-    this.$('list="frame-labels"').innerHTML = frameLabelRowsHtml(this.state, record.doc.frame_labels);
-  }
-
-  // Elements show state through data-info (text), data-needs (enabled) and data-shown (visible).
+  // Elements show state through data-info (text), data-needs (enabled), data-shown (visible).
   renderChrome() {
     const { state, record } = this;
     const { rois, meta } = this.doc;
@@ -118,13 +107,14 @@ class FrameEditor extends HTMLElement {
       clipboard: state.clipboard.length > 0, undo: !!record?.history.canUndo, redo: !!record?.history.canRedo,
       conflict: !!theirs, multi: state.selected.size > 1,
     };
-    // Writes only what changed: each DOM write costs a style recalculation.
+    // Each DOM write costs a style recalculation.
     const set = (el, values) => Object.entries(values).forEach(([key, value]) => el[key] !== value && (el[key] = value));
     const holds = (el, name) => el.dataset[name].split(" ").every((need) => ok[need]);
-    for (const el of this.querySelectorAll("[data-info]")) set(el, { textContent: String(info[el.dataset.info] ?? "") });
-    for (const el of this.querySelectorAll("[data-needs]")) set(el, { disabled: !holds(el, "needs") });
-    for (const el of this.querySelectorAll("[data-shown]")) set(el, { hidden: !holds(el, "shown") });
-    for (const el of this.querySelectorAll("[data-action=tool]")) set(el, { ariaPressed: String(el.dataset.arg === state.tool) });
+    const each = (selector, values) => this.querySelectorAll(selector).forEach((el) => set(el, values(el)));
+    each("[data-info]", (el) => ({ textContent: String(info[el.dataset.info] ?? "") }));
+    each("[data-needs]", (el) => ({ disabled: !holds(el, "needs") }));
+    each("[data-shown]", (el) => ({ hidden: !holds(el, "shown") }));
+    each("[data-action=tool]", (el) => ({ ariaPressed: String(el.dataset.arg === state.tool) }));
     set(this.$("save-status").dataset, { state: status });
     set(this.stage.dataset, { tool: state.spaceDown ? "pan" : state.tool });
     const zoom = this.$("zoom");
@@ -134,14 +124,14 @@ class FrameEditor extends HTMLElement {
     if (strip.dataset.html !== html) [strip.innerHTML, strip.dataset.html, strip.hidden] = [html, html, !html];
   }
 
-  // A `fitted` view refits when the stage resizes (clip strip shown, window resized).
+  // A `fitted` view refits when the stage resizes.
   setView(view, fitted = false) {
     this.fitted = fitted;
     Object.assign(this.state.view, view);
     this.invalidate("view");
   }
 
-  // The size the ResizeObserver saw: reading clientWidth forces a layout.
+  // Reading clientWidth forces a layout.
   viewport() {
     return this.size || { width: this.stage.clientWidth, height: this.stage.clientHeight };
   }
@@ -150,7 +140,6 @@ class FrameEditor extends HTMLElement {
     if (this.record) this.setView(fitView(this.viewport(), this.record), true);
   }
 
-  // ROIs change only here: every edit can be undone and gets saved.
   commit(change) {
     const { record } = this;
     if (!record || this.state.readOnly) return;
@@ -165,7 +154,7 @@ class FrameEditor extends HTMLElement {
     const previous = !state.readOnly && record?.history[direction](snapshot(record.doc));
     if (!previous) return;
     record.doc = previous;
-    const ids = new Set([...previous.rois, ...previous.frame_labels].map((item) => item.id));
+    const ids = new Set(all(previous).map((item) => item.id));
     state.selected = new Set([...state.selected].filter((id) => ids.has(id)));
     record.saver.changed();
     this.invalidate("shapes", "panel");
@@ -174,7 +163,7 @@ class FrameEditor extends HTMLElement {
   select(ids, how = "only") {
     const { selected } = this.state;
     if (how === "only") selected.clear();
-    for (const id of ids == null ? [] : [].concat(ids)) selected[how === "toggle" && selected.has(id) ? "delete" : "add"](id);
+    for (const id of [].concat(ids ?? [])) selected[how === "toggle" && selected.has(id) ? "delete" : "add"](id);
     this.invalidate("shapes", "panel");
   }
 
@@ -182,7 +171,6 @@ class FrameEditor extends HTMLElement {
     if (this.state.hoverId !== id) [(this.state.hoverId = id), this.invalidate("overlay")];
   }
 
-  // The topmost visible, unlocked shape under p, through a spatial grid.
   hitShape(p) {
     const { state, record } = this;
     const items = (this.grid ||= { items: this.doc.rois.filter((roi) => isVisible(state, roi) && !roi.locked) }).items;
@@ -209,21 +197,22 @@ class FrameEditor extends HTMLElement {
     const shape = state.drawing;
     state.drawing = null;
     if (!shape || shape.points.length < { box: 2, polygon: 3, keypoints: 1 }[shape.type]) return this.invalidate("overlay");
-    if (!state.label) return this.askLabel(shape);
-    this.addShape(shape, [state.label]);
+    this.addItem(shape);
   }
 
-  addShape({ type, points }, labels) {
-    const roi = this.annotation({ type, labels, points });
-    this.commit((doc) => doc.rois.push(roi));
-    this.select(roi.id);
+  // A shape or a frame label; without a current label, the one typed next finishes it.
+  addItem({ type, points }) {
+    const { label } = this.state;
+    if (!label) return this.askLabel({ type, points });
+    const item = this.annotation(points ? { type, labels: [label], points } : { labels: [label] });
+    this.commit((doc) => doc[points ? "rois" : "frame_labels"].push(item));
+    if (points) this.select(item.id);
   }
 
-  // No label yet: the label field takes focus; the label typed there finishes the shape.
   askLabel(pending) {
     const input = this.$("label-input");
     this.state.pending = pending;
-    input.placeholder = `Label for the new ${pending.type === "frame" ? "frame label" : "shape"}, then Enter`;
+    input.placeholder = `Label for the new ${pending.points ? "shape" : "frame label"}, then Enter`;
     input.focus();
     this.invalidate("overlay");
   }
@@ -234,8 +223,7 @@ class FrameEditor extends HTMLElement {
     if (!label) return;
     this.addLabels([label]);
     [state.label, state.pending, this.$("label-input").placeholder] = [label, null, "Type a label…"];
-    if (pending?.type === "frame") this.commit((doc) => doc.frame_labels.push(this.annotation({ labels: [label] })));
-    else if (pending) this.addShape(pending, [label]);
+    if (pending) this.addItem(pending);
     this.invalidate("labels", "overlay");
   }
 
@@ -245,11 +233,10 @@ class FrameEditor extends HTMLElement {
   }
 
   makeRecord(frame) {
-    const { source } = frame;
     const record = {
-      key: frame.id, uri: source.uri, width: source.width, height: source.height, context_id: frame.context_id,
-      timestamp: frame.timestamp, revision: frame.revision, imageUrl: frame.image_url || source.uri,
-      doc: snapshot(docOf(frame)), base: snapshot(docOf(frame)), history: createHistory(), changes: 0, savedChanges: 0, status: "saved",
+      ...frame.source, key: frame.id, context_id: frame.context_id, timestamp: frame.timestamp, revision: frame.revision,
+      imageUrl: frame.image_url || frame.source.uri,
+      doc: snapshot(frame), base: snapshot(frame), history: createHistory(), changes: 0, savedChanges: 0, status: "saved",
     };
     record.saver = createSaver({
       record,
@@ -272,7 +259,7 @@ class FrameEditor extends HTMLElement {
     Object.assign(state, { item, mode, drawing: null, pending: null, hoverId: null });
     state.records = item.frames.map((frame) => this.makeRecord(frame));
     state.hidden.clear();
-    for (const frame of item.frames) this.addLabels([...frame.rois, ...frame.frame_labels].flatMap((a) => a.labels));
+    for (const frame of item.frames) this.addLabels(all(frame).flatMap((a) => a.labels));
     for (const record of state.records) {
       if (record.saver.restore() === "restored") this.toast(`Restored unsaved changes to frame ${record.key}; saving them.`);
     }
@@ -290,7 +277,7 @@ class FrameEditor extends HTMLElement {
 
   goFrame(index) {
     const { state, image } = this;
-    state.index = Math.max(0, Math.min(state.records.length - 1, Number(index)));
+    state.index = clamp(Number(index), 0, state.records.length - 1);
     Object.assign(state, { selected: new Set(), drawing: null });
     const record = this.record;
     this.shownDoc = record?.doc;
@@ -301,7 +288,6 @@ class FrameEditor extends HTMLElement {
     this.invalidate("shapes", "panel");
   }
 
-  // Saves the item's frames; true when nothing unsaved is left.
   async leave() {
     const { records } = this.state;
     const results = await Promise.all(records.map((record) => record.saver.flush()));
@@ -339,7 +325,7 @@ class FrameEditor extends HTMLElement {
       event.target.value = "";
       this.stage.focus();
     });
-    // Space held down pans (and must not scroll or press a button).
+    // Space pans; it must not scroll or press a button.
     const space = (down, event) => {
       if (event.code !== "Space" || event.target.closest?.("input, textarea, button")) return false;
       event.preventDefault();
@@ -374,7 +360,6 @@ class FrameEditor extends HTMLElement {
     this.invalidate("panel");
   }
 
-  // Sliders redraw shapes as they move; the panel follows on "change".
   onInput(target) {
     const { state } = this;
     const [value, { opacity, minConfidence }] = [Number(target.value), target.dataset];
@@ -383,14 +368,13 @@ class FrameEditor extends HTMLElement {
     if (opacity || minConfidence !== undefined) this.invalidate("shapes");
   }
 
-  // The selection, or the item `id`; `editable` leaves out locked ones.
+  // `editable` leaves out locked ones.
   targets(id, editable = false) {
-    const items = [...this.doc.rois, ...this.doc.frame_labels];
-    return items.filter((item) => (id ? item.id === id : this.state.selected.has(item.id)) && !(editable && item.locked));
+    return all(this.doc).filter((item) => (id ? item.id === id : this.state.selected.has(item.id)) && !(editable && item.locked));
   }
 
   updateItem(id, change) {
-    this.commit((doc) => [...doc.rois, ...doc.frame_labels].filter((item) => item.id === id).forEach(change));
+    this.commit((doc) => all(doc).filter((item) => item.id === id).forEach(change));
   }
 
   act(action, arg, id, event) {

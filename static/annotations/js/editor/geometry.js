@@ -1,18 +1,15 @@
-// Geometry, no DOM. A view is {scale, x, y, dpr}; x, y: where the image's origin is on screen.
+// A view is {scale, x, y, dpr}; x, y: where the image's origin is on screen.
+export const clamp = (value, min, max) => Math.max(min, Math.min(max, value));
 export const toImage = (view, p) => [(p[0] - view.x) / view.scale, (p[1] - view.y) / view.scale];
 export const toScreen = (view, p) => [p[0] * view.scale + view.x, p[1] * view.scale + view.y];
-const limit = (scale) => Math.min(40, Math.max(0.02, scale));
+const limit = (scale) => clamp(scale, 0.02, 40);
 
 export function zoomAt(view, scale, at) {
   const [[ix, iy], next] = [toImage(view, at), limit(scale)];
   return { ...view, scale: next, x: at[0] - ix * next, y: at[1] - iy * next };
 }
 
-export const centerView = (viewport, image, scale) => ({
-  scale,
-  x: (viewport.width - image.width * scale) / 2,
-  y: (viewport.height - image.height * scale) / 2,
-});
+export const centerView = (viewport, image, scale) => ({ scale, x: (viewport.width - image.width * scale) / 2, y: (viewport.height - image.height * scale) / 2 });
 
 export const fitView = (viewport, image, margin = 16) =>
   centerView(viewport, image, limit(Math.min((viewport.width - 2 * margin) / image.width, (viewport.height - 2 * margin) / image.height)));
@@ -27,13 +24,13 @@ export function bounds(points) {
 const cache = new WeakMap();
 export const boundsOf = (points) => cache.get(points) || (cache.set(points, bounds(points)), cache.get(points));
 
-export const inRect = (r, p, tol = 0) => p[0] >= r[0] - tol && p[0] <= r[2] + tol && p[1] >= r[1] - tol && p[1] <= r[3] + tol;
+const inRect = (r, p, tol = 0) => p[0] >= r[0] - tol && p[0] <= r[2] + tol && p[1] >= r[1] - tol && p[1] <= r[3] + tol;
 export const rectsOverlap = (a, b) => a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
 export const rectFrom = (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
 
-export function segmentDistance(p, a, b) {
+function segmentDistance(p, a, b) {
   const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
-  const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy || 1)));
+  const t = clamp(((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy || 1), 0, 1);
   return Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
 }
 
@@ -51,7 +48,6 @@ export const hitPolygon = (points, p, tol) =>
   pointInPolygon(p, points) || points.some((a, i) => segmentDistance(p, a, points[(i + 1) % points.length]) <= tol);
 export const hitKeypoints = (points, p, tol) => points.some((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol * 1.5);
 
-// A box's 8 handles (corners, then edge midpoints) as fractions of its size.
 const BOX_HANDLES = [[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0], [1, 0.5], [0.5, 1], [0, 0.5]];
 export const boxHandles = ([[x0, y0], [x1, y1]]) => BOX_HANDLES.map(([fx, fy]) => [x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)]);
 
@@ -61,14 +57,10 @@ export function resizeBox([[x0, y0], [x1, y1]], handle, p) {
 }
 
 export const normalizeBox = ([a, b]) => [rectFrom(a, b).slice(0, 2), rectFrom(a, b).slice(2)];
-export const round2 = (value) => Math.round(value * 100) / 100;
-export const clampPoint = (p, width, height) => [round2(Math.max(0, Math.min(width, p[0]))), round2(Math.max(0, Math.min(height, p[1])))];
+const round2 = (value) => Math.round(value * 100) / 100;
+export const clampPoint = (p, width, height) => [round2(clamp(p[0], 0, width)), round2(clamp(p[1], 0, height))];
 
-// Limits a move of shapes spanning `box` to the image.
-export const clampDelta = (box, dx, dy, width, height) => [
-  Math.max(-box[0], Math.min(width - box[2], dx)),
-  Math.max(-box[1], Math.min(height - box[3], dy)),
-];
+export const clampDelta = (box, dx, dy, width, height) => [clamp(dx, -box[0], width - box[2]), clamp(dy, -box[1], height - box[3])];
 export const translate = (points, dx, dy) => points.map(([x, y]) => [round2(x + dx), round2(y + dy)]);
 
 export function nearestIndex(points, p, tol) {
@@ -80,12 +72,11 @@ export function nearestIndex(points, p, tol) {
   return best;
 }
 
-// Each grid cell lists the items whose bounds touch it: a hit test checks a few candidates,
-// not every vertex of every shape.
+// A hit test checks the few items listed in a cell, not every shape.
 export function createGrid(items, width, height, cells = 32) {
   const size = Math.max(width, height, 1) / cells;
   const grid = new Map();
-  const cell = (value) => Math.max(0, Math.min(cells - 1, Math.floor(value / size)));
+  const cell = (value) => clamp(Math.floor(value / size), 0, cells - 1);
   items.forEach(({ bounds: [x0, y0, x1, y1] }, index) => {
     for (let cx = cell(x0); cx <= cell(x1); cx++) {
       for (let cy = cell(y0); cy <= cell(y1); cy++) {
@@ -95,7 +86,6 @@ export function createGrid(items, width, height, cells = 32) {
     }
   });
   return {
-    // Items whose bounds (grown by tol) hold p, topmost (last drawn) first.
     at(p, tol = 0) {
       const found = new Set();
       for (const cx of new Set([cell(p[0] - tol), cell(p[0] + tol)])) {

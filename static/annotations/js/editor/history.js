@@ -1,7 +1,5 @@
-// Undo/redo of a frame's annotations and the merge behind "re-apply mine". No DOM here.
 export function createHistory(cap = 100) {
   const [undo, redo] = [[], []];
-  // step(from, to, current): current goes on `to`; the state to show comes off `from`.
   const step = (from, to, current) => (from.length ? (to.push(current), from.pop()) : null);
   return {
     push(snapshot) {
@@ -23,8 +21,7 @@ export const snapshot = (doc) => structuredClone({ rois: doc.rois, frame_labels:
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 export const sameDoc = (a, b) => same(snapshot(a), snapshot(b));
 
-// By id: what I added, changed or deleted since `base` applies on top of `theirs`; the rest stays
-// theirs. Without a base (unknown), mine wins for every id I have.
+// By id, what I changed since `base` goes on top of theirs; without a base mine wins.
 function mergeList(base, mine, theirs) {
   const [old, my] = [new Map(base?.map((item) => [item.id, item])), new Map(mine.map((item) => [item.id, item]))];
   const changedByMe = (item) => !base || !old.has(item.id) || !same(item, old.get(item.id));

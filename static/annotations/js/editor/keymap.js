@@ -1,5 +1,4 @@
-// Every shortcut in one place: key combination → [action, argument]. The sheet (?) lists them.
-export const KEYMAP = {
+const KEYMAP = {
   v: ["tool", "select"], r: ["tool", "box"], p: ["tool", "polygon"], k: ["tool", "keypoints"],
   "Alt+]": ["cycleLabel", 1], "Alt+[": ["cycleLabel", -1],
   Enter: ["finish"], Escape: ["cancel"], Backspace: ["backspace"], Delete: ["remove"],
@@ -10,7 +9,6 @@ export const KEYMAP = {
   "+": ["zoom", 1.25], "=": ["zoom", 1.25], "-": ["zoom", 0.8], 0: ["fit"], "?": ["help"],
 };
 
-// The KEYMAP key of an event: "Ctrl+Shift+Z", "Alt+]" (whatever the layout types), "Shift+M", "r".
 export function comboOf(event) {
   let key = (event.altKey && { BracketRight: "]", BracketLeft: "[" }[event.code]) || event.key;
   const letter = /^[a-z]$/i.test(key);

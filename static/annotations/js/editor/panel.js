@@ -1,4 +1,3 @@
-// Shape rows, label bar and clip strip as HTML; buttons carry data-action and data-id.
 import { esc } from "./dialogs.js";
 import { DEFAULT_OPACITY, isVisible } from "./render.js";
 import { SHAPES } from "./shapes.js";
@@ -7,8 +6,8 @@ const icon = (name) => `<svg class="ed-i" aria-hidden="true"><use href="#ed-i-${
 const attrs = (values) => Object.entries(values).map(([k, v]) => (v === true ? ` ${k}` : v === false || v == null ? "" : ` ${k}="${esc(v)}"`)).join("");
 const button = (action, name, { id, title, on, disabled, label } = {}) =>
   `<button type="button"${attrs({ class: `ed-btn${on ? " is-on" : ""}`, "data-action": action, "data-id": id, "data-label": label, title, disabled })}>${icon(name)}</button>`;
+const dot = (values) => `<input type="color" class="ed-dot"${attrs(values)}>`;
 
-// Label chips, with an X while another label remains, and a field to add one.
 function chips(item, editable, extra) {
   const chip = (label) =>
     `<span class="ed-chip" style="--c:${esc(item.color)}">${esc(label)}` +
@@ -34,7 +33,7 @@ function row(state, item, title, extra = "") {
 }
 
 function shapeRow(state, roi, index) {
-  const color = `<input type="color" class="ed-dot"${attrs({ value: roi.color, "data-shape-color": roi.id, title: "Shape colour", disabled: roi.locked || !!state.readOnly })}>`;
+  const color = dot({ value: roi.color, "data-shape-color": roi.id, title: "Shape colour", disabled: roi.locked || !!state.readOnly });
   const opacity = `<input type="range" class="ed-opacity" min="0" max="1" step="0.05"${attrs({ value: state.opacity.get(roi.id) ?? DEFAULT_OPACITY, "data-opacity": roi.id, title: "Fill opacity", "aria-label": "Fill opacity" })}>`;
   const title = `${color}<span class="ed-row-title" data-action="selectRow" data-id="${esc(roi.id)}">${index + 1}. ${SHAPES[roi.type].label}</span>`;
   return row(state, roi, `${title}<span class="ed-conf" title="Confidence">${(roi.confidence ?? 1).toFixed(2)}</span>`, opacity);
@@ -48,7 +47,7 @@ export const frameLabelRowsHtml = (state, items) => list(items.map((item) => row
 export const labelBarHtml = (state, colorFor) =>
   state.labels.map((label, index) => {
     const current = label === state.label;
-    const color = `<input type="color" class="ed-dot"${attrs({ value: colorFor(label), "data-label-color": label, title: `Colour of ${label}`, disabled: !!state.readOnly })}>`;
+    const color = dot({ value: colorFor(label), "data-label-color": label, title: `Colour of ${label}`, disabled: !!state.readOnly });
     const pick = `<button type="button"${attrs({ "data-action": "pickLabel", "data-label": label, "aria-pressed": String(current) })}>`;
     return `<span class="ed-label${current ? " is-current" : ""}">${color}${pick}${index < 9 ? `<kbd>${index + 1}</kbd>` : ""}${esc(label)}</button></span>`;
   }).join("");

@@ -1,10 +1,8 @@
-// Pointer Events: draw, select, move, resize, pan, box-select, zoom. Handlers change `state` and
-// invalidate(); ROIs change by commit() on release.
 import { bounds, boundsOf, clampDelta, clampPoint, nearestIndex, normalizeBox, rectFrom, rectsOverlap, toImage, translate, zoomAt } from "./geometry.js";
 import { isVisible, previewPoints } from "./render.js";
 import { SHAPES } from "./shapes.js";
 
-const SLOP = 3; // screen pixels a press may wander and still be a click
+const SLOP = 3; // screen pixels a click may wander
 
 function where(editor, event) {
   const rect = editor.stage.getBoundingClientRect();
@@ -12,7 +10,6 @@ function where(editor, event) {
   return { screen, image: toImage(editor.state.view, screen) };
 }
 
-// The handle of the one selected shape under p.
 function hitHandle(editor, p) {
   const { state } = editor;
   const [roi, more] = editor.doc.rois.filter((r) => state.selected.has(r.id));
@@ -52,21 +49,22 @@ function down(editor, event) {
 function move(editor, event) {
   const { state, record } = editor;
   const drag = state.drag;
+  const kind = drag?.kind;
   if (!record) return;
   const { screen, image } = where(editor, event);
   if (drag?.start && !drag.active && !(drag.active = Math.hypot(screen[0] - drag.start[0], screen[1] - drag.start[1]) >= SLOP)) return;
   const p = clampPoint(image, record.width, record.height);
-  if (drag?.kind === "pan") {
+  if (kind === "pan") {
     editor.setView({ x: drag.view.x + screen[0] - drag.start[0], y: drag.view.y + screen[1] - drag.start[1] });
-  } else if (drag?.kind === "move") {
+  } else if (kind === "move") {
     const rois = state.readOnly ? [] : editor.doc.rois.filter((roi) => state.selected.has(roi.id) && !roi.locked);
     const box = bounds(rois.flatMap((roi) => [boundsOf(roi.points).slice(0, 2), boundsOf(roi.points).slice(2)]));
     const [dx, dy] = clampDelta(box, image[0] - drag.from[0], image[1] - drag.from[1], record.width, record.height);
     drag.previews = new Map(rois.map((roi) => [roi.id, translate(roi.points, dx, dy)]));
-  } else if (drag?.kind === "resize") {
+  } else if (kind === "resize") {
     const roi = editor.doc.rois.find((r) => r.id === drag.id);
     drag.previews = new Map([[roi.id, SHAPES[roi.type].resize(roi.points, drag.handle, p)]]);
-  } else if (drag?.kind === "marquee") {
+  } else if (kind === "marquee") {
     drag.rect = rectFrom(drag.from, image);
   } else if (state.drawing) {
     state.drawing.cursor = p;
@@ -104,7 +102,7 @@ function up(editor, event) {
 function wheel(editor, event) {
   event.preventDefault();
   const { view } = editor.state;
-  const pixels = event.deltaMode ? event.deltaY * 40 : event.deltaY; // lines → pixels
+  const pixels = event.deltaMode ? event.deltaY * 40 : event.deltaY;
   editor.setView(zoomAt(view, view.scale * Math.exp(-pixels * 0.0015), where(editor, event).screen));
 }
 

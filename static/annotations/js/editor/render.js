@@ -1,12 +1,9 @@
-// Two canvases over the <img>: "shapes" (unselected ROIs) redraws when they or the view change;
-// "overlay" (selection, handles, hover, the shape being drawn) on every pointer move.
 import { withAlpha } from "./colors.js";
-import { boundsOf, rectsOverlap } from "./geometry.js";
+import { boundsOf, rectsOverlap, toImage } from "./geometry.js";
 import { SHAPES } from "./shapes.js";
 
 export const DEFAULT_OPACITY = 0.25;
-// Smaller shapes are outlined, not filled: a tint on a few pixels shows nothing, and filling
-// a thousand contours is most of a redraw.
+// Smaller shapes are not filled: a tint shows nothing there, and filling is most of a redraw.
 const MIN_FILL_PX = 24;
 
 export function sizeCanvas(canvas, width, height, dpr) {
@@ -29,9 +26,9 @@ export function drawShapes(ctx, state) {
   const { view } = state;
   const scale = begin(ctx, view);
   const margin = 10 / scale; // strokes and key points pass the bounds
-  const { width, height } = ctx.canvas;
-  const screen = [-view.x / scale - margin, -view.y / scale - margin, (width / view.dpr - view.x) / scale + margin, (height / view.dpr - view.y) / scale + margin];
-  // One path per colour, fill and lock: a thousand polygons, a few fill() and stroke() calls.
+  const [[x0, y0], [x1, y1]] = [toImage(view, [0, 0]), toImage(view, [ctx.canvas.width / view.dpr, ctx.canvas.height / view.dpr])];
+  const screen = [x0 - margin, y0 - margin, x1 + margin, y1 + margin];
+  // One path per colour, fill and lock: few fill() and stroke() calls.
   const groups = new Map();
   for (const roi of state.doc.rois) {
     const box = boundsOf(roi.points);
@@ -90,8 +87,9 @@ export function drawOverlay(ctx, state) {
   const selected = state.doc.rois.filter((roi) => state.selected.has(roi.id) && isVisible(state, roi));
   const hover = state.doc.rois.find((roi) => roi.id === state.hoverId && !state.selected.has(roi.id) && isVisible(state, roi));
   for (const roi of hover ? [hover, ...selected] : selected) {
-    outline(ctx, scale, roi, previewPoints(state, roi), roi === hover ? 3 : 2.5);
-    caption(ctx, scale, roi, previewPoints(state, roi));
+    const points = previewPoints(state, roi);
+    outline(ctx, scale, roi, points, roi === hover ? 3 : 2.5);
+    caption(ctx, scale, roi, points);
   }
   const [one, more] = selected;
   if (one && !more && !one.locked && !state.readOnly) handles(ctx, scale, SHAPES[one.type].handles(previewPoints(state, one)), one.color);
@@ -100,12 +98,12 @@ export function drawOverlay(ctx, state) {
   if (rect) {
     ctx.setLineDash([4 / scale, 3 / scale]);
     [ctx.lineWidth, ctx.strokeStyle, ctx.fillStyle] = [1 / scale, "#2563eb", "#2563eb14"];
-    ctx.fillRect(rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1]);
-    ctx.strokeRect(rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1]);
+    const box = [rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1]];
+    ctx.fillRect(...box);
+    ctx.strokeRect(...box);
   }
 }
 
-// The shape being drawn, or (dashed) one waiting for its label.
 function drawInProgress(ctx, state, scale) {
   const shape = state.drawing || state.pending;
   if (!shape?.points) return;

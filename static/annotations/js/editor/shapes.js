@@ -1,5 +1,4 @@
-// Per ROI type: trace (into the current path, so many shapes share one fill and stroke), hit test,
-// handles and resize. Points are image pixels.
+// trace() adds to the current path, so many shapes share one fill and stroke.
 import { boxHandles, hitBox, hitKeypoints, hitPolygon, resizeBox } from "./geometry.js";
 
 const same = (points) => points;
@@ -9,8 +8,7 @@ export const SHAPES = {
   box: { label: "Box", trace: (ctx, [[x0, y0], [x1, y1]]) => ctx.rect(x0, y0, x1 - x0, y1 - y0), hitTest: hitBox, handles: boxHandles, resize: resizeBox },
   polygon: {
     label: "Polygon",
-    // Closed by lineTo: closePath() costs O(path length) in Chromium. Vertices nearer than `step`
-    // to the last one drawn would land on the same pixel, so they are skipped.
+    // closePath() costs O(path length) in Chromium. Vertices nearer than `step` share a pixel: skipped.
     trace(ctx, points, radius, step = 0) {
       let [px, py] = points[0];
       ctx.moveTo(px, py);

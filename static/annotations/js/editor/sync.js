@@ -1,21 +1,26 @@
-// Autosave of a frame: debounced PATCH with its revision, retries, a localStorage backup until
-// the server has the change; on a 409 both versions stay until the user chooses.
+// The storage backup stays until the server has the change.
 import { mergeDocs, sameDoc, snapshot } from "./history.js";
 
-export const docOf = (frame) => ({ rois: frame.rois, frame_labels: frame.frame_labels, meta: frame.meta });
+export function stored(storage, key, fallback) {
+  try {
+    return JSON.parse(storage.getItem(key)) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 export function createSaver({ record, save, storage, storageKey, onUpdate, delay = 500 }) {
   let [timer, inFlight, retry] = [0, null, 0];
   const set = (status, error = "") => onUpdate(Object.assign(record, { status, error }));
   const pending = () => record.changes !== record.savedChanges;
   const schedule = (ms) => [clearTimeout(timer), (timer = setTimeout(send, ms))];
+  const clean = () => [storage.removeItem(storageKey), set("saved")];
 
   function saved(data, sent) {
-    Object.assign(record, { revision: data.revision, base: snapshot(docOf(data)), savedChanges: sent });
+    Object.assign(record, { revision: data.revision, base: snapshot(data), savedChanges: sent });
     retry = 0;
     if (pending()) return [set("dirty"), schedule(0)];
-    storage.removeItem(storageKey);
-    set("saved");
+    clean();
   }
 
   function failed(error) {
@@ -23,7 +28,7 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
     if (code === "stale_revision") [(record.conflict = body.current), set("conflict", message)];
     else if (code === "version_published" || status === 403) set("readonly", message);
     else if (status === 400) {
-      // Retrying cannot help: keep the change and its backup, say what was refused.
+      // Retrying cannot help: keep the change and its backup.
       const [field, why] = Object.entries(body?.errors || {})[0] || [];
       set("error", field ? `${field}: ${[].concat(why).join(" ")}` : message);
     } else {
@@ -49,12 +54,11 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
       try {
         storage.setItem(storageKey, JSON.stringify({ revision: record.revision, doc: record.doc }));
       } catch {
-        // Storage full or off: the page still holds the change.
+        // The page still holds the change.
       }
       set("dirty");
       schedule(delay);
     },
-    // Saves now: true once the server has everything.
     async flush() {
       for (let attempt = 0; attempt < 5; attempt++) {
         await send();
@@ -63,22 +67,16 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
       }
       return false;
     },
-    // "theirs": the server's frame; "mine": my changes re-applied on top of it.
     resolve(choice) {
       const theirs = record.conflict;
-      const doc = choice === "mine" ? mergeDocs(record.base, snapshot(record.doc), theirs) : snapshot(docOf(theirs));
-      Object.assign(record, { doc, revision: theirs.revision, base: snapshot(docOf(theirs)), conflict: null });
+      const doc = choice === "mine" ? mergeDocs(record.base, snapshot(record.doc), theirs) : snapshot(theirs);
+      Object.assign(record, { doc, revision: theirs.revision, base: snapshot(theirs), conflict: null });
       if (choice === "mine") return this.changed();
       record.savedChanges = record.changes;
-      storage.removeItem(storageKey);
-      set("saved");
+      clean();
     },
-    // A backup the server never got (the page closed first): restore it, or show the clash.
     restore() {
-      let backup = null;
-      try {
-        backup = JSON.parse(storage.getItem(storageKey));
-      } catch {}
+      const backup = stored(storage, storageKey, null);
       if (!backup || sameDoc(backup.doc, record.doc)) return storage.removeItem(storageKey);
       if (backup.revision === record.revision) return [(record.doc = backup.doc), this.changed(), "restored"][2];
       Object.assign(record, { conflict: { ...snapshot(record.doc), revision: record.revision }, doc: backup.doc, base: null });

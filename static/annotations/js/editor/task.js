@@ -1,8 +1,7 @@
-// Through a task: claim, mark done, go back through my items, open one by position, prefetch.
-import { stored } from "./editor.js";
+import { stored } from "./sync.js";
 
 const historyKey = ({ config }) => `hyperlabel-done:${config.task}:${config.user.id}`;
-// Items I finished: the page's list plus those done since.
+// The page's list plus those done since.
 const doneByMe = (editor) => [...new Set([...editor.config.donePositions, ...stored(localStorage, historyKey(editor), [])])].sort((a, b) => a - b);
 
 export function start(editor) {
@@ -44,7 +43,7 @@ function finished(editor) {
   editor.goFrame(0);
 }
 
-// Next marks my claimed item done; in my finished items it goes on, then back to my claim.
+// In my finished items Next goes on, then back to my claim.
 export async function next(editor) {
   if (!(await editor.leave())) return;
   const { config, state } = editor;
@@ -75,7 +74,6 @@ export async function previous(editor) {
   openPosition(editor, earlier.at(-1));
 }
 
-// The clip's images, and the first image of the item that probably comes next.
 export async function prefetch(editor) {
   const preload = (url) => (new Image().src = url);
   editor.state.records.forEach((record) => preload(record.imageUrl));
@@ -83,6 +81,6 @@ export async function prefetch(editor) {
     const item = await editor.api.item(editor.state.item.position + 1);
     if (item.status !== "done") preload((await editor.api.frame(item.frames[0])).image_url);
   } catch {
-    // The end of the task: nothing to prefetch.
+    // The end of the task.
   }
 }
