@@ -20,6 +20,13 @@ class TaskItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     max_num = 0
     show_change_link = False
+    # The newest hand-outs only: a big task's whole queue would be a page of thousands of rows.
+    shown = 200
+
+    def get_queryset(self, request):
+        items = super().get_queryset(request).select_related("claimed_by", "done_by")
+        newest = items.order_by("-position").values_list("pk", flat=True)[: self.shown]
+        return items.filter(pk__in=list(newest)).order_by("position")
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -3,7 +3,7 @@
 import math
 import random
 
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
@@ -14,6 +14,7 @@ from .selectors import items_done_by
 
 BENCH_POLYGONS = 1000
 BENCH_VERTICES = 20
+BENCH_MAX_POINTS = 200_000
 
 
 def _bounded(value: str | None, default: int, most: int = 20_000) -> int:
@@ -123,11 +124,13 @@ def bench_frame(polygons: int, vertices: int) -> dict:
 
 
 @require_GET
-@login_not_required
 def editor_bench(request: HttpRequest) -> HttpResponse:
     """The editor on a generated frame, without data or API: `bench_editor` measures it."""
-    polygons = _bounded(request.GET.get("polygons"), BENCH_POLYGONS)
     vertices = max(3, _bounded(request.GET.get("vertices"), BENCH_VERTICES))
+    # At most BENCH_MAX_POINTS points, so no request can make the server build gigabytes.
+    polygons = min(
+        _bounded(request.GET.get("polygons"), BENCH_POLYGONS), BENCH_MAX_POINTS // vertices
+    )
     config = {
         "task": 0,
         "version": 0,

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from config.errors import ConflictError, ValidationError
 from datasets.models import Version
-from datasets.services import unique_version_name, version_publish
+from datasets.services import lock_version, unique_version_name, version_publish
+from frames.bulk import gc_paused
 from frames.models import VersionFrame
 from frames.services import frames_delete, version_fork
 
@@ -74,8 +75,9 @@ def task_preview(*, version: Version, filters, iteration, with_frames: bool = Tr
 
 
 def _stream(version: Version, filters, iteration: Iteration) -> tuple[int, list[list[str]]]:
-    rows = list(sequential(selected_frames(version, filters)))
-    return len(rows), items_from(rows, iteration)
+    with gc_paused():  # a million rows and items: collection passes would double the time
+        rows = list(sequential(selected_frames(version, filters)))
+        return len(rows), items_from(rows, iteration)
 
 
 def _clean_name(name) -> str:
@@ -94,6 +96,10 @@ def task_create(*, name: str, version: Version, filters, iteration, user) -> Ann
     """A task over the selected frames; on a Published version it works on a new Draft child."""
     _require(user, "annotations.add_annotationtask", "create annotation tasks")
     _roomy_work_mem()
+    # Locked so a concurrent publish cannot slip between reading its status and the task's commit.
+    version = (
+        Version.objects.select_for_update(of=("self",)).select_related("dataset").get(pk=version.pk)
+    )
     name = _clean_name(name)
     filters = clean_filters(filters)
     iteration = clean_iteration(iteration)
@@ -269,6 +275,7 @@ def _check_not_in_use(version: Version, *, force: bool, action: str) -> None:
 @transaction.atomic
 def version_publish_checked(*, version: Version, user, force: bool = False) -> Version:
     _require(user, "datasets.publish_version", "publish versions")
+    version = lock_version(version)  # no task can be created on it while we look
     _check_not_in_use(version, force=force, action="publish it")
     return version_publish(version=version, user=user)
 
@@ -276,5 +283,6 @@ def version_publish_checked(*, version: Version, user, force: bool = False) -> V
 @transaction.atomic
 def frames_delete_checked(*, version: Version, keys: list[str], user, force: bool = False) -> int:
     _require(user, "frames.delete_frame", "delete frames")
+    version = lock_version(version)
     _check_not_in_use(version, force=force, action="delete frames from it")
     return frames_delete(version=version, keys=keys)

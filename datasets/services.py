@@ -20,30 +20,45 @@ def ensure_draft(version: Version) -> None:
 
 def lock_version(version: Version) -> Version:
     """The version row, locked for this transaction; refused when Published."""
-    version = Version.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    version = (
+        Version.objects.select_for_update(of=("self",)).select_related("dataset").get(pk=version.pk)
+    )
     ensure_draft(version)
     return version
+
+
+def _name_error(message: str, code: str, **params) -> ValidationError:
+    return ValidationError({"name": ValidationError(message, code=code, params=params)})
+
+
+def _check_dataset_name(name: str, *, exclude: Dataset | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise _name_error("Give the dataset a name.", "required")
+    if len(name) > 200:
+        raise _name_error("A name has at most 200 characters.", "max_length")
+    taken = Dataset.objects.filter(name=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise _name_error("A dataset named “%(name)s” exists already.", "unique", name=name)
+    return name
+
+
+def save_named(instance) -> None:
+    """Save, turning a unique-name race lost to a concurrent request into a clear conflict."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        raise ConflictError("That name was just taken; choose another.", code="unique") from error
 
 
 @transaction.atomic
 def dataset_create(*, name: str, description: str = "", user=None) -> Dataset:
     """A new dataset starts with one empty Draft root version."""
-    name = name.strip()
-    if not name:
-        raise ValidationError(
-            {"name": ValidationError("Give the dataset a name.", code="required")}
-        )
-    if Dataset.objects.filter(name=name).exists():
-        raise ValidationError(
-            {
-                "name": ValidationError(
-                    "A dataset named “%(name)s” exists already.",
-                    code="unique",
-                    params={"name": name},
-                )
-            }
-        )
-    dataset = Dataset.objects.create(name=name, description=description, created_by=user)
+    dataset = Dataset(name=_check_dataset_name(name), description=description, created_by=user)
+    save_named(dataset)
     Version.objects.create(dataset=dataset, name=ROOT_VERSION_NAME, created_by=user)
     return dataset
 
@@ -53,25 +68,10 @@ def dataset_update(
     *, dataset: Dataset, name: str | None = None, description: str | None = None
 ) -> Dataset:
     if name is not None:
-        name = name.strip()
-        if not name:
-            raise ValidationError(
-                {"name": ValidationError("Give the dataset a name.", code="required")}
-            )
-        if Dataset.objects.filter(name=name).exclude(pk=dataset.pk).exists():
-            raise ValidationError(
-                {
-                    "name": ValidationError(
-                        "A dataset named “%(name)s” exists already.",
-                        code="unique",
-                        params={"name": name},
-                    )
-                }
-            )
-        dataset.name = name
+        dataset.name = _check_dataset_name(name, exclude=dataset)
     if description is not None:
         dataset.description = description
-    dataset.save()
+    save_named(dataset)
     return dataset
 
 
@@ -120,10 +120,7 @@ def version_update(
         version.name = check_version_name(dataset=version.dataset, name=name)
     if description is not None:
         version.description = description
-    try:
-        version.save()
-    except IntegrityError as error:  # a concurrent rename took the name
-        raise ConflictError("That version name was just taken.", code="unique") from error
+    save_named(version)
     return version
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from config.errors import ConflictError, ValidationError
 from datasets.models import Dataset, Version
-from datasets.services import check_version_name, ensure_draft, lock_version
+from datasets.services import check_version_name, lock_version, save_named
 
 from .bulk import allocate_ids, gc_paused, insert_frames_postgresql, insert_rows
 from .models import Frame, Roi, RoiLabel, VersionFrame
@@ -243,8 +243,8 @@ def frame_save(
     *, version: Version, key: str, revision: int, rois=None, frame_labels=None, meta=None
 ) -> Frame:
     """Replace the given parts of a frame (None keeps a part) when `revision` is still current."""
-    version = Version.objects.get(pk=version.pk)
-    ensure_draft(version)
+    # The version lock makes a concurrent publish wait for this save (or this save see it).
+    version = lock_version(version)
     frame = lock_frame(version, key)
     if frame.revision != revision:
         raise ConflictError(
@@ -314,13 +314,14 @@ def version_fork(*, version: Version, name: str, user=None) -> Version:
             code="version_draft",
             params={"name": version.name},
         )
-    child = Version.objects.create(
+    child = Version(
         dataset=version.dataset,
         parent=version,
         created_by=user,
         name=check_version_name(dataset=version.dataset, name=name),
         frame_count=version.frame_count,
     )
+    save_named(child)
     table = connection.ops.quote_name(VersionFrame._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -334,7 +335,10 @@ def version_fork(*, version: Version, name: str, user=None) -> Version:
 @transaction.atomic
 def dataset_delete(*, dataset: Dataset) -> None:
     """The dataset, its versions, their memberships and every frame row they wrote."""
-    version_ids = list(dataset.versions.values_list("pk", flat=True))
+    # Locked, so no import into one of them commits rows this delete cannot see.
+    version_ids = list(
+        Version.objects.select_for_update().filter(dataset=dataset).values_list("pk", flat=True)
+    )
     memberships = VersionFrame.objects.filter(version_id__in=version_ids)
     # Every frame row stays a member of the version that wrote it, so memberships find them all.
     frame_ids = list(

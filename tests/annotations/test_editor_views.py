@@ -101,14 +101,31 @@ def test_the_task_name_is_escaped(annotator_client, task):
     assert "&lt;script&gt;alert(1)" in html
 
 
-def test_the_bench_page_needs_no_login_and_carries_its_polygons(client):
-    response = client.get(reverse("annotations:editor_bench"), {"polygons": 5, "vertices": 7})
+def bench_frame(client, **params) -> dict:
+    response = client.get(reverse("annotations:editor_bench"), params)
     assert response.status_code == 200
     html = response.content.decode()
     start = html.index('<script id="bench-frame" type="application/json">') + len(
         '<script id="bench-frame" type="application/json">'
     )
-    frame = json.loads(html[start : html.index("</script>", start)])
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_the_bench_page_needs_a_login(client):
+    response = client.get(reverse("annotations:editor_bench"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_the_bench_page_carries_its_polygons(client, annotator):
+    client.force_login(annotator)
+    frame = bench_frame(client, polygons=5, vertices=7)
     assert len(frame["rois"]) == 5
     assert {len(roi["points"]) for roi in frame["rois"]} == {7}
     assert all(0 <= x <= 4000 and 0 <= y <= 3000 for roi in frame["rois"] for x, y in roi["points"])
+
+
+def test_the_bench_page_caps_the_points_it_builds(client, annotator):
+    client.force_login(annotator)
+    frame = bench_frame(client, polygons=20000, vertices=20000)
+    assert sum(len(roi["points"]) for roi in frame["rois"]) <= 200_000

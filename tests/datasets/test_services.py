@@ -55,3 +55,10 @@ def test_unique_version_name_adds_a_suffix_when_taken():
     assert unique_version_name(dataset=version.dataset, name="Task") == "Task (3)"
     assert unique_version_name(dataset=version.dataset, name="Other") == "Other"
     assert Version.objects.count() == 2
+
+
+def test_dataset_names_longer_than_200_characters_are_refused():
+    with pytest.raises(ValidationError) as error:
+        dataset_create(name="x" * 201)
+    assert error.value.error_dict["name"][0].code == "max_length"
+    assert not Dataset.objects.exists()

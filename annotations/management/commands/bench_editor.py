@@ -5,8 +5,11 @@ opens it in Chromium and times the editor's own render() with the canvases flush
 includes rasterising, not only issuing draw calls.
 """
 
+import json
 import threading
 
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management.base import BaseCommand
 from django.core.servers.basehttp import (
@@ -14,6 +17,7 @@ from django.core.servers.basehttp import (
     WSGIRequestHandler,
     get_internal_wsgi_application,
 )
+from django.test import Client
 from django.urls import reverse
 
 from tests.browser.find_chromium import CHROMIUM_ARGS, find_chromium
@@ -76,6 +80,14 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+def bench_session() -> str:
+    """A session key for a throwaway user: the bench page, like every page, needs a login."""
+    user, _ = User.objects.get_or_create(username="bench-editor")
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
 class Command(BaseCommand):
     help = "Time the annotation editor's redraw with many polygons in headless Chromium."
 
@@ -94,12 +106,17 @@ class Command(BaseCommand):
         server.set_app(StaticFilesHandler(get_internal_wsgi_application()))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_port}{reverse('annotations:editor_bench')}"
+        session = bench_session()  # before Playwright starts its event loop: the ORM is sync-only
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=find_chromium(), args=CHROMIUM_ARGS
                 )
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                context.add_cookies(
+                    [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": url}]
+                )
+                page = context.new_page()
                 page.goto(f"{url}?polygons={polygons}&vertices={vertices}")
                 result = page.evaluate(MEASURE, runs)
                 browser.close()
@@ -109,9 +126,7 @@ class Command(BaseCommand):
 
     def report(self, result: dict, polygons: int, vertices: int, *, as_json: bool) -> None:
         if as_json:
-            self.stdout.write(
-                globals()["json"].dumps({"polygons": polygons, "vertices": vertices, **result})
-            )
+            self.stdout.write(json.dumps({"polygons": polygons, "vertices": vertices, **result}))
             return
         self.stdout.write(f"shapes: {polygons} polygons x {vertices} vertices")
         for name, figures in result.items():
