@@ -166,7 +166,7 @@ def _read_image(source: Source, store: Store, context_id: str) -> Imported:
         if info.needs_png:
             stored = store.save(f"{source.stem}.png", ContentFile(png_bytes(file)))
         else:
-            stored = store.save(source.name, File(file))
+            stored = store.save(f"{source.stem}.{info.extension}", File(file))
     frame = {
         "context_id": context_id,
         "source": {"uri": media_uri(stored), "width": info.width, "height": info.height},

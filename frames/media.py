@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MEDIA_SCHEME = "media:"
 IMAGE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF"}
+EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif"}
 VIDEO_EXTENSIONS = {".mp4", ".webm", ".avi", ".mov"}
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 THUMB_SIZE = 256
@@ -34,6 +35,9 @@ class ImageInfo:
     height: int
     # Browsers cannot show TIFF, and would animate a GIF: such files are stored as a PNG of frame 1.
     needs_png: bool
+    # The extension the detected format is stored under, whatever the uploaded name said, so a
+    # file named .html or .svg is never served as one.
+    extension: str = "png"
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,9 @@ def inspect_image(name: str, file: BinaryIO) -> ImageInfo:
     image = _decode_fully(name, file)
     if image.getexif().get(ImageOps.ExifTags.Base.Orientation) in QUARTER_TURNS:
         width, height = height, width
-    return ImageInfo(width=width, height=height, needs_png=_needs_png(image))
+    needs_png = _needs_png(image)
+    extension = "png" if needs_png else EXTENSIONS[image.format]
+    return ImageInfo(width=width, height=height, needs_png=needs_png, extension=extension)
 
 
 def _first_frame_upright(file: BinaryIO) -> Image.Image:

@@ -211,3 +211,10 @@ def test_json_import_into_published_version_is_refused():
     with pytest.raises(ConflictError) as caught:
         frames_import_json(version=version, frames=[frame_data("b")])
     assert caught.value.code == "version_published"
+
+
+def test_an_image_is_stored_under_its_detected_format_not_its_given_extension():
+    version = VersionFactory()
+    (key,) = frames_import_uploads(version=version, files=[upload("page.html", image_bytes("PNG"))])
+    uri = Frame.objects.get(key=key).uri
+    assert uri.endswith("/page.png")
