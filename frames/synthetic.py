@@ -1,6 +1,12 @@
 """Synthetic frames for benchmarks: URI-only frames with boxes of a fixed label set."""
 
 import random
+import time
+
+from django.db import connection
+
+from datasets.services import dataset_create
+from frames.services import frames_bulk_create
 
 LABELS = [f"label{index}" for index in range(10)]
 WIDTH, HEIGHT = 1280, 720
@@ -42,8 +48,19 @@ def _box(rng: random.Random) -> dict:
 
 def analyze_tables() -> None:
     """Fresh planner statistics after a bulk load (autovacuum would get there a minute later)."""
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def build_version(frames: int, *, rois: int, name: str, batch: int = 20_000):
+    """A Draft version of `frames` synthetic frames in a new dataset, statistics refreshed."""
+    version = dataset_create(name=f"{name}-{time.time_ns()}").versions.get()
+    for start in range(0, frames, batch):
+        count = min(batch, frames - start)
+        frames_bulk_create(
+            version=version, frames=list(synthetic_frames(count, rois=rois, start=start))
+        )
+    analyze_tables()
+    version.refresh_from_db()
+    return version

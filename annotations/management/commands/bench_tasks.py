@@ -8,11 +8,9 @@ from django.core.management.base import BaseCommand
 from annotations.roles import MANAGERS
 from annotations.services import task_create, task_item_done, task_next, task_preview
 from datasets.models import Version
-from datasets.services import dataset_create, version_publish
-from frames.services import frames_bulk_create
-from frames.synthetic import analyze_tables, synthetic_frames
+from datasets.services import version_publish
+from frames.synthetic import build_version
 
-BATCH = 20_000
 FILTERS = {
     "all frames": [],
     "one label, confidence range": [
@@ -115,12 +113,6 @@ class Command(BaseCommand):
         return User.objects.get(pk=user.pk)
 
     def _build(self, frames: int) -> Version:
-        draft = dataset_create(name=f"bench-tasks-{time.time_ns()}").versions.get()
-        for start in range(0, frames, BATCH):
-            frames_bulk_create(
-                version=draft,
-                frames=list(synthetic_frames(min(BATCH, frames - start), rois=5, start=start)),
-            )
-        analyze_tables()
+        draft = build_version(frames, rois=5, name="bench-tasks")
         self.stderr.write(f"built version {draft.pk} with {frames} frames")
-        return Version.objects.get(pk=draft.pk)
+        return draft

@@ -4,11 +4,9 @@ import time
 from django.core.management.base import BaseCommand
 
 from datasets.models import Version
-from datasets.services import dataset_create, version_publish
-from frames.services import frames_bulk_create, version_fork
-from frames.synthetic import analyze_tables, synthetic_frames
-
-BATCH = 20_000
+from datasets.services import version_publish
+from frames.services import version_fork
+from frames.synthetic import build_version
 
 
 class Command(BaseCommand):
@@ -37,11 +35,4 @@ class Command(BaseCommand):
         )
 
     def _build(self, frames: int) -> Version:
-        version = dataset_create(name=f"bench-fork-{time.time_ns()}").versions.get()
-        for start in range(0, frames, BATCH):
-            frames_bulk_create(
-                version=version,
-                frames=list(synthetic_frames(min(BATCH, frames - start), rois=0, start=start)),
-            )
-        analyze_tables()
-        return version_publish(version=version)
+        return version_publish(version=build_version(frames, rois=0, name="bench-fork"))
