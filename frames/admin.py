@@ -9,7 +9,7 @@ from datasets.services import ensure_draft
 from frames.validation import FieldError, clean_meta
 
 from .models import Frame, Roi
-from .services import STALE, frame_save
+from .services import check_revision, frame_save
 
 
 class FrameAdminForm(forms.ModelForm):
@@ -34,16 +34,7 @@ class FrameAdminForm(forms.ModelForm):
         data = super().clean()
         current = Frame.objects.select_related("version").get(pk=self.instance.pk)
         ensure_draft(current.version)
-        if data.get("opened_revision") != current.revision:
-            raise forms.ValidationError(
-                STALE,
-                code="stale_revision",
-                params={
-                    "key": current.key,
-                    "current": current.revision,
-                    "given": data.get("opened_revision"),
-                },
-            )
+        check_revision(current, data.get("opened_revision"))
         return data
 
 

@@ -226,6 +226,17 @@ def _delete_annotations(frame_ids: list[int]) -> None:
         rois.delete()
 
 
+def check_revision(frame: Frame, revision: int | None) -> None:
+    """A save must start from the frame's current revision, or it would overwrite someone's work."""
+    if frame.revision != revision:
+        raise ConflictError(
+            STALE,
+            code="stale_revision",
+            params={"key": frame.key, "current": frame.revision, "given": revision},
+            current=frame_as_dict(frame),
+        )
+
+
 def lock_frame(version: Version, key: str) -> Frame:
     membership = (
         VersionFrame.objects.select_for_update()
@@ -246,13 +257,7 @@ def frame_save(
     # The version lock makes a concurrent publish wait for this save (or this save see it).
     version = lock_version(version)
     frame = lock_frame(version, key)
-    if frame.revision != revision:
-        raise ConflictError(
-            STALE,
-            code="stale_revision",
-            params={"key": key, "current": frame.revision, "given": revision},
-            current=frame_as_dict(frame),
-        )
+    check_revision(frame, revision)
     try:
         if meta is not None:
             meta = clean_meta(meta, "meta")
