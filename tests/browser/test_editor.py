@@ -120,6 +120,10 @@ class Editor:
               (r) => r.changes === r.savedChanges && r.status === 'saved')"""
         )
 
+    def painted(self):
+        """Waits until the editor has re-rendered what the last event changed."""
+        self.page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
     def rois(self):
         return self.page.evaluate(f"{EDITOR}.doc.rois")
 
@@ -218,6 +222,7 @@ def test_shape_colour_and_extra_labels_are_saved_and_the_last_label_stays(editor
         "[data-shape-color]",
         "input => { input.value = '#00ff88'; input.dispatchEvent(new Event('change', {bubbles: true})); }",
     )
+    editor.painted()
     add = editor.row(0).locator("[data-add-label]")
     add.fill("occluded")
     add.press("Enter")
