@@ -33,6 +33,10 @@ def _item_dict(position: int, frames: list[str], handed: TaskItem | None) -> dic
     }
 
 
+def handed_item_as_dict(item: TaskItem) -> dict:
+    return _item_dict(item.position, item.frames, item)
+
+
 def task_items_page(*, task: AnnotationTask, start: int, stop: int) -> list[dict]:
     """Items `start…stop-1` of the stream, in two queries whatever the page size."""
     stop = min(stop, task.item_count)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from config.errors import ConflictError, ValidationError
@@ -162,14 +163,15 @@ def task_delete(*, task: AnnotationTask, user) -> None:
 
 
 def item_frames(task: AnnotationTask, position: int) -> list[str]:
-    chunk = (
+    # The database picks the one item out of the chunk: decoding all 1,000 costs milliseconds.
+    frames = (
         TaskChunk.objects.filter(task=task, index=position // CHUNK_SIZE)
-        .values_list("items", flat=True)
+        .values_list(KeyTransform(position % CHUNK_SIZE, "items"), flat=True)
         .first()
     )
-    if chunk is None or position % CHUNK_SIZE >= len(chunk):
+    if frames is None:
         raise TaskItem.DoesNotExist(f"Task “{task.name}” has no item {position}.")
-    return chunk[position % CHUNK_SIZE]
+    return frames
 
 
 def _advance_cursor(task: AnnotationTask) -> int | None:
@@ -229,7 +231,12 @@ def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
 def task_item_done(*, task: AnnotationTask, position: int, user) -> TaskItem:
     """Only the claimer (or a Manager) finishes an item; its frames count towards progress once."""
     _require(user, "annotations.work_annotationtask", "work on annotation tasks")
-    item = TaskItem.objects.select_for_update().filter(task_id=task.pk, position=position).first()
+    item = (
+        TaskItem.objects.select_for_update(of=("self",))
+        .select_related("claimed_by")
+        .filter(task_id=task.pk, position=position)
+        .first()
+    )
     if item is None:
         task = _lock_active(task)
         raise ConflictError(

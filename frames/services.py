@@ -71,8 +71,11 @@ def _annotation_values(position: int, annotation: dict) -> list:
     ]
 
 
-def _insert_annotations(frame_ids_and_annotations) -> None:
-    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])] (SQLite, single frames)."""
+def _insert_annotations(frame_ids_and_annotations) -> list[list]:
+    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])] (SQLite, single frames).
+
+    Answers the ROI rows as inserted (id, frame_id, then ANNOTATION_FIELDS).
+    """
     rois, labels = [], []
     pairs = [(frame_id, anns) for frame_id, anns in frame_ids_and_annotations]
     roi_ids = iter(allocate_ids(Roi, sum(len(anns) for _, anns in pairs)))
@@ -86,6 +89,7 @@ def _insert_annotations(frame_ids_and_annotations) -> None:
             )
     insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], rois)
     insert_rows(RoiLabel, ["roi_id", "frame_id", "label", "confidence"], labels)
+    return rois
 
 
 def _clean_bulk(version: Version, frames: list) -> list[dict]:
@@ -282,8 +286,13 @@ def frame_save(
         frame.meta = meta
     if annotations is not None:
         _delete_annotations([frame.pk])
-        _insert_annotations([(frame.pk, annotations)])
+        rows = _insert_annotations([(frame.pk, annotations)])
         frame.annotation_count = len(annotations)
+        # The answer shows what was written, without reading it back.
+        fields = ["id", "frame_id", *ANNOTATION_FIELDS]
+        frame._prefetched_objects_cache = {
+            "rois": [Roi(**dict(zip(fields, row, strict=True))) for row in rows]
+        }
     frame.revision += 1
     frame.save(update_fields=["meta", "annotation_count", "revision", "updated_at"])
     return frame

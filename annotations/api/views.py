@@ -13,7 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from annotations.models import AnnotationTask
-from annotations.selectors import task_item_get, task_items_page, task_list
+from annotations.selectors import (
+    handed_item_as_dict,
+    task_item_get,
+    task_items_page,
+    task_list,
+)
 from annotations.services import (
     task_complete,
     task_create,
@@ -188,6 +193,4 @@ class TaskItemViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def done(self, request, task_pk, position):
         item = task_item_done(task=self.task, position=int(position), user=request.user)
-        return Response(
-            TaskItemSerializer(task_item_get(task=self.task, position=item.position)).data
-        )
+        return Response(TaskItemSerializer(handed_item_as_dict(item)).data)

@@ -209,8 +209,8 @@ def test_list_query_count_does_not_grow_with_cards(
         AnnotationTask.objects.all().delete()
         for number in range(count):
             make_task(street_version, manager, name=f"task {number}")
-        # session, user, the dataset chosen, page count, page rows, user and group permissions
-        with django_assert_num_queries(7) as captured:
+        # session, user, the dataset chosen, page count, page rows, permissions
+        with django_assert_num_queries(6) as captured:
             response = manager_client.get(LIST, {"dataset": street_version.dataset_id}, **HTMX)
         assert len(response.context["page"].object_list) == count
         return len(captured.captured_queries)

@@ -76,11 +76,11 @@ def test_the_dataset_list_costs_the_same_queries_for_2_or_12_datasets(
     for index in range(2):
         dataset_create(name=f"d{index}")
     # token, user permissions, group permissions, count, page, versions
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert annotator_api.get("/api/datasets/").json()["count"] == 2
     for index in range(2, 12):
         dataset_create(name=f"d{index}")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(annotator_api.get("/api/datasets/?page_size=100").json()["results"]) == 12
 
 
@@ -117,11 +117,11 @@ def test_the_version_list_costs_the_same_queries_for_2_or_10_versions(
 ):
     for _ in range(2):
         version_with_frames([])
-    with django_assert_num_queries(5):  # token, 2 permission queries, count, page
+    with django_assert_num_queries(4):  # token, permissions, count, page
         annotator_api.get("/api/versions/")
     for _ in range(8):
         version_with_frames([])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert annotator_api.get("/api/versions/").json()["count"] == 10
 
 

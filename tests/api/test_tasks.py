@@ -138,11 +138,11 @@ def test_the_task_list_costs_the_same_queries_for_2_or_8_tasks(
     version = street()
     for index in range(2):
         make_task(manager, version=version, name=f"t{index}")
-    with django_assert_num_queries(5):  # token, 2 permission queries, count, page
+    with django_assert_num_queries(4):  # token, permissions, count, page
         annotator_api.get("/api/tasks/")
     for index in range(2, 8):
         make_task(manager, version=street(), name=f"t{index}")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert annotator_api.get("/api/tasks/").json()["count"] == 8
 
 
@@ -171,9 +171,9 @@ def test_the_items_list_costs_the_same_queries_for_2_or_50_items(
     for index in range(10):
         task_next(task=task, user=make_annotator(f"worker{index}"))
     # token, 2 permission queries, task, chunks, handed-out items
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         annotator_api.get(f"/api/tasks/{task.pk}/items/?page_size=2")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = annotator_api.get(f"/api/tasks/{task.pk}/items/?page_size=50")
     assert len(response.json()["results"]) == 50
 

@@ -122,7 +122,9 @@ class Editor:
 
     def painted(self):
         """Waits until the editor has re-rendered what the last event changed."""
-        self.page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        self.page.evaluate(
+            "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
 
     def rois(self):
         return self.page.evaluate(f"{EDITOR}.doc.rois")
