@@ -242,15 +242,15 @@ def check_revision(frame: Frame, revision: int | None) -> None:
 
 
 def lock_frame(version: Version, key: str) -> Frame:
-    membership = (
-        VersionFrame.objects.select_for_update()
-        .filter(version=version, key=key)
-        .values_list("frame_id", flat=True)
+    """The frame the version shows under `key`, locked; the caller holds the version's lock."""
+    frame = (
+        Frame.objects.select_for_update(of=("self",))
+        .filter(memberships__version=version, memberships__key=key)
         .first()
     )
-    if membership is None:
+    if frame is None:
         raise Frame.DoesNotExist(f"Version “{version.name}” has no frame “{key}”.")
-    return Frame.objects.select_for_update().get(pk=membership)
+    return frame
 
 
 @transaction.atomic
