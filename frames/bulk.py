@@ -1,18 +1,18 @@
-"""Fast inserts of many frames and annotations.
+"""Fast inserts of many rows: ids chosen up front, then `COPY` on PostgreSQL, `executemany` on SQLite.
 
-PostgreSQL gets the whole batch as two JSON documents and expands them in one statement
-(`jsonb_array_elements` feeding data-modifying CTEs), so Python builds no row objects; SQLite gets
-ids chosen up front and `executemany`. Table and column names come from model metadata, never
-from input.
+JSON values are encoded with orjson: the standard encoder took half of a bulk import's Python time.
+Table and column names come from model metadata, never from input.
 """
 
 import gc
-import json
 from contextlib import contextmanager
 
+import orjson
 from django.db import connection, models
 
-encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+def encode_json(value) -> str:
+    return orjson.dumps(value).decode()
 
 
 @contextmanager
@@ -59,11 +59,16 @@ def _adapted(rows, fields):
     positions = [
         (index, convert) for index, field in enumerate(fields) if (convert := _converter(field))
     ]
-    for row in rows:
-        row = list(row)
-        for index, convert in positions:
-            row[index] = convert(row[index])
-        yield row
+    if not positions:
+        return rows
+    return (_convert_row(row, positions) for row in rows)
+
+
+def _convert_row(row, positions) -> list:
+    row = list(row)
+    for index, convert in positions:
+        row[index] = convert(row[index])
+    return row
 
 
 def insert_rows(model, columns: list[str], rows) -> None:
@@ -74,54 +79,11 @@ def insert_rows(model, columns: list[str], rows) -> None:
     rows = _adapted(rows, fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            # The raw psycopg cursor: wrap its errors as Django's (IntegrityError, …).
+            sql = f"COPY {table} ({quoted}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
             return
         placeholders = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})", list(rows))
-
-
-# Frames: [key, context_id, timestamp, uri, width, height, meta, annotation_count]
-# Annotations: [frame key, uid, position, type, labels, points, confidence, meta, color, locked]
-PG_BATCH_INSERT = """
-WITH new_frames AS (
-    INSERT INTO frames_frame (key, version_id, context_id, timestamp, uri, width, height, meta,
-                              revision, annotation_count, updated_at)
-    SELECT f->>0, %(version)s, f->>1, (f->>2)::bigint, f->>3, (f->>4)::int, (f->>5)::int, f->6,
-           1, (f->>7)::int, %(now)s
-    FROM jsonb_array_elements(%(frames)s::jsonb) AS f
-    RETURNING id, key
-), memberships AS (
-    INSERT INTO frames_versionframe (version_id, key, frame_id)
-    SELECT %(version)s, key, id FROM new_frames
-), new_rois AS (
-    INSERT INTO frames_roi (frame_id, uid, position, type, labels, points, confidence, meta, color,
-                            locked)
-    SELECT new_frames.id, a->>1, (a->>2)::int, a->>3, a->4, a->5, (a->>6)::float8, a->7, a->>8,
-           (a->>9)::boolean
-    FROM jsonb_array_elements(%(annotations)s::jsonb) AS a
-    JOIN new_frames ON new_frames.key = a->>0
-    RETURNING id, frame_id, labels, confidence
-)
-INSERT INTO frames_roilabel (roi_id, frame_id, label, confidence)
-SELECT new_rois.id, new_rois.frame_id, label, new_rois.confidence
-FROM new_rois, jsonb_array_elements_text(new_rois.labels) AS label
-"""
-
-
-def insert_frames_postgresql(
-    *, version_id: int, frames: list[list], annotations: list[list], now
-) -> None:
-    with connection.cursor() as cursor:
-        # The frame-key hash join spills to disk at the default 4 MB for a 10,000-frame batch.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(
-            PG_BATCH_INSERT,
-            {
-                "version": version_id,
-                "now": now,
-                "frames": json.dumps(frames),
-                "annotations": json.dumps(annotations),
-            },
-        )

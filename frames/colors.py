@@ -1,6 +1,7 @@
 """A stable colour per label, derived from its name (the editor's JS does the same)."""
 
 import colorsys
+from functools import lru_cache
 
 
 def fnv1a(text: str) -> int:
@@ -10,6 +11,7 @@ def fnv1a(text: str) -> int:
     return value
 
 
+@lru_cache(maxsize=4096)
 def label_color(label: str) -> str:
     """`#rrggbb`: hue from the label's FNV-1a hash, fixed saturation and lightness."""
     hue = (fnv1a(label) % 360) / 360

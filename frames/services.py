@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -10,7 +10,7 @@ from config.errors import ConflictError, ValidationError
 from datasets.models import Dataset, Version
 from datasets.services import check_version_name, lock_version, save_named
 
-from .bulk import allocate_ids, gc_paused, insert_frames_postgresql, insert_rows
+from .bulk import allocate_ids, gc_paused, insert_rows
 from .models import Frame, Roi, RoiLabel, VersionFrame
 from .selectors import frame_as_dict
 from .validation import FieldError, clean_annotations, clean_frame, clean_meta
@@ -72,7 +72,7 @@ def _annotation_values(position: int, annotation: dict) -> list:
 
 
 def _insert_annotations(frame_ids_and_annotations) -> list[list]:
-    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])] (SQLite, single frames).
+    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])].
 
     Answers the ROI rows as inserted (id, frame_id, then ANNOTATION_FIELDS).
     """
@@ -92,7 +92,8 @@ def _insert_annotations(frame_ids_and_annotations) -> list[list]:
     return rois
 
 
-def _clean_bulk(version: Version, frames: list) -> list[dict]:
+def _clean_bulk(frames: list) -> tuple[list[dict], dict[str, int]]:
+    """The cleaned frames and {given key: index}; every input error at once (up to a limit)."""
     errors, cleaned = [], []
     keys_in_batch: dict[str, int] = {}
     for index, data in enumerate(frames):
@@ -115,19 +116,25 @@ def _clean_bulk(version: Version, frames: list) -> list[dict]:
             cleaned.append(frame)
         if len(errors) >= MAX_BULK_ERRORS:
             break
-    if not errors and keys_in_batch:
-        taken = _taken_keys(version, list(keys_in_batch))
-        errors = [
+    if errors:
+        raise BulkImportError(errors)
+    return cleaned, keys_in_batch
+
+
+def _key_clash_error(version: Version, keys_in_batch: dict[str, int]) -> "BulkImportError | None":
+    taken = _taken_keys(version, list(keys_in_batch))
+    if not taken:
+        return None
+    return BulkImportError(
+        [
             {
                 "index": keys_in_batch[key],
                 "field": "id",
                 "message": f"Version “{version.name}” has a frame “{key}” already.",
             }
-            for key in sorted(taken)
+            for key in sorted(taken, key=keys_in_batch.get)[:MAX_BULK_ERRORS]
         ]
-    if errors:
-        raise BulkImportError(errors)
-    return cleaned
+    )
 
 
 def _taken_keys(version: Version, keys: list[str]) -> set[str]:
@@ -157,7 +164,17 @@ def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
     """Validate every frame first; one bad frame names its index and field, and nothing is written."""
     version = lock_version(version)
     with gc_paused():
-        keys = _insert_frames(version, _clean_bulk(version, frames))
+        cleaned, keys_in_batch = _clean_bulk(frames)
+        try:
+            # Keys already in the version are found by the primary key as the rows go in, not by
+            # a lookup of every key first; the savepoint keeps the transaction usable to say which.
+            with transaction.atomic():
+                keys = _insert_frames(version, cleaned)
+        except IntegrityError:
+            clash = _key_clash_error(version, keys_in_batch)
+            if clash is None:
+                raise
+            raise clash from None
     Version.objects.filter(pk=version.pk).update(
         frame_count=F("frame_count") + len(keys), updated_at=timezone.now()
     )
@@ -168,18 +185,6 @@ def _insert_frames(version: Version, cleaned: list[dict]) -> list[str]:
     now = timezone.now()
     keys = [frame["key"] or uuid.uuid4().hex[:16] for frame in cleaned]
     pairs = list(zip(keys, cleaned, strict=True))
-    if connection.vendor == "postgresql":
-        insert_frames_postgresql(
-            version_id=version.pk,
-            now=now,
-            frames=[_frame_values(key, frame) for key, frame in pairs],
-            annotations=[
-                [key, *_annotation_values(position, annotation)]
-                for key, frame in pairs
-                for position, annotation in enumerate(frame["annotations"])
-            ],
-        )
-        return keys
     frame_ids = allocate_ids(Frame, len(pairs))
     insert_rows(
         Frame,
