@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual, Range
 
 from frames.lucene import QueryError, compile_frame_query, compile_roi_query
 from frames.models import Frame, Roi, RoiLabel
@@ -160,6 +162,11 @@ def _matching_annotations(rule: Rule):
     return rois
 
 
+# Up to this many frames a version counts each frame's matches with one index probe per frame;
+# above it, one GROUP BY over the label's rows beats a probe per frame.
+PROBE_PER_FRAME_UP_TO = 20_000
+
+
 def _frames_counted(matching, low: int, high: int | None):
     counts = matching.values("frame_id").annotate(instances=Count("*")).filter(instances__gte=low)
     if high is not None:
@@ -167,32 +174,50 @@ def _frames_counted(matching, low: int, high: int | None):
     return counts.values("frame_id")
 
 
-def rule_q(rule: Rule) -> Q:
+def _count_in_range(matching, low: int, high: int | None) -> Q:
+    """The frame's matches counted by a correlated subquery (NULL when none: Coalesce 0)."""
+    per_frame = (
+        matching.filter(frame_id=OuterRef("frame_id"))
+        .order_by()
+        .values("frame_id")
+        .annotate(instances=Count("*"))
+        .values("instances")
+    )
+    count = Coalesce(Subquery(per_frame), 0)
+    return Q(GreaterThanOrEqual(count, low) if high is None else Range(count, (low, high)))
+
+
+def rule_q(rule: Rule, version) -> Q:
     matching = _matching_annotations(rule)
     present = Exists(matching.filter(frame_id=OuterRef("frame_id")))
     low, high = rule.count
     if rule.exclude:
         return ~Q(present)
-    if low == 0:
-        # At most `high`: frames with no match qualify too.
-        return Q() if high is None else ~Q(frame_id__in=_frames_counted(matching, high + 1, None))
+    if low == 0 and high is None:
+        return Q()
     if low == 1 and high is None:
         return Q(present)
+    if version.frame_count <= PROBE_PER_FRAME_UP_TO:
+        return _count_in_range(matching, low, high)
+    if low == 0:
+        # At most `high`: frames with no match qualify too.
+        return ~Q(frame_id__in=_frames_counted(matching, high + 1, None))
     return Q(frame_id__in=_frames_counted(matching, low, high))
 
 
-def filter_q(item: Filter) -> Q:
+def filter_q(item: Filter, version) -> Q:
     q = Q(frame__annotation_count=0) if item.mode == "empty" else Q()
     for rule in item.rules:
-        q &= rule_q(rule)
+        q &= rule_q(rule, version)
     if item.frame_query:
         frames = Frame.objects.filter(compile_frame_query(item.frame_query))
         q &= Q(Exists(frames.filter(pk=OuterRef("frame_id"))))
     return q
 
 
-def filters_q(filters: list[Filter]) -> Q:
-    parts = [filter_q(item) for item in filters]
+def filters_q(filters: list[Filter], version) -> Q:
+    """The condition on the version's memberships (VersionFrame rows) that the filters select."""
+    parts = [filter_q(item, version) for item in filters]
     if not parts or not all(parts):
         return Q()  # no filter, or one that accepts every frame
     return reduce(operator.or_, parts)

@@ -45,7 +45,7 @@ class Preview:
 
 def selected_frames(version: Version, filters) -> QuerySet[VersionFrame]:
     """The memberships of the frames the filters select."""
-    return VersionFrame.objects.filter(version=version).filter(filters_q(filters))
+    return VersionFrame.objects.filter(version=version).filter(filters_q(filters, version))
 
 
 def _roomy_work_mem() -> None:
@@ -61,7 +61,7 @@ def task_preview(*, version: Version, filters, iteration, with_frames: bool = Tr
     _roomy_work_mem()
     filters = clean_filters(filters)
     iteration = clean_iteration(iteration, generate_seed=False)
-    condition = filters_q(filters)
+    condition = filters_q(filters, version)
     frames = VersionFrame.objects.filter(version=version).filter(condition)
     matched = frames.count() if condition else version.frame_count
     frame_count = matched if iteration.limit is None else min(matched, iteration.limit)

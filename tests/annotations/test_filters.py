@@ -7,6 +7,13 @@ from annotations.services import selected_frames
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["probe per frame", "group by frame"])
+def counting(request, monkeypatch):
+    """Count rules take one of two plans by version size; both must give the same frames."""
+    limit = 10**9 if request.param == "probe per frame" else -1
+    monkeypatch.setattr("annotations.filters.PROBE_PER_FRAME_UP_TO", limit)
+
+
 def keys(version, filters) -> list[str]:
     return sorted(selected_frames(version, clean_filters(filters)).values_list("key", flat=True))
 
