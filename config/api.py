@@ -1,8 +1,12 @@
 """What every API view shares: permissions named per action, and documented error responses."""
 
+import orjson
 from django.contrib.auth.models import Permission
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import parsers, permissions, serializers, viewsets
+from rest_framework.exceptions import ParseError
+
+from frames.bulk import gc_paused
 
 
 class ActionPermissions(permissions.BasePermission):
@@ -40,6 +44,20 @@ def _denied_message(permission: str) -> str:
     )
 
 
+class JSONParser(parsers.JSONParser):
+    """DRF's parser with orjson: a 10,000-frame bulk body parses in a fifth of the time.
+
+    Like DRF's strict mode it refuses NaN and Infinity; the body must be UTF-8 (RFC 8259).
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        with gc_paused():  # a bulk body is a million small objects
+            try:
+                return orjson.loads(stream.read())
+            except orjson.JSONDecodeError as error:
+                raise ParseError(f"JSON parse error - {error}") from None
+
+
 class ErrorSerializer(serializers.Serializer):
     """The one error shape of the API."""
 
@@ -72,7 +90,7 @@ class ApiSchema(AutoSchema):
 
 class ApiViewSet(viewsets.GenericViewSet):
     metadata_class = None  # OPTIONS answers 405: /api/schema/ describes every endpoint
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     lookup_value_regex = "[0-9]+"
     permission_classes = [ActionPermissions]
     schema = ApiSchema()

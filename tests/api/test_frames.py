@@ -390,3 +390,21 @@ def test_deleting_an_unknown_frame_is_404(manager_api):
     version = version_with_frames([frame_data("a")])
     assert manager_api.delete(frames_url(version, "zz")).status_code == 404
     assert Roi.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (b'[{"id": "a", ', "JSON parse error"),
+        (b'{"revision": 1, "meta": {"speed": NaN}}', "JSON parse error"),
+    ],
+)
+def test_a_body_that_is_not_strict_json_is_400_and_changes_nothing(annotator_api, body, fragment):
+    version = version_with_frames([frame_data("a", meta={"speed": 1})])
+    before = snapshot(version)
+    response = annotator_api.generic(
+        "PATCH", frames_url(version, "a"), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert fragment in response.json()["message"]
+    assert snapshot(version) == before
