@@ -17,7 +17,7 @@ from django.utils import timezone
 from config.errors import ConflictError, ValidationError
 from datasets.models import Version
 from datasets.services import lock_version, unique_version_name, version_publish
-from frames.bulk import gc_paused
+from frames.bulk import allocate_ids, gc_paused, insert_rows
 from frames.models import VersionFrame
 from frames.services import frames_delete, version_fork
 
@@ -135,11 +135,25 @@ def task_create(*, name: str, version: Version, filters, iteration, user) -> Ann
         item_count=len(items),
         created_by=user,
     )
-    TaskChunk.objects.bulk_create(
-        TaskChunk(task=task, index=start // CHUNK_SIZE, items=items[start : start + CHUNK_SIZE])
-        for start in range(0, len(items), CHUNK_SIZE)
-    )
+    _write_chunks(task, items)
     return task
+
+
+def _write_chunks(task: AnnotationTask, items: list[list[str]]) -> None:
+    """The stream as rows of CHUNK_SIZE items, by COPY with orjson on PostgreSQL.
+
+    bulk_create sent a million items as quoted SQL literals: 4 s of escaping at 1M frames.
+    """
+    starts = range(0, len(items), CHUNK_SIZE)
+    ids = allocate_ids(TaskChunk, len(starts))
+    insert_rows(
+        TaskChunk,
+        ["id", "task_id", "index", "items"],
+        (
+            [chunk_id, task.pk, start // CHUNK_SIZE, items[start : start + CHUNK_SIZE]]
+            for chunk_id, start in zip(ids, starts, strict=True)
+        ),
+    )
 
 
 def _lock_active(task: AnnotationTask) -> AnnotationTask:

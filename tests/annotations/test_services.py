@@ -70,7 +70,7 @@ def test_annotating_the_fork_leaves_the_parent_untouched(street_version, manager
 def test_a_failed_creation_leaves_no_task_and_no_version(street_version, manager):
     published = version_publish(version=street_version)
     with (
-        mock.patch("annotations.services.TaskChunk.objects.bulk_create", side_effect=RuntimeError),
+        mock.patch("annotations.services._write_chunks", side_effect=RuntimeError),
         pytest.raises(RuntimeError),
     ):
         create(published, manager)
@@ -286,3 +286,21 @@ def test_big_streams_span_several_chunks(manager):
     task = create(version, manager)
     assert task.chunks.count() == 3
     assert task_items_page(task=task, start=1998, stop=2002)[2]["frames"] == ["k02000"]
+
+
+def test_a_stream_longer_than_a_chunk_reads_and_hands_out_in_order(
+    street_version, manager, monkeypatch
+):
+    monkeypatch.setattr("annotations.services.CHUNK_SIZE", 4)
+    monkeypatch.setattr("annotations.selectors.CHUNK_SIZE", 4)
+    task = create(street_version, manager)
+    expected = [["a1"], ["a2"], ["a3"], ["b1"], ["b2"], ["b3"]]
+    assert task.chunks.count() == 2
+    assert [item["frames"] for item in task_items_page(task=task, start=0, stop=6)] == expected
+    handed = []
+    for _ in expected:
+        item = task_next(task=task, user=manager)
+        handed.append(item.frames)
+        task_item_done(task=task, position=item.position, user=manager)
+    assert handed == expected
+    assert task_next(task=task, user=manager) is None
