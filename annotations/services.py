@@ -10,8 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, QuerySet, When
-from django.db.models.fields.json import KeyTransform
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from config.errors import ConflictError, ValidationError
@@ -21,6 +20,7 @@ from frames.bulk import allocate_ids, gc_paused, insert_rows
 from frames.models import VersionFrame
 from frames.services import frames_delete, version_fork
 
+from .claims import TaskNotActive, advance_cursor, claim_position, finish_own, take_held
 from .filters import clean_filters, filters_as_json, filters_q
 from .iteration import Iteration, clean_iteration, items_from, sequential
 from .models import AnnotationTask, TaskChunk, TaskItem
@@ -182,36 +182,6 @@ def task_delete(*, task: AnnotationTask, user) -> None:
     task.delete()
 
 
-def item_frames(task: AnnotationTask, position: int) -> list[str]:
-    # The database picks the one item out of the chunk: decoding all 1,000 costs milliseconds.
-    frames = (
-        TaskChunk.objects.filter(task=task, index=position // CHUNK_SIZE)
-        .values_list(KeyTransform(position % CHUNK_SIZE, "items"), flat=True)
-        .first()
-    )
-    if frames is None:
-        raise TaskItem.DoesNotExist(f"Task “{task.name}” has no item {position}.")
-    return frames
-
-
-def _advance_cursor(task: AnnotationTask) -> int | None:
-    """Take the next never-handed-out position of an Active task, or None.
-
-    One UPDATE … RETURNING: the row lock it takes serialises concurrent claims on the task.
-    """
-    table = connection.ops.quote_name(AnnotationTask._meta.db_table)
-    cursor_column = connection.ops.quote_name("cursor")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {cursor_column} = {cursor_column} + 1 "
-            f"WHERE id = %s AND status = %s AND {cursor_column} < item_count "
-            f"RETURNING {cursor_column} - 1",
-            [task.pk, AnnotationTask.Status.ACTIVE],
-        )
-        row = cursor.fetchone()
-    return None if row is None else row[0]
-
-
 @transaction.atomic
 def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
     """The user's unfinished item, else the first free one in stream order; None when none is left.
@@ -222,28 +192,15 @@ def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
     _require(user, "annotations.work_annotationtask", "work on annotation tasks")
     now = timezone.now()
     lease_start = now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
-    held = (
-        TaskItem.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(task_id=task.pk, task__status=AnnotationTask.Status.ACTIVE)
-        .filter(status=TaskItem.Status.CLAIMED)
-        .filter(Q(claimed_by=user) | Q(claimed_at__lt=lease_start))
-        .order_by(Case(When(claimed_by=user, then=0), default=1), "position")
-        .first()
-    )
+    held = take_held(task, user, now=now, lease_start=lease_start)
     if held is not None:
-        held.claimed_by, held.claimed_at = user, now
-        held.save(update_fields=["claimed_by", "claimed_at"])
         return held
-    position = _advance_cursor(task)
+    position = advance_cursor(task)
     if position is None:
         _lock_active(task)  # a Completed task says so; an Active one is exhausted
         return None
-    return TaskItem.objects.create(
-        task_id=task.pk,
-        position=position,
-        frames=item_frames(task, position),
-        claimed_by=user,
-        claimed_at=now,
+    return claim_position(
+        task, position, user, now=now, chunk=position // CHUNK_SIZE, offset=position % CHUNK_SIZE
     )
 
 
@@ -251,6 +208,13 @@ def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
 def task_item_done(*, task: AnnotationTask, position: int, user) -> TaskItem:
     """Only the claimer (or a Manager) finishes an item; its frames count towards progress once."""
     _require(user, "annotations.work_annotationtask", "work on annotation tasks")
+    try:
+        item = finish_own(task, position, user, now=timezone.now())
+    except TaskNotActive:
+        raise ConflictError(COMPLETED, code="task_completed", params={"name": task.name}) from None
+    if item is not None:
+        return item
+    # Not the caller's own claimed item: find out why, under a lock.
     item = (
         TaskItem.objects.select_for_update(of=("self",))
         .select_related("claimed_by")

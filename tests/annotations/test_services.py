@@ -217,7 +217,9 @@ def test_a_completed_task_refuses_next_and_done(street_version, manager, annotat
         with pytest.raises(ConflictError) as error:
             call()
         assert error.value.code == "task_completed"
+    assert TaskItem.objects.get(task=task).status == TaskItem.Status.CLAIMED  # rolled back
     task.refresh_from_db()
+    assert task.done_count == 0
     assert task.completed_by == manager
     assert task.version.is_draft
 

@@ -1,0 +1,173 @@
+"""The work queue's hot statements, in plain SQL that PostgreSQL and SQLite both run.
+
+`next` and `done` run for every frame an annotator finishes; through the ORM each statement cost
+more to build than to run. Table names come from model metadata, values are parameters.
+"""
+
+import orjson
+from django.db import connection
+
+from .models import AnnotationTask, TaskChunk, TaskItem
+
+ACTIVE = AnnotationTask.Status.ACTIVE.value
+CLAIMED = TaskItem.Status.CLAIMED.value
+DONE = TaskItem.Status.DONE.value
+
+
+def _tables() -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    return quote(TaskItem._meta.db_table), quote(AnnotationTask._meta.db_table)
+
+
+def _chunk_element() -> str:
+    """SQL for item number %s of a chunk's JSON list."""
+    if connection.vendor == "postgresql":
+        return "items -> %s"
+    return "json_extract(items, '$[' || %s || ']')"
+
+
+def _when(moment):
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _frames(value) -> list[str]:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _datetime(value):
+    """A datetime column read by a raw cursor (SQLite gives text), as the ORM would give it."""
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    return convert(value, None, connection) if convert and value is not None else value
+
+
+class TaskNotActive(Exception):
+    """The task was completed while an item of it was being finished."""
+
+
+def take_held(task: AnnotationTask, user, *, now, lease_start) -> TaskItem | None:
+    """Re-claim the user's own unfinished item, else one whose lease ran out; None if neither.
+
+    SKIP LOCKED (PostgreSQL) lets a claim pass an item another transaction is finishing.
+    """
+    items, tasks = _tables()
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {items} SET claimed_by_id = %s, claimed_at = %s WHERE id = ("
+            f"SELECT id FROM {items} WHERE task_id = %s AND status = %s"
+            " AND (claimed_by_id = %s OR claimed_at < %s)"
+            f" AND EXISTS (SELECT 1 FROM {tasks} WHERE id = %s AND status = %s)"
+            " ORDER BY CASE WHEN claimed_by_id = %s THEN 0 ELSE 1 END, position"
+            f" LIMIT 1{skip_locked}) RETURNING id, position, frames",
+            [
+                user.pk,
+                _when(now),
+                task.pk,
+                CLAIMED,
+                user.pk,
+                _when(lease_start),
+                task.pk,
+                ACTIVE,
+                user.pk,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    item_id, position, frames = row
+    return TaskItem(
+        id=item_id,
+        task_id=task.pk,
+        position=position,
+        frames=_frames(frames),
+        status=CLAIMED,
+        claimed_by=user,
+        claimed_at=now,
+    )
+
+
+def advance_cursor(task: AnnotationTask) -> int | None:
+    """Take the next never-handed-out position of an Active task, or None.
+
+    One UPDATE … RETURNING: the row lock it takes serialises concurrent claims on the task.
+    """
+    _, tasks = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {tasks} SET "cursor" = "cursor" + 1 '
+            'WHERE id = %s AND status = %s AND "cursor" < item_count RETURNING "cursor" - 1',
+            [task.pk, ACTIVE],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def claim_position(
+    task: AnnotationTask, position: int, user, *, now, chunk: int, offset: int
+) -> TaskItem:
+    """Hand out the item at `position` (item `offset` of chunk `chunk`) to the user.
+
+    The item's frames are copied out of the chunk by the database in the same statement.
+    """
+    items, _ = _tables()
+    chunks = connection.ops.quote_name(TaskChunk._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {items} (task_id, position, frames, status, claimed_by_id, claimed_at)"
+            f" SELECT %s, %s, {_chunk_element()}, %s, %s, %s FROM {chunks}"
+            ' WHERE task_id = %s AND "index" = %s RETURNING id, frames',
+            [task.pk, position, offset, CLAIMED, user.pk, _when(now), task.pk, chunk],
+        )
+        row = cursor.fetchone()
+    if row is None or row[1] is None:
+        raise TaskItem.DoesNotExist(f"Task “{task.name}” has no item {position}.")
+    item_id, frames = row
+    return TaskItem(
+        id=item_id,
+        task_id=task.pk,
+        position=position,
+        frames=_frames(frames),
+        status=CLAIMED,
+        claimed_by=user,
+        claimed_at=now,
+    )
+
+
+def finish_own(task: AnnotationTask, position: int, user, *, now) -> TaskItem | None:
+    """Mark the user's own claimed item done and count its frames.
+
+    None when the item is not theirs to finish this way (not handed out, already done, someone
+    else's); TaskNotActive when the task is completed (the caller's transaction rolls back).
+    """
+    items, tasks = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {items} SET status = %s, done_by_id = %s, done_at = %s"
+            " WHERE task_id = %s AND position = %s AND status = %s AND claimed_by_id = %s"
+            " RETURNING id, frames, claimed_at",
+            [DONE, user.pk, _when(now), task.pk, position, CLAIMED, user.pk],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        item_id, frames, claimed_at = row
+        frames = _frames(frames)
+        cursor.execute(
+            f"UPDATE {tasks} SET done_count = done_count + %s WHERE id = %s AND status = %s",
+            [len(frames), task.pk, ACTIVE],
+        )
+        if cursor.rowcount == 0:
+            raise TaskNotActive
+    return TaskItem(
+        id=item_id,
+        task_id=task.pk,
+        position=position,
+        frames=frames,
+        status=DONE,
+        claimed_by=user,
+        claimed_at=_datetime(claimed_at),
+        done_by=user,
+        done_at=now,
+    )
