@@ -1,5 +1,6 @@
 """Reads of frames: one frame as the API's JSON, the frames a version sees."""
 
+from django.db import connection
 from django.db.models import Prefetch
 
 from datasets.models import Version
@@ -20,12 +21,36 @@ def frame_get(*, version: Version, key: str) -> Frame:
 
 
 def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:
-    """The version's frames under `keys`, in that order, with their annotations."""
-    # One filter() call, so version and key hold for the same membership row (its primary key).
-    frames = frames_with_annotations(
-        Frame.objects.filter(memberships__version=version, memberships__key__in=keys)
+    """The version's frames under `keys`, in that order, with their annotations.
+
+    Plain SQL: `next`, the editor and every frame GET read frames this way, and the ORM's
+    prefetch machinery cost more than the two queries.
+    """
+    if not keys:
+        return []
+    quote = connection.ops.quote_name
+    frame_table, members = quote(Frame._meta.db_table), quote(VersionFrame._meta.db_table)
+    among = ", ".join(["%s"] * len(keys))
+    frames = list(
+        Frame.objects.raw(
+            f"SELECT f.* FROM {frame_table} f JOIN {members} m ON m.frame_id = f.id "
+            f"WHERE m.version_id = %s AND m.key IN ({among})",
+            [version.pk, *keys],
+        )
     )
-    by_key = {frame.key: frame for frame in frames}
+    rois: dict[int, list[Roi]] = {frame.pk: [] for frame in frames}
+    if frames:
+        among = ", ".join(["%s"] * len(frames))
+        for roi in Roi.objects.raw(
+            f"SELECT * FROM {quote(Roi._meta.db_table)} WHERE frame_id IN ({among}) "
+            "ORDER BY frame_id, position",
+            list(rois),
+        ):
+            rois[roi.frame_id].append(roi)
+    by_key = {}
+    for frame in frames:
+        frame._prefetched_objects_cache = {"rois": rois[frame.pk]}
+        by_key[frame.key] = frame
     return [by_key[key] for key in keys if key in by_key]
 
 

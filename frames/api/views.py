@@ -126,8 +126,10 @@ class FrameViewSet(VersionScopedViewSet):
 
     def partial_update(self, request, version_pk, key):
         changes = validated(FramePatchSerializer, request.data)
+        # The save reads and locks the version itself (404 when missing): no lookup first.
+        version = Version(pk=int(version_pk))
         try:
-            frame = frame_save(version=self.version, key=key, **changes)
+            frame = frame_save(version=version, key=key, **changes)
         except ConflictError as error:
             if error.current is not None:  # the same shape as a GET, image URL included
                 error.current = FrameSerializer(self.get_frame(key)).data

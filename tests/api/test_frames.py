@@ -284,6 +284,11 @@ def test_patching_an_unknown_frame_is_404(annotator_api):
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
+def test_patching_a_frame_of_an_unknown_version_is_404(annotator_api):
+    response = annotator_api.patch("/api/versions/999999/frames/a/", {"revision": 1}, format="json")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
 def test_patching_a_fork_leaves_the_parent_untouched(annotator_api):
     parent = version_with_frames([frame_data("a", rois=[box("car")])], published=True)
     child = version_fork(version=parent, name="child")
