@@ -10,7 +10,7 @@ from config.errors import ConflictError, ValidationError
 from datasets.models import Dataset, Version
 from datasets.services import check_version_name, lock_version, save_named
 
-from .bulk import allocate_ids, gc_paused, insert_rows
+from .bulk import FEW_ROWS, allocate_ids, gc_paused, insert_rows
 from .models import Frame, Roi, RoiLabel, VersionFrame
 from .selectors import frame_as_dict
 from .validation import FieldError, clean_annotations, clean_frame, clean_meta
@@ -78,16 +78,26 @@ def _insert_annotations(frame_ids_and_annotations) -> list[list]:
     """
     rois, labels = [], []
     pairs = [(frame_id, anns) for frame_id, anns in frame_ids_and_annotations]
-    roi_ids = iter(allocate_ids(Roi, sum(len(anns) for _, anns in pairs)))
-    for frame_id, annotations in pairs:
-        for position, annotation in enumerate(annotations):
-            roi_id = next(roi_ids)
-            rois.append([roi_id, frame_id, *_annotation_values(position, annotation)])
-            labels.extend(
-                (roi_id, frame_id, label, annotation["confidence"])
-                for label in annotation["labels"]
-            )
-    insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], rois)
+    count = sum(len(anns) for _, anns in pairs)
+    roi_ids = iter(allocate_ids(Roi, count))
+
+    def roi_rows():
+        # Label rows are collected while the ROI rows stream out, so the database writes ROIs
+        # while Python builds the rest.
+        for frame_id, annotations in pairs:
+            for position, annotation in enumerate(annotations):
+                roi_id = next(roi_ids)
+                row = [roi_id, frame_id, *_annotation_values(position, annotation)]
+                rois.append(row)
+                labels.extend(
+                    (roi_id, frame_id, label, annotation["confidence"])
+                    for label in annotation["labels"]
+                )
+                yield row
+
+    # A short list goes in as one statement (see insert_rows); a long one streams.
+    rows = list(roi_rows()) if count <= FEW_ROWS else roi_rows()
+    insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], rows)
     insert_rows(RoiLabel, ["roi_id", "frame_id", "label", "confidence"], labels)
     return rois
 
