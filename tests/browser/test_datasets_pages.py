@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from datasets.services import dataset_create
 from tests.frames.media_files import image_bytes
@@ -27,7 +28,7 @@ def test_manager_creates_a_dataset_and_uploads_images(logged_in_page, live_serve
     page.set_input_files(
         "input[name=files]", [png("red.png", (220, 40, 40)), png("blue.png", (40, 60, 220))]
     )
-    assert "2 files chosen" in page.inner_text("[data-file-list]")
+    expect(page.locator("[data-file-list]")).to_contain_text("2 files chosen")
     page.click("#upload button[type=submit]")
 
     page.wait_for_selector(".frame-card >> nth=1")
@@ -52,7 +53,7 @@ def test_publish_asks_in_a_modal_dialog_then_freezes_the_version(
     dialog = page.locator("dialog[open]")
     assert dialog.evaluate("element => element.matches(':modal')")
     page.keyboard.press("Escape")
-    assert page.locator("dialog").count() == 0
+    expect(page.locator("dialog")).to_have_count(0)  # removed once it has closed
 
     page.click("text=Publish…")
     screenshot(page, "publish-dialog")

@@ -333,7 +333,7 @@ def test_clip_strip_steps_through_the_clip_with_shapes_per_frame(editor, make_ta
     task = make_task(frames(3, rois={1: [box("bus", x=50, y=50)]}), clip_length=3)
     editor.open(task)
     strip = editor.page.locator("[data-strip] button")
-    assert strip.count() == 3
+    expect(strip).to_have_count(3)
     assert editor.rois() == []
     editor.key("ArrowRight")
     expect(strip.nth(1)).to_have_attribute("aria-current", "true")
@@ -352,7 +352,7 @@ def test_previous_goes_back_to_the_item_this_user_finished(editor, make_task):
     editor.wait_item(1)
     editor.page.click("[data-action=previous]")
     editor.wait_item(0)
-    assert "(done)" in editor.page.inner_text("[data-position]")
+    expect(editor.page.locator("[data-position]")).to_contain_text("(done)")
 
 
 def test_after_the_last_item_the_editor_says_the_task_is_finished(editor, make_task):
@@ -360,7 +360,7 @@ def test_after_the_last_item_the_editor_says_the_task_is_finished(editor, make_t
     editor.open(task)
     editor.page.click("[data-action=next]")
     editor.wait_item("finished")
-    assert "No items are left" in editor.page.inner_text("[data-message]")
+    expect(editor.page.locator("[data-message]")).to_contain_text("No items are left")
 
 
 def test_a_failed_save_is_kept_in_local_storage_and_restored_after_a_reload(editor, make_task):
@@ -410,7 +410,7 @@ def test_the_question_mark_opens_the_shortcut_sheet(editor, make_task):
     editor.page.locator("[data-stage]").focus()
     editor.key("?")
     sheet = editor.page.locator("dialog[data-help]")
-    assert sheet.is_visible()
+    expect(sheet).to_be_visible()
     assert "Rectangle" in sheet.inner_text()
 
 
@@ -486,7 +486,7 @@ def test_screenshot_of_the_editor_with_shapes(editor, make_task):
     editor.open(task)
     editor.click(100, 100)
     editor.screenshot("editor-shapes")
-    assert editor.page.locator("[data-panel] ol[data-list=rois] > li").count() == 4
+    expect(editor.page.locator("[data-panel] ol[data-list=rois] > li")).to_have_count(4)
 
 
 def test_a_label_colour_circle_recolours_the_shapes_of_that_label(editor, make_task):
