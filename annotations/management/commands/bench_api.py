@@ -95,12 +95,17 @@ class Command(BaseCommand):
         parser.add_argument("--iterations", type=int, default=200)
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument(
+            "--vacuum",
+            action="store_true",
+            help="VACUUM ANALYZE after the import, as autovacuum does a minute later",
+        )
+        parser.add_argument(
             "--publish",
             action="store_true",
             help="Publish the version first, so the task forks it and saves copy-on-write.",
         )
 
-    def handle(self, *args, frames, rois, iterations, workers, publish, **options):
+    def handle(self, *args, frames, rois, iterations, workers, publish, vacuum, **options):
         call_command("migrate", verbosity=0)
         manager = bench_token("bench-manager", MANAGERS)
         annotator = bench_token("bench-annotator", ANNOTATORS)
@@ -109,7 +114,7 @@ class Command(BaseCommand):
         try:
             boss, worker = Client(port, manager), Client(port, annotator)
             self.wait_until_up(boss)
-            result = self.run(boss, worker, frames, rois, iterations, publish)
+            result = self.run(boss, worker, frames, rois, iterations, publish, vacuum)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -143,7 +148,7 @@ class Command(BaseCommand):
                 time.sleep(0.1)
         raise CommandError("gunicorn did not answer within 30 s.")
 
-    def run(self, boss: Client, worker: Client, frames, rois, iterations, publish) -> dict:
+    def run(self, boss: Client, worker: Client, frames, rois, iterations, publish, vacuum) -> dict:
         dataset, _ = boss.ok("POST", "/api/datasets/", {"name": f"bench-api-{time.time_ns()}"})
         version = dataset["versions"][0]["id"]
         seconds = 0.0
@@ -154,7 +159,7 @@ class Command(BaseCommand):
             body = json.dumps(batch).encode()
             _, elapsed = boss.ok("POST", f"/api/versions/{version}/frames/", body)
             seconds += elapsed / 1000
-        analyze_tables()
+        analyze_tables(vacuum=vacuum)
         if publish:
             boss.ok("POST", f"/api/versions/{version}/publish/", {})
         task, create_ms = boss.ok("POST", "/api/tasks/", {"name": "W1", "version": version})
@@ -175,6 +180,7 @@ class Command(BaseCommand):
             "frames": frames,
             "rois_per_frame": rois,
             "published_and_forked": publish,
+            "vacuumed": vacuum,
             "import_frames_per_s": round(frames / seconds),
             "import_seconds": round(seconds, 2),
             "task_create_ms": round(create_ms, 1),
