@@ -160,6 +160,26 @@ class JsonBoolean(JsonAt):
     sqlite = "(CASE JSON_TYPE({j}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"
 
 
+class JsonBooleanIs(JsonBoolean):
+    """`meta.<path>` is the JSON boolean `value`. PostgreSQL tests it by containment, one cheap
+    check per row (a Lucene rule query on 1M frames evaluates it ~500,000 times)."""
+
+    def __init__(self, source: str, keys: tuple[str, ...], value: bool):
+        super().__init__(source, keys)
+        self.value = value
+
+    def as_postgresql(self, compiler, connection):
+        column, params = compiler.compile(self.source)
+        document = self.value
+        for key in reversed(self.keys):
+            document = {key: document}
+        return f"({column} @> %s::jsonb)", (*params, json.dumps(document))
+
+    def as_sqlite(self, compiler, connection):
+        sql, params = super().as_sqlite(compiler, connection)
+        return f"({sql} = %s)", (*params, int(self.value))
+
+
 class CodePointOrder(Expression):
     """Text compared by code point on every database, as SQLite and Python do."""
 
@@ -359,6 +379,8 @@ def equals(field, term: Term) -> Q:
             raise QueryError(f'Unknown {field.name} "{term.text}"', term.position, known)
         return _test(field, TEXT, Exact, term.text)
     if not term.is_phrase and term.raw in ("true", "false"):
+        if isinstance(field, MetaField):
+            return field.wrap(JsonBooleanIs("meta", field.keys, term.raw == "true"), None)
         return _test(field, BOOLEAN, Exact, term.raw == "true")
     text = _test(field, TEXT, Exact, term.text)
     number = term.number()
