@@ -58,6 +58,11 @@ class JSONParser(parsers.JSONParser):
                 raise ParseError(f"JSON parse error - {error}") from None
 
 
+def drop_parsed_body(request) -> None:
+    """Forget the body DRF parsed and keeps for the request's lifetime (a bulk import's frames)."""
+    request._full_data = request._data = None
+
+
 class ErrorSerializer(serializers.Serializer):
     """The one error shape of the API."""
 

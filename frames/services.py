@@ -185,6 +185,7 @@ def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
             if clash is None:
                 raise
             raise clash from None
+        del cleaned  # gone before collection resumes, so no collection walks it
     Version.objects.filter(pk=version.pk).update(
         frame_count=F("frame_count") + len(keys), updated_at=timezone.now()
     )

@@ -9,10 +9,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from annotations.services import frames_delete_checked
-from config.api import ApiViewSet, ErrorSerializer, validated
+from config.api import ApiViewSet, ErrorSerializer, drop_parsed_body, validated
 from config.errors import ConflictError
 from config.pagination import CountedRows
 from datasets.models import Version
+from frames.bulk import gc_paused
 from frames.imports import frames_import_json, frames_import_uploads
 from frames.lucene import compile_frame_query
 from frames.models import Frame
@@ -109,7 +110,16 @@ class FrameViewSet(VersionScopedViewSet):
         return self.get_paginated_response(FrameSerializer(page, many=True).data)
 
     def create(self, request, version_pk):
-        frames = request.data
+        # A 10,000-frame body is a million objects. Collection stays paused while they live and
+        # resumes once they are gone, so no collection walks them (~0.1 s a batch).
+        with gc_paused():
+            try:
+                created = self._import(request.data)
+            finally:
+                drop_parsed_body(request)
+        return Response({"created": created}, status=status.HTTP_201_CREATED)
+
+    def _import(self, frames) -> int:
         if not isinstance(frames, list):
             raise ValidationError("Send a JSON list of frames.", code="not_a_list")
         if len(frames) > MAX_BULK_FRAMES:
@@ -118,8 +128,7 @@ class FrameViewSet(VersionScopedViewSet):
                 "Send them in batches.",
                 code="too_many_frames",
             )
-        keys = frames_import_json(version=self.version, frames=frames)
-        return Response({"created": len(keys)}, status=status.HTTP_201_CREATED)
+        return len(frames_import_json(version=self.version, frames=frames))
 
     def retrieve(self, request, version_pk, key):
         return Response(FrameSerializer(self.get_frame(key)).data)
