@@ -77,15 +77,7 @@ def take_held(task: AnnotationTask, user, *, now, lease_start) -> TaskItem | Non
     if row is None:
         return None
     item_id, position, frames = row
-    return TaskItem(
-        id=item_id,
-        task_id=task.pk,
-        position=position,
-        frames=_frames(frames),
-        status=CLAIMED,
-        claimed_by=user,
-        claimed_at=now,
-    )
+    return _claimed(task, item_id, position, frames, user, now)
 
 
 def advance_cursor(task: AnnotationTask) -> int | None:
@@ -124,6 +116,11 @@ def claim_position(
     if row is None or row[1] is None:
         raise TaskItem.DoesNotExist(f"Task “{task.name}” has no item {position}.")
     item_id, frames = row
+    return _claimed(task, item_id, position, frames, user, now)
+
+
+def _claimed(task, item_id: int, position: int, frames, user, now) -> TaskItem:
+    """The item row a claim statement wrote, as the ORM would load it."""
     return TaskItem(
         id=item_id,
         task_id=task.pk,
