@@ -6,8 +6,6 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import parsers, permissions, serializers, viewsets
 from rest_framework.exceptions import ParseError
 
-from frames.bulk import gc_paused
-
 
 class ActionPermissions(permissions.BasePermission):
     """Each view names the model permission every action needs (`action_permissions`).
@@ -51,11 +49,10 @@ class JSONParser(parsers.JSONParser):
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
-        with gc_paused():  # a bulk body is a million small objects
-            try:
-                return orjson.loads(stream.read())
-            except orjson.JSONDecodeError as error:
-                raise ParseError(f"JSON parse error - {error}") from None
+        try:
+            return orjson.loads(stream.read())
+        except orjson.JSONDecodeError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
 
 
 def drop_parsed_body(request) -> None:

@@ -6,6 +6,7 @@ Table and column names come from model metadata, never from input.
 
 import gc
 from contextlib import contextmanager
+from itertools import chain, islice
 
 import orjson
 from django.db import connection, models
@@ -77,23 +78,25 @@ def _convert_row(row, positions) -> list:
 
 
 def insert_rows(model, columns: list[str], rows) -> None:
-    """Insert tuples whose values follow `columns` (model field attnames).
+    """Insert rows (any iterable) whose values follow `columns` (model field attnames).
 
-    PostgreSQL gets `COPY`, except for a short list (one frame's ROIs), where one pipelined
-    `executemany` saves COPY's extra round trips.
+    PostgreSQL gets `COPY`, except for a few rows (one frame's ROIs), where one pipelined
+    `executemany` saves COPY's extra round trips. Rows stream: COPY writes while they are made.
     """
     fields = [model._meta.get_field(name) for name in columns]
     quoted = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    few = isinstance(rows, list) and len(rows) <= FEW_ROWS
-    rows = _adapted(rows, fields)
+    rows = iter(_adapted(rows, fields))
+    head = list(islice(rows, FEW_ROWS + 1))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not few:
+        if connection.vendor == "postgresql" and len(head) > FEW_ROWS:
             # The raw psycopg cursor: wrap its errors as Django's (IntegrityError, …).
             sql = f"COPY {table} ({quoted}) FROM STDIN"
             with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-                for row in rows:
+                for row in chain(head, rows):
                     copy.write_row(row)
             return
         placeholders = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})", list(rows))
+        cursor.executemany(
+            f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})", [*head, *rows]
+        )

@@ -68,7 +68,7 @@ from .models import RoiLabel
 MAX_DEPTH = 40
 MAX_LENGTH = 5000  # luqum's parser slows down quadratically with the number of terms
 ALWAYS = Q(pk__isnull=False)
-TEXT, NUMBER, BOOLEAN = "text", "number", "boolean"
+TEXT, NUMBER = "text", "number"
 ORDERING = (GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual)
 NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 ESCAPED = re.compile(r"\\(.)", re.S)
@@ -154,15 +154,12 @@ class JsonNumber(JsonAt):
     sqlite = "(CASE WHEN JSON_TYPE({j}) IN ('integer', 'real') THEN JSON_EXTRACT({j}) END)"
 
 
-class JsonBoolean(JsonAt):
-    output_field = BooleanField()
-    postgres = "(CASE WHEN jsonb_typeof({j}) = 'boolean' THEN ({j})::boolean END)"
-    sqlite = "(CASE JSON_TYPE({j}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"
-
-
-class JsonBooleanIs(JsonBoolean):
+class JsonBooleanIs(JsonAt):
     """`meta.<path>` is the JSON boolean `value`. PostgreSQL tests it by containment, one cheap
     check per row (a Lucene rule query on 1M frames evaluates it ~500,000 times)."""
+
+    output_field = BooleanField()
+    sqlite = "(CASE JSON_TYPE({j}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"
 
     def __init__(self, source: str, keys: tuple[str, ...], value: bool):
         super().__init__(source, keys)
@@ -241,7 +238,7 @@ class MetaField:
     keys: tuple[str, ...]
     kind: str = "json"
     choices: tuple[str, ...] = ()
-    TARGETS = {TEXT: JsonText, NUMBER: JsonNumber, BOOLEAN: JsonBoolean}
+    TARGETS = {TEXT: JsonText, NUMBER: JsonNumber}
 
     @property
     def name(self) -> str:
@@ -378,10 +375,9 @@ def equals(field, term: Term) -> Q:
             known = "known: " + ", ".join(field.choices)
             raise QueryError(f'Unknown {field.name} "{term.text}"', term.position, known)
         return _test(field, TEXT, Exact, term.text)
+    # Only meta fields get here: every column is text or a number.
     if not term.is_phrase and term.raw in ("true", "false"):
-        if isinstance(field, MetaField):
-            return field.wrap(JsonBooleanIs("meta", field.keys, term.raw == "true"), None)
-        return _test(field, BOOLEAN, Exact, term.raw == "true")
+        return field.wrap(JsonBooleanIs("meta", field.keys, term.raw == "true"), None)
     text = _test(field, TEXT, Exact, term.text)
     number = term.number()
     return text if number is None else _test(field, NUMBER, Exact, number) | text

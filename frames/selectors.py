@@ -8,42 +8,44 @@ from datasets.models import Version
 from .models import Frame, Roi, RoiLabel, VersionFrame
 
 
-def version_frames(version: Version):
-    return Frame.objects.filter(memberships__version=version)
-
-
 def frames_with_annotations(queryset):
     return queryset.prefetch_related(Prefetch("rois", queryset=Roi.objects.order_by("position")))
 
 
 def frame_get(*, version: Version, key: str) -> Frame:
-    return frames_with_annotations(version_frames(version)).get(key=key)
+    frames = frames_by_keys(version=version, keys=[key])
+    if not frames:
+        raise Frame.DoesNotExist(f"Version “{version.name}” has no frame “{key}”.")
+    return frames[0]
 
 
-def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:
-    """The version's frames under `keys`, in that order, with their annotations.
-
-    Plain SQL: `next`, the editor and every frame GET read frames this way, and the ORM's
-    prefetch machinery cost more than the two queries.
-    """
-    if not keys:
-        return []
+def frames_under_keys(version: Version, keys: list[str], *, lock: bool = False) -> list[Frame]:
+    """The frame rows the version shows under `keys` (any order), in plain SQL: this read runs for
+    every `next`, frame GET and save. `lock` takes their row locks where the database has them."""
     quote = connection.ops.quote_name
-    frame_table, members = quote(Frame._meta.db_table), quote(VersionFrame._meta.db_table)
+    frames, members = quote(Frame._meta.db_table), quote(VersionFrame._meta.db_table)
     among = ", ".join(["%s"] * len(keys))
-    frames = list(
+    locked = " FOR UPDATE OF f" if lock and connection.features.has_select_for_update_of else ""
+    return list(
         Frame.objects.raw(
-            f"SELECT f.* FROM {frame_table} f JOIN {members} m ON m.frame_id = f.id "
-            f"WHERE m.version_id = %s AND m.key IN ({among})",
+            f"SELECT f.* FROM {frames} f JOIN {members} m ON m.frame_id = f.id "
+            f"WHERE m.version_id = %s AND m.key IN ({among}){locked}",
             [version.pk, *keys],
         )
     )
+
+
+def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:
+    """The version's frames under `keys`, in that order, with their annotations (two queries)."""
+    if not keys:
+        return []
+    frames = frames_under_keys(version, keys)
     rois: dict[int, list[Roi]] = {frame.pk: [] for frame in frames}
     if frames:
         among = ", ".join(["%s"] * len(frames))
         for roi in Roi.objects.raw(
-            f"SELECT * FROM {quote(Roi._meta.db_table)} WHERE frame_id IN ({among}) "
-            "ORDER BY frame_id, position",
+            f"SELECT * FROM {connection.ops.quote_name(Roi._meta.db_table)} "
+            f"WHERE frame_id IN ({among}) ORDER BY frame_id, position",
             list(rois),
         ):
             rois[roi.frame_id].append(roi)

@@ -10,9 +10,9 @@ from config.errors import ConflictError, ValidationError
 from datasets.models import Dataset, Version
 from datasets.services import check_version_name, lock_version, save_named
 
-from .bulk import FEW_ROWS, allocate_ids, gc_paused, insert_rows
+from .bulk import allocate_ids, gc_paused, insert_rows
 from .models import Frame, Roi, RoiLabel, VersionFrame
-from .selectors import frame_as_dict
+from .selectors import frame_as_dict, frames_under_keys
 from .validation import FieldError, clean_annotations, clean_frame, clean_meta
 
 MAX_BULK_ERRORS = 50
@@ -95,9 +95,7 @@ def _insert_annotations(frame_ids_and_annotations) -> list[list]:
                 )
                 yield row
 
-    # A short list goes in as one statement (see insert_rows); a long one streams.
-    rows = list(roi_rows()) if count <= FEW_ROWS else roi_rows()
-    insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], rows)
+    insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], roi_rows())
     insert_rows(RoiLabel, ["roi_id", "frame_id", "label", "confidence"], labels)
     return rois
 
@@ -268,17 +266,7 @@ def check_revision(frame: Frame, revision: int | None) -> None:
 
 def lock_frame(version: Version, key: str) -> Frame:
     """The frame the version shows under `key`, locked; the caller holds the version's lock."""
-    # Plain SQL, like lock_version: it runs on every frame save.
-    quote = connection.ops.quote_name
-    frames, members = quote(Frame._meta.db_table), quote(VersionFrame._meta.db_table)
-    lock = " FOR UPDATE OF f" if connection.features.has_select_for_update_of else ""
-    found = list(
-        Frame.objects.raw(
-            f"SELECT f.* FROM {frames} f JOIN {members} m ON m.frame_id = f.id "
-            f"WHERE m.version_id = %s AND m.key = %s{lock}",
-            [version.pk, key],
-        )
-    )
+    found = frames_under_keys(version, [key], lock=True)
     if not found:
         raise Frame.DoesNotExist(f"Version “{version.name}” has no frame “{key}”.")
     return found[0]

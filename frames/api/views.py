@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -17,7 +17,7 @@ from frames.bulk import gc_paused
 from frames.imports import frames_import_json, frames_import_uploads
 from frames.lucene import compile_frame_query
 from frames.models import Frame
-from frames.selectors import frames_by_keys, frames_with_annotations, version_labels
+from frames.selectors import frame_get, frames_with_annotations, version_labels
 from frames.services import frame_save
 
 from .serializers import (
@@ -152,10 +152,7 @@ class FrameViewSet(VersionScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_frame(self, key: str) -> Frame:
-        frames = frames_by_keys(version=self.version, keys=[key])
-        if not frames:
-            raise NotFound(f"Version “{self.version.name}” has no frame “{key}”.")
-        return frames[0]
+        return frame_get(version=self.version, key=key)  # 404 when the version has no such key
 
 
 @extend_schema_view(

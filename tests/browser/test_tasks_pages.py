@@ -33,6 +33,17 @@ def make_task(version, user, name: str) -> AnnotationTask:
     return task_create(name=name, version=version, filters=[], iteration={}, user=user)
 
 
+def add_second_label_rule(page, url: str, version) -> None:
+    """The create form on `version`, By Label, a first rule for car, then a second rule."""
+    page.goto(f"{url}/tasks/new/")
+    page.select_option("#id_version", str(version.pk))
+    page.get_by_text("By Label", exact=True).click()
+    page.fill("#id_rule-0-labels", "car")
+    page.get_by_role("button", name="Add label rule").click()
+    expect(page.locator(".rule")).to_have_count(2)
+    expect(page.locator("#id_rule-0-labels")).to_have_value("car")
+
+
 def open_menu_item(page, task_name: str, item: str) -> None:
     card = page.locator(".task-card", has_text=task_name)
     card.locator("summary").click()
@@ -81,14 +92,7 @@ def test_adding_and_removing_a_label_rule_keeps_what_was_typed(
     logged_in_page, live_server, streets
 ):
     page = logged_in_page
-    page.goto(f"{live_server.url}/tasks/new/")
-    page.select_option("#id_version", str(streets.pk))
-    page.get_by_text("By Label", exact=True).click()
-    page.fill("#id_rule-0-labels", "car")
-
-    page.get_by_role("button", name="Add label rule").click()
-    expect(page.locator(".rule")).to_have_count(2)
-    expect(page.locator("#id_rule-0-labels")).to_have_value("car")
+    add_second_label_rule(page, live_server.url, streets)
     expect(page.locator("#id_rule-1-labels")).to_be_focused()
     page.fill("#id_rule-1-labels", "bus")
     page.select_option("#id_rule-1-exclude", "exclude")
@@ -215,14 +219,8 @@ def test_without_javascript_filter_create_info_and_complete_still_work(
     expect(page).to_have_url(re.compile(r"status=completed"))
     expect(page.locator("#task-cards")).to_contain_text("No task matches")
 
-    page.goto(f"{live_server.url}/tasks/new/")
+    add_second_label_rule(page, live_server.url, streets)
     page.fill("#id_name", "No script")
-    page.select_option("#id_version", str(streets.pk))
-    page.get_by_text("By Label", exact=True).click()
-    page.fill("#id_rule-0-labels", "car")
-    page.get_by_role("button", name="Add label rule").click()
-    expect(page.locator(".rule")).to_have_count(2)
-    expect(page.locator("#id_rule-0-labels")).to_have_value("car")
     page.get_by_role("button", name="Create").click()
     expect(page).to_have_url(f"{live_server.url}/tasks/")
     expect(page.locator(".task-card", has_text="No script")).to_contain_text("0 / 3 frames done")
