@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models.functions import Collate
 
 MAX_SEED = 2**32 - 1
 ORDERS = ("sequential", "random")
@@ -70,16 +68,9 @@ def clean_iteration(data, *, generate_seed: bool = True) -> Iteration:
     return Iteration(order=order, seed=seed, limit=limit, clip_length=clip_length)
 
 
-def code_point(field: str):
-    """Order strings by code point (as Python sorts) whatever the database locale."""
-    return Collate(field, "C") if connection.vendor == "postgresql" else field
-
-
-def sequential(memberships):
-    """(context_id, key) pairs of a VersionFrame queryset in (context_id, timestamp, key) order."""
-    return memberships.order_by(
-        code_point("frame__context_id"), "frame__timestamp", code_point("key")
-    ).values_list("frame__context_id", "key")
+def sequential_keys(memberships):
+    """(context_id, key) pairs of a VersionFrame queryset in sequential order."""
+    return memberships.sequential().values_list("frame__context_id", "key")
 
 
 def items_from(rows, iteration: Iteration) -> list[list[str]]:

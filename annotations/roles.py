@@ -42,3 +42,12 @@ def sync_groups(apps, schema_editor) -> None:
 
 def noop(apps, schema_editor) -> None:
     pass
+
+
+def group_member(username: str, group: str):
+    """The user `username` (made when missing) in `group`, with a fresh permission cache."""
+    from django.contrib.auth.models import Group, User
+
+    user, _ = User.objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get(name=group))
+    return User.objects.get(pk=user.pk)

@@ -1,7 +1,7 @@
 """Annotation task rules: create (forking a Published version), hand out work, complete, delete.
 
-Publishing and deleting frames live here too, in their task-aware form: a version an Active task
-works on is published or thinned only when the caller insists (`force`).
+Publishing a version and deleting frames live here too, because they check tasks: a version an
+Active task works on is published or thinned only when the caller insists (`force`).
 """
 
 from dataclasses import dataclass
@@ -9,21 +9,30 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from config.bulk import allocate_ids, gc_paused, insert_rows
 from config.errors import ConflictError, ValidationError
+from config.sql import chunked
 from datasets.models import Version
-from datasets.services import lock_version, unique_version_name, version_publish
-from frames.bulk import allocate_ids, gc_paused, insert_rows
-from frames.models import VersionFrame
-from frames.services import frames_delete, version_fork
+from datasets.services import lock_version, unique_version_name
+from frames.models import Frame, VersionFrame
+from frames.services import version_fork
+from frames.sql import delete_annotations
 
-from .claims import TaskNotActive, advance_cursor, claim_position, finish_own, take_held
 from .filters import clean_filters, filters_as_json, filters_q
-from .iteration import Iteration, clean_iteration, items_from, sequential
+from .iteration import Iteration, clean_iteration, items_from, sequential_keys
 from .models import AnnotationTask, TaskChunk, TaskItem
+from .sql import (
+    TaskNotActive,
+    advance_cursor,
+    claim_position,
+    finish_own,
+    take_held,
+    tune_for_big_reads,
+)
 
 CHUNK_SIZE = 1000
 PREVIEW_KEYS = 20
@@ -45,39 +54,23 @@ class Preview:
 
 def selected_frames(version: Version, filters) -> QuerySet[VersionFrame]:
     """The memberships of the frames the filters select."""
-    return VersionFrame.objects.filter(version=version).filter(filters_q(filters, version))
-
-
-def _tune_for_big_reads() -> None:
-    """Settings for this transaction's filter queries over up to millions of frames.
-
-    Label-count aggregates spill to disk at PostgreSQL's default 4 MB of work_mem; JIT
-    compiling a filter query took ~80 ms of a ~400 ms preview without making it faster; and with
-    the tables in memory an index probe costs about what a sequential read does (a Lucene rule
-    query on 1M frames: 3.0 s with the default random_page_cost of 4, 1.6 s with 1.1).
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true), "
-                "set_config('random_page_cost', '1.1', true)"
-            )
+    return VersionFrame.objects.of(version).filter(filters_q(filters, version))
 
 
 @transaction.atomic
 def task_preview(*, version: Version, filters, iteration, with_frames: bool = True) -> Preview:
     """What a task would hold, without creating anything: the form's live count."""
-    _tune_for_big_reads()
+    tune_for_big_reads()
     filters = clean_filters(filters)
     iteration = clean_iteration(iteration, generate_seed=False)
     condition = filters_q(filters, version)
-    frames = VersionFrame.objects.filter(version=version).filter(condition)
+    frames = VersionFrame.objects.of(version).filter(condition)
     matched = frames.count() if condition else version.frame_count
     frame_count = matched if iteration.limit is None else min(matched, iteration.limit)
     keys: list[str] = []
     if with_frames and matched:
-        rows = sequential(frames)
-        if iteration.order == "sequential":
+        rows = sequential_keys(frames)
+        if iteration.order == AnnotationTask.Order.SEQUENTIAL:
             rows = rows[:PREVIEW_KEYS]  # clips are consecutive slices: the first keys stay first
         items = items_from(rows, iteration)
         keys = [key for item in items for key in item][:PREVIEW_KEYS]
@@ -86,7 +79,7 @@ def task_preview(*, version: Version, filters, iteration, with_frames: bool = Tr
 
 def _stream(version: Version, filters, iteration: Iteration) -> tuple[int, list[list[str]]]:
     with gc_paused():  # a million rows and items: collection passes would double the time
-        rows = list(sequential(selected_frames(version, filters)))
+        rows = list(sequential_keys(selected_frames(version, filters)))
         return len(rows), items_from(rows, iteration)
 
 
@@ -105,11 +98,9 @@ def _clean_name(name) -> str:
 def task_create(*, name: str, version: Version, filters, iteration, user) -> AnnotationTask:
     """A task over the selected frames; on a Published version it works on a new Draft child."""
     _require(user, "annotations.add_annotationtask", "create annotation tasks")
-    _tune_for_big_reads()
+    tune_for_big_reads()
     # Locked so a concurrent publish cannot slip between reading its status and the task's commit.
-    version = (
-        Version.objects.select_for_update(of=("self",)).select_related("dataset").get(pk=version.pk)
-    )
+    version = lock_version(version, draft=False)
     name = _clean_name(name)
     filters = clean_filters(filters)
     iteration = clean_iteration(iteration)
@@ -267,16 +258,34 @@ def _check_not_in_use(version: Version, *, force: bool, action: str) -> None:
 
 
 @transaction.atomic
-def version_publish_checked(*, version: Version, user, force: bool = False) -> Version:
+def version_publish(*, version: Version, user, force: bool = False) -> Version:
+    """Publishing freezes a version forever; one an Active task works on only with `force`."""
     _require(user, "datasets.publish_version", "publish versions")
     version = lock_version(version)  # no task can be created on it while we look
     _check_not_in_use(version, force=force, action="publish it")
-    return version_publish(version=version, user=user)
+    version.status = Version.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = user
+    version.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    return version
 
 
 @transaction.atomic
-def frames_delete_checked(*, version: Version, keys: list[str], user, force: bool = False) -> int:
+def frames_delete(*, version: Version, keys: list[str], user, force: bool = False) -> int:
+    """Remove frames from a Draft; rows a Published ancestor shares stay for it."""
     _require(user, "frames.delete_frame", "delete frames")
     version = lock_version(version)
     _check_not_in_use(version, force=force, action="delete frames from it")
-    return frames_delete(version=version, keys=keys)
+    removed = 0
+    for chunk in chunked(keys):
+        memberships = VersionFrame.objects.of(version).under_keys(chunk)
+        frame_ids = list(memberships.values_list("frame_id", flat=True))
+        owned = list(
+            Frame.objects.filter(pk__in=frame_ids, version=version).values_list("pk", flat=True)
+        )
+        memberships.delete()
+        delete_annotations(owned)
+        Frame.objects.filter(pk__in=owned).delete()
+        removed += len(frame_ids)
+    Version.objects.filter(pk=version.pk).update(frame_count=F("frame_count") - removed)
+    return removed

@@ -2,9 +2,18 @@
 
 import orjson
 from django.contrib.auth.models import Permission
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import parsers, permissions, serializers, viewsets
 from rest_framework.exceptions import ParseError
+
+from datasets.models import Version
+
+VERSION_PARAMETER = OpenApiParameter(
+    "version_pk", int, OpenApiParameter.PATH, description="The version's id."
+)
 
 
 class ActionPermissions(permissions.BasePermission):
@@ -97,6 +106,14 @@ class ApiViewSet(viewsets.GenericViewSet):
     permission_classes = [ActionPermissions]
     schema = ApiSchema()
     action_permissions: dict[str, str] = {}
+
+
+class VersionScopedViewSet(ApiViewSet):
+    """Endpoints under /api/versions/{version_pk}/: the version is looked up once, 404 if none."""
+
+    @cached_property
+    def version(self) -> Version:
+        return get_object_or_404(Version, pk=self.kwargs["version_pk"])
 
 
 def validated(serializer_class, data, **kwargs) -> dict:

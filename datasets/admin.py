@@ -4,9 +4,9 @@ admin cannot bypass the Published freeze."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
 
-from annotations.services import version_publish_checked
+from annotations.services import version_publish
+from config.admin import ServiceErrorsMixin
 from config.errors import error_message
 from frames.services import dataset_delete, version_fork
 
@@ -19,17 +19,6 @@ from .services import (
     unique_version_name,
     version_update,
 )
-
-
-class ServiceErrorsMixin:
-    """A service refusing a save that its form's checks passed (a race) shows as a message."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:  # the admin's transaction has rolled back
-            self.message_user(request, error_message(error), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 class VersionInline(admin.TabularInline):
@@ -146,7 +135,7 @@ class VersionAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def publish(self, request, queryset) -> None:
         for version in queryset.select_related("dataset"):
             try:
-                version_publish_checked(version=version, user=request.user)
+                version_publish(version=version, user=request.user)
             except (ValidationError, PermissionDenied) as error:
                 self.message_user(request, f"{version}: {_message(error)}", messages.ERROR)
             else:

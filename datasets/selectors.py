@@ -1,18 +1,13 @@
-"""Reads for the dataset pages: the dataset list, a dataset's version tree, a version's frames."""
+"""Reads for the dataset pages: the dataset list and a dataset's version tree."""
 
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
-from django.utils.functional import cached_property
-
-from frames.models import Frame
 
 from .models import Dataset, Version
 
 DATASETS_PER_PAGE = 50
-FRAMES_PER_PAGE = 60
 
 
 def dataset_list() -> QuerySet[Dataset]:
@@ -49,25 +44,3 @@ def version_tree(*, dataset: Dataset) -> list[TreeRow]:
         rows.append(TreeRow(version, depth))
         stack.extend((child, depth + 1) for child in reversed(children.get(version.pk, [])))
     return rows
-
-
-class KnownCountPaginator(Paginator):
-    """A paginator told its row count, so a page of a huge version needs no COUNT query."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
-def version_frame_page(*, version: Version, context_id: str = "", page: int | str = 1) -> Page:
-    """One page of the version's frames in sequence order, optionally of one context_id."""
-    frames = Frame.objects.in_version(version).sequential()
-    if context_id:
-        paginator = Paginator(frames.filter(context_id=context_id), FRAMES_PER_PAGE)
-    else:
-        paginator = KnownCountPaginator(frames, FRAMES_PER_PAGE, count=version.frame_count)
-    return paginator.get_page(page)

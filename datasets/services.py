@@ -1,11 +1,11 @@
 """Writes that are rules for datasets and versions. Frame copying lives in `frames.services`."""
 
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
 
 from config.errors import ConflictError, ValidationError
 
 from .models import Dataset, Version
+from .sql import lock_version_row
 
 FROZEN = (
     "Version “%(name)s” is Published, so it is read-only; fork it or annotate it through a task."
@@ -18,17 +18,18 @@ def ensure_draft(version: Version) -> None:
         raise ConflictError(FROZEN, code="version_published", params={"name": version.name})
 
 
-def lock_version(version: Version) -> Version:
-    """The version row, locked for this transaction; refused when Published."""
-    # Plain SQL: every frame save takes this lock, and building the ORM query cost more than
-    # running it.
-    table = connection.ops.quote_name(Version._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found = list(Version.objects.raw(f"SELECT * FROM {table} WHERE id = %s{lock}", [version.pk]))
-    if not found:
+def lock_version(version: Version, *, draft: bool = True) -> Version:
+    """The version row, locked for this transaction; refused when Published unless `draft=False`.
+
+    Every write to a version or its frames takes this lock first, so a publish and a write never
+    interleave.
+    """
+    locked = lock_version_row(version.pk)
+    if locked is None:
         raise Version.DoesNotExist(f"No version {version.pk}.")
-    ensure_draft(found[0])
-    return found[0]
+    if draft:
+        ensure_draft(locked)
+    return locked
 
 
 def _name_error(message: str, code: str, **params) -> ValidationError:
@@ -125,15 +126,4 @@ def version_update(
     if description is not None:
         version.description = description
     save_named(version)
-    return version
-
-
-@transaction.atomic
-def version_publish(*, version: Version, user=None) -> Version:
-    """Publishing freezes a version forever. Task checks come first: `annotations.services`."""
-    version = lock_version(version)
-    version.status = Version.Status.PUBLISHED
-    version.published_at = timezone.now()
-    version.published_by = user
-    version.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     return version

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from annotations.services import version_publish_checked
+from annotations import services as annotation_services
 from config.errors import ConflictError
 from frames import services as frame_services
 from frames.imports import frames_import_uploads
+from frames.selectors import version_frame_page
 
 from . import selectors, services
 from .forms import DatasetForm, UploadForm, VersionForkForm, VersionPublishForm, add_service_error
@@ -107,7 +108,7 @@ def _version_page(
     request: HttpRequest, version: Version, *, form: UploadForm | None = None, status: int = 200
 ) -> HttpResponse:
     context_id = request.GET.get("context", "").strip()
-    page = selectors.version_frame_page(
+    page = version_frame_page(
         version=version, context_id=context_id, page=request.GET.get("page", 1)
     )
     context = {
@@ -150,7 +151,7 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, message)
                 return redirect(version)
             version.refresh_from_db(fields=["frame_count", "updated_at"])
-            page = selectors.version_frame_page(version=version)
+            page = version_frame_page(version=version)
             context = {"version": version, "page": page, "form": UploadForm(version=version)}
             response = render(request, "datasets/version_detail.html#upload-done", context)
             return toast(response, message)
@@ -170,7 +171,7 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     in_use = None
     if request.method == "POST" and form.is_valid():
         try:
-            version_publish_checked(
+            annotation_services.version_publish(
                 version=version, user=request.user, force=form.cleaned_data["force"]
             )
         except ConflictError as error:

@@ -4,7 +4,7 @@ edits only the meta of a frame its Draft owns, through `frame_save`; ROIs are re
 from django import forms
 from django.contrib import admin
 
-from datasets.admin import ServiceErrorsMixin
+from config.admin import ServiceErrorsMixin
 from datasets.services import ensure_draft
 from frames.validation import FieldError, clean_meta
 

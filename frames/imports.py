@@ -35,6 +35,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from config.sql import chunked
 from datasets.models import Version
 from datasets.services import ensure_draft, lock_version
 
@@ -51,7 +52,6 @@ from .models import Frame, VersionFrame
 from .services import MAX_BULK_ERRORS, BulkImportError, frames_bulk_create
 
 MAX_STEM_LENGTH = 200
-KEY_QUERY_CHUNK = 5000
 
 
 @dataclass
@@ -206,11 +206,9 @@ def _read(source: Source, store: Store, *, step: int, context_id: str | None) ->
 
 def _existing_keys(version: Version, keys: list[str]) -> set[str]:
     existing: set[str] = set()
-    for start in range(0, len(keys), KEY_QUERY_CHUNK):
+    for chunk in chunked(keys):
         existing.update(
-            VersionFrame.objects.filter(
-                version=version, key__in=keys[start : start + KEY_QUERY_CHUNK]
-            ).values_list("key", flat=True)
+            VersionFrame.objects.of(version).under_keys(chunk).values_list("key", flat=True)
         )
     return existing
 

@@ -10,6 +10,7 @@ services keep them consistent.
 from django.db import models
 from django.urls import reverse
 
+from config.sql import code_point
 from datasets.models import Version
 
 
@@ -18,7 +19,8 @@ class FrameQuerySet(models.QuerySet):
         return self.filter(memberships__version=version)
 
     def sequential(self):
-        return self.order_by("context_id", "timestamp", "key")
+        """`context_id`, then `timestamp`, then key; strings by code point, as tasks order them."""
+        return self.order_by(code_point("context_id"), "timestamp", code_point("key"))
 
 
 class Frame(models.Model):
@@ -56,6 +58,18 @@ class Frame(models.Model):
         return reverse("frames:frame_image", args=[self.pk])
 
 
+class VersionFrameQuerySet(models.QuerySet):
+    def of(self, version: Version):
+        return self.filter(version=version)
+
+    def under_keys(self, keys):
+        return self.filter(key__in=keys)
+
+    def sequential(self):
+        """The sequential order of tasks and pages: as `FrameQuerySet.sequential`."""
+        return self.order_by(code_point("frame__context_id"), "frame__timestamp", code_point("key"))
+
+
 class VersionFrame(models.Model):
     """Membership: `version` sees frame row `frame` under `key`."""
 
@@ -72,6 +86,8 @@ class VersionFrame(models.Model):
         db_index=False,
         related_name="memberships",
     )
+
+    objects = VersionFrameQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.version_id}:{self.key}"

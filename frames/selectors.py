@@ -1,11 +1,15 @@
-"""Reads of frames: one frame as the API's JSON, the frames a version sees."""
+"""Reads of frames: one frame as the API's JSON, the frames a version sees, a page of them."""
 
-from django.db import connection
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
+from django.utils.functional import cached_property
 
 from datasets.models import Version
 
 from .models import Frame, Roi, RoiLabel, VersionFrame
+from .sql import frames_under_keys, rois_of_frames
+
+FRAMES_PER_PAGE = 60
 
 
 def frames_with_annotations(queryset):
@@ -19,35 +23,14 @@ def frame_get(*, version: Version, key: str) -> Frame:
     return frames[0]
 
 
-def frames_under_keys(version: Version, keys: list[str], *, lock: bool = False) -> list[Frame]:
-    """The frame rows the version shows under `keys` (any order), in plain SQL: this read runs for
-    every `next`, frame GET and save. `lock` takes their row locks where the database has them."""
-    quote = connection.ops.quote_name
-    frames, members = quote(Frame._meta.db_table), quote(VersionFrame._meta.db_table)
-    among = ", ".join(["%s"] * len(keys))
-    locked = " FOR UPDATE OF f" if lock and connection.features.has_select_for_update_of else ""
-    return list(
-        Frame.objects.raw(
-            f"SELECT f.* FROM {frames} f JOIN {members} m ON m.frame_id = f.id "
-            f"WHERE m.version_id = %s AND m.key IN ({among}){locked}",
-            [version.pk, *keys],
-        )
-    )
-
-
 def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:
     """The version's frames under `keys`, in that order, with their annotations (two queries)."""
     if not keys:
         return []
-    frames = frames_under_keys(version, keys)
+    frames = frames_under_keys(version.pk, keys)
     rois: dict[int, list[Roi]] = {frame.pk: [] for frame in frames}
     if frames:
-        among = ", ".join(["%s"] * len(frames))
-        for roi in Roi.objects.raw(
-            f"SELECT * FROM {connection.ops.quote_name(Roi._meta.db_table)} "
-            f"WHERE frame_id IN ({among}) ORDER BY frame_id, position",
-            list(rois),
-        ):
+        for roi in rois_of_frames(list(rois)):
             rois[roi.frame_id].append(roi)
     by_key = {}
     for frame in frames:
@@ -58,7 +41,7 @@ def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:
 
 def version_labels(*, version: Version) -> list[str]:
     """Every label an ROI or frame label of the version carries, sorted."""
-    frame_ids = VersionFrame.objects.filter(version=version).values("frame_id")
+    frame_ids = VersionFrame.objects.of(version).values("frame_id")
     return list(
         RoiLabel.objects.filter(frame_id__in=frame_ids)
         .order_by("label")
@@ -95,3 +78,25 @@ def frame_as_dict(frame: Frame) -> dict:
         "rois": [annotation_as_dict(roi) for roi in rois if not roi.is_frame_label],
         "frame_labels": [annotation_as_dict(roi) for roi in rois if roi.is_frame_label],
     }
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its row count, so a page of a huge version needs no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def version_frame_page(*, version: Version, context_id: str = "", page: int | str = 1) -> Page:
+    """One page of the version's frames in sequence order, optionally of one context_id."""
+    frames = Frame.objects.in_version(version).sequential()
+    if context_id:
+        paginator = Paginator(frames.filter(context_id=context_id), FRAMES_PER_PAGE)
+    else:
+        paginator = KnownCountPaginator(frames, FRAMES_PER_PAGE, count=version.frame_count)
+    return paginator.get_page(page)

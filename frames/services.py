@@ -2,17 +2,19 @@
 
 import uuid
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.bulk import allocate_ids, gc_paused, insert_rows
 from config.errors import ConflictError, ValidationError
+from config.sql import chunked
 from datasets.models import Dataset, Version
 from datasets.services import check_version_name, lock_version, save_named
 
-from .bulk import allocate_ids, gc_paused, insert_rows
 from .models import Frame, Roi, RoiLabel, VersionFrame
-from .selectors import frame_as_dict, frames_under_keys
+from .selectors import frame_as_dict
+from .sql import copy_memberships, delete_annotations, frames_under_keys, rois_of_frame
 from .validation import FieldError, clean_annotations, clean_frame, clean_meta
 
 MAX_BULK_ERRORS = 50
@@ -147,12 +149,9 @@ def _key_clash_error(version: Version, keys_in_batch: dict[str, int]) -> "BulkIm
 
 def _taken_keys(version: Version, keys: list[str]) -> set[str]:
     taken: set[str] = set()
-    for start in range(0, len(keys), 5000):
-        chunk = keys[start : start + 5000]
+    for chunk in chunked(keys):
         taken.update(
-            VersionFrame.objects.filter(version=version, key__in=chunk).values_list(
-                "key", flat=True
-            )
+            VersionFrame.objects.of(version).under_keys(chunk).values_list("key", flat=True)
         )
     return taken
 
@@ -221,7 +220,7 @@ def _copy_frame(frame: Frame, version: Version) -> Frame:
     frame.pk = None
     frame.version = version
     frame.save(force_insert=True)
-    VersionFrame.objects.filter(version=version, key=frame.key).update(frame=frame)
+    VersionFrame.objects.of(version).under_keys([frame.key]).update(frame=frame)
     annotations = [
         _annotation_dict(roi) for roi in Roi.objects.filter(frame_id=old_id).order_by("position")
     ]
@@ -234,23 +233,6 @@ def _annotation_dict(roi: Roi) -> dict:
         field: getattr(roi, field)
         for field in ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
     }
-
-
-def _delete_annotations(frame_ids: list[int]) -> None:
-    # Plain DELETEs: nothing cascades from these rows, and the ORM's collector cost more than
-    # the statements on every frame save.
-    quote = connection.ops.quote_name
-    rois, labels = quote(Roi._meta.db_table), quote(RoiLabel._meta.db_table)
-    with connection.cursor() as cursor:
-        for start in range(0, len(frame_ids), 5000):
-            chunk = frame_ids[start : start + 5000]
-            among = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"DELETE FROM {labels} WHERE roi_id IN "
-                f"(SELECT id FROM {rois} WHERE frame_id IN ({among}))",
-                chunk,
-            )
-            cursor.execute(f"DELETE FROM {rois} WHERE frame_id IN ({among})", chunk)
 
 
 def check_revision(frame: Frame, revision: int | None) -> None:
@@ -266,7 +248,7 @@ def check_revision(frame: Frame, revision: int | None) -> None:
 
 def lock_frame(version: Version, key: str) -> Frame:
     """The frame the version shows under `key`, locked; the caller holds the version's lock."""
-    found = frames_under_keys(version, [key], lock=True)
+    found = frames_under_keys(version.pk, [key], lock=True)
     if not found:
         raise Frame.DoesNotExist(f"Version “{version.name}” has no frame “{key}”.")
     return found[0]
@@ -299,7 +281,7 @@ def frame_save(
     if meta is not None:
         frame.meta = meta
     if annotations is not None:
-        _delete_annotations([frame.pk])
+        delete_annotations([frame.pk])
         rows = _insert_annotations([(frame.pk, annotations)])
         frame.annotation_count = len(annotations)
         # The answer shows what was written, without reading it back.
@@ -314,35 +296,14 @@ def frame_save(
 
 def _kept(frame: Frame, *, frame_labels: bool) -> list[dict]:
     """The frame's ROIs (or frame labels) as input, for a save that replaces only the other part."""
-    table = connection.ops.quote_name(Roi._meta.db_table)
-    which = "=" if frame_labels else "<>"
-    rows = Roi.objects.raw(
-        f"SELECT * FROM {table} WHERE frame_id = %s AND type {which} %s ORDER BY position",
-        [frame.pk, Roi.Type.FRAME.value],
-    )
-    return [{**_annotation_dict(roi), "id": roi.uid} for roi in rows]
-
-
-@transaction.atomic
-def frames_delete(*, version: Version, keys: list[str]) -> int:
-    """Remove frames from a Draft; rows a Published ancestor shares stay for it."""
-    version = lock_version(version)
-    memberships = VersionFrame.objects.filter(version=version, key__in=keys)
-    frame_ids = list(memberships.values_list("frame_id", flat=True))
-    owned = list(
-        Frame.objects.filter(pk__in=frame_ids, version=version).values_list("pk", flat=True)
-    )
-    memberships.delete()
-    _delete_annotations(owned)
-    Frame.objects.filter(pk__in=owned).delete()
-    Version.objects.filter(pk=version.pk).update(frame_count=F("frame_count") - len(frame_ids))
-    return len(frame_ids)
+    rois = rois_of_frame(frame.pk, frame_labels=frame_labels)
+    return [{**_annotation_dict(roi), "id": roi.uid} for roi in rois]
 
 
 @transaction.atomic
 def version_fork(*, version: Version, name: str, user=None) -> Version:
     """A Draft child of a Published version that sees the same frames; no frame row is copied."""
-    version = Version.objects.select_for_update().select_related("dataset").get(pk=version.pk)
+    version = lock_version(version, draft=False)
     if not version.is_published:
         raise ConflictError(
             "Version “%(name)s” is a Draft; only Published versions can be forked. Publish it first.",
@@ -357,13 +318,7 @@ def version_fork(*, version: Version, name: str, user=None) -> Version:
         frame_count=version.frame_count,
     )
     save_named(child)
-    table = connection.ops.quote_name(VersionFrame._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (version_id, key, frame_id) "
-            f"SELECT %s, key, frame_id FROM {table} WHERE version_id = %s",
-            [child.pk, version.pk],
-        )
+    copy_memberships(source_id=version.pk, target_id=child.pk)
     return child
 
 
@@ -382,8 +337,8 @@ def dataset_delete(*, dataset: Dataset) -> None:
         ).values_list("pk", flat=True)
     )
     memberships.delete()
-    _delete_annotations(frame_ids)
-    for start in range(0, len(frame_ids), 5000):
-        Frame.objects.filter(pk__in=frame_ids[start : start + 5000]).delete()
+    delete_annotations(frame_ids)
+    for chunk in chunked(frame_ids):
+        Frame.objects.filter(pk__in=chunk).delete()
     Version.objects.filter(dataset=dataset).update(parent=None)
     dataset.delete()

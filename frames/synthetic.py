@@ -3,10 +3,9 @@
 import random
 import time
 
-from django.db import connection
-
 from datasets.services import dataset_create
 from frames.services import frames_bulk_create
+from frames.sql import analyze_tables
 
 LABELS = [f"label{index}" for index in range(10)]
 WIDTH, HEIGHT = 1280, 720
@@ -44,16 +43,6 @@ def _box(rng: random.Random) -> dict:
         "meta": {"occluded": rng.random() < 0.3},
         "color": "#3366ff",
     }
-
-
-def analyze_tables(*, vacuum: bool = False) -> None:
-    """Fresh planner statistics after a bulk load (autovacuum would get there a minute later).
-
-    `vacuum` also sets the visibility map, which lets filter queries read indexes only.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
 
 def build_version(frames: int, *, rois: int, name: str, batch: int = 20_000):

@@ -4,8 +4,8 @@ import factory
 from django.contrib.auth.models import User
 from factory.django import DjangoModelFactory
 
+from annotations.services import version_publish
 from datasets.models import Dataset, Version
-from datasets.services import version_publish
 from frames.services import frames_bulk_create
 
 
@@ -67,10 +67,15 @@ def frame_data(
     }
 
 
+def publish(version: Version) -> Version:
+    """The version, Published by a superuser through the one publish service."""
+    return version_publish(version=version, user=UserFactory(is_superuser=True))
+
+
 def version_with_frames(frames: list[dict], *, published=False, **kwargs) -> Version:
     version = VersionFactory(**kwargs)
     frames_bulk_create(version=version, frames=frames)
     if published:
-        version = version_publish(version=version)
+        version = publish(version)
     version.refresh_from_db()
     return version

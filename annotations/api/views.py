@@ -27,9 +27,14 @@ from annotations.services import (
     task_next,
     task_preview,
 )
-from config.api import ApiViewSet, ErrorSerializer, validated
+from config.api import (
+    VERSION_PARAMETER,
+    ApiViewSet,
+    ErrorSerializer,
+    VersionScopedViewSet,
+    validated,
+)
 from frames.api.serializers import FrameSerializer
-from frames.api.views import VERSION_PARAMETER, VersionScopedViewSet
 from frames.selectors import frames_by_keys
 
 from .serializers import (

@@ -6,7 +6,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from annotations.services import version_publish_checked
+from annotations.services import version_publish
 from config.api import ApiViewSet, ErrorSerializer, validated
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create, dataset_update, version_update
@@ -121,7 +121,7 @@ class VersionViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, pk):
         force = validated(PublishSerializer, request.data)["force"]
-        version = version_publish_checked(version=self.get_object(), user=request.user, force=force)
+        version = version_publish(version=self.get_object(), user=request.user, force=force)
         return Response(VersionSerializer(version).data)
 
     @extend_schema(

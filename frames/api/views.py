@@ -1,19 +1,23 @@
 """Frames of a version: list and bulk import, one frame, uploads, the labels in use."""
 
-from django.shortcuts import get_object_or_404
-from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from annotations.services import frames_delete_checked
-from config.api import ApiViewSet, ErrorSerializer, drop_parsed_body, validated
+from annotations.services import frames_delete
+from config.api import (
+    VERSION_PARAMETER,
+    ErrorSerializer,
+    VersionScopedViewSet,
+    drop_parsed_body,
+    validated,
+)
+from config.bulk import gc_paused
 from config.errors import ConflictError
 from config.pagination import CountedRows
 from datasets.models import Version
-from frames.bulk import gc_paused
 from frames.imports import frames_import_json, frames_import_uploads
 from frames.lucene import compile_frame_query
 from frames.models import Frame
@@ -33,18 +37,9 @@ from .serializers import (
 )
 
 MAX_BULK_FRAMES = 10_000
-VERSION_PARAMETER = OpenApiParameter(
-    "version_pk", int, OpenApiParameter.PATH, description="The version's id."
-)
 KEY_PARAMETER = OpenApiParameter(
     "key", str, OpenApiParameter.PATH, description="The frame key (URL-encoded)."
 )
-
-
-class VersionScopedViewSet(ApiViewSet):
-    @cached_property
-    def version(self) -> Version:
-        return get_object_or_404(Version, pk=self.kwargs["version_pk"])
 
 
 @extend_schema_view(
@@ -148,7 +143,7 @@ class FrameViewSet(VersionScopedViewSet):
     def destroy(self, request, version_pk, key):
         force = validated(FrameDeleteSerializer, request.query_params)["force"]
         self.get_frame(key)
-        frames_delete_checked(version=self.version, keys=[key], user=request.user, force=force)
+        frames_delete(version=self.version, keys=[key], user=request.user, force=force)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def get_frame(self, key: str) -> Frame:

@@ -3,7 +3,7 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 
-from annotations.iteration import Iteration, clean_iteration, items_from, limited, sequential
+from annotations.iteration import Iteration, clean_iteration, items_from, limited, sequential_keys
 from frames.models import VersionFrame
 from tests.factories import frame_data, version_with_frames
 
@@ -19,7 +19,7 @@ def test_sequential_order_is_context_then_timestamp_then_key():
             frame_data("w", context_id="a", timestamp=2),
         ]
     )
-    assert [key for _, key in sequential(VersionFrame.objects.filter(version=version))] == [
+    assert [key for _, key in sequential_keys(VersionFrame.objects.of(version))] == [
         "w",
         "x",
         "y",
@@ -36,7 +36,7 @@ def test_sequential_order_compares_strings_by_code_point():
             frame_data("k4", context_id="é"),
         ]
     )
-    contexts = [context for context, _ in sequential(VersionFrame.objects.filter(version=version))]
+    contexts = [context for context, _ in sequential_keys(VersionFrame.objects.of(version))]
     assert contexts == sorted(contexts) == ["B", "a", "b", "é"]
 
 

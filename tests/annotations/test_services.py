@@ -9,22 +9,21 @@ from django.utils import timezone
 from annotations.models import AnnotationTask, TaskItem
 from annotations.selectors import task_items_page
 from annotations.services import (
-    frames_delete_checked,
+    frames_delete,
     task_complete,
     task_create,
     task_delete,
     task_item_done,
     task_next,
     task_preview,
-    version_publish_checked,
+    version_publish,
 )
 from config.errors import ConflictError
 from datasets.models import Version
-from datasets.services import version_publish
 from frames.models import VersionFrame
 from frames.selectors import frame_as_dict, frame_get
 from frames.services import frame_save
-from tests.factories import box, frame_data, version_with_frames
+from tests.factories import box, frame_data, publish, version_with_frames
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def test_task_on_a_draft_works_in_place(street_version, manager):
 def test_task_on_published_version_forks_a_draft_child_named_after_the_task(
     street_version, manager
 ):
-    published = version_publish(version=street_version)
+    published = publish(street_version)
     task = create(published, manager, name="Cars pass 1")
     assert task.source_version == published
     assert task.version.parent == published
@@ -55,20 +54,20 @@ def test_task_on_published_version_forks_a_draft_child_named_after_the_task(
 
 
 def test_fork_name_gets_a_suffix_when_taken(street_version, manager):
-    published = version_publish(version=street_version)
+    published = publish(street_version)
     create(published, manager, name="Pass")
     assert create(published, manager, name="Pass").version.name == "Pass (2)"
 
 
 def test_annotating_the_fork_leaves_the_parent_untouched(street_version, manager):
-    published = version_publish(version=street_version)
+    published = publish(street_version)
     task = create(published, manager, filters=CARS)
     frame_save(version=task.version, key="a1", revision=1, rois=[box("truck")])
     assert frame_as_dict(frame_get(version=published, key="a1"))["rois"][0]["labels"] == ["car"]
 
 
 def test_a_failed_creation_leaves_no_task_and_no_version(street_version, manager):
-    published = version_publish(version=street_version)
+    published = publish(street_version)
     with (
         mock.patch("annotations.services._write_chunks", side_effect=RuntimeError),
         pytest.raises(RuntimeError),
@@ -235,7 +234,7 @@ def test_completing_and_deleting_need_permission(street_version, manager, annota
 
 
 def test_deleting_a_task_keeps_its_version_and_annotations(street_version, manager, annotator):
-    published = version_publish(version=street_version)
+    published = publish(street_version)
     task = create(published, manager)
     task_next(task=task, user=annotator)
     frame_save(version=task.version, key="a1", revision=1, rois=[box("truck")])
@@ -249,25 +248,25 @@ def test_deleting_a_task_keeps_its_version_and_annotations(street_version, manag
 def test_publishing_a_version_in_use_needs_force(street_version, manager):
     create(street_version, manager)
     with pytest.raises(ConflictError) as error:
-        version_publish_checked(version=street_version, user=manager)
+        version_publish(version=street_version, user=manager)
     assert error.value.code == "version_in_use"
     street_version.refresh_from_db()
     assert street_version.is_draft
-    assert version_publish_checked(version=street_version, user=manager, force=True).is_published
+    assert version_publish(version=street_version, user=manager, force=True).is_published
 
 
 def test_deleting_frames_of_a_version_in_use_needs_force(street_version, manager):
     create(street_version, manager)
     with pytest.raises(ConflictError):
-        frames_delete_checked(version=street_version, keys=["a1"], user=manager)
+        frames_delete(version=street_version, keys=["a1"], user=manager)
     assert VersionFrame.objects.filter(version=street_version).count() == 6
-    frames_delete_checked(version=street_version, keys=["a1"], user=manager, force=True)
+    frames_delete(version=street_version, keys=["a1"], user=manager, force=True)
     assert VersionFrame.objects.filter(version=street_version).count() == 5
 
 
 def test_a_completed_task_does_not_block_publishing(street_version, manager):
     task_complete(task=create(street_version, manager), user=manager)
-    assert version_publish_checked(version=street_version, user=manager).is_published
+    assert version_publish(version=street_version, user=manager).is_published
 
 
 def test_items_page_merges_the_stream_with_hand_outs(street_version, manager, annotator):

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from annotations.models import AnnotationTask
 from annotations.services import task_complete, task_create, task_item_done, task_next
-from datasets.services import version_publish
-from tests.factories import DatasetFactory, frame_data, version_with_frames
+from tests.factories import DatasetFactory, frame_data, publish, version_with_frames
 
 pytestmark = pytest.mark.django_db
 
@@ -406,7 +405,7 @@ def test_create_with_a_clip_length(manager_client, street_version):
 
 
 def test_create_on_a_published_version_names_the_new_draft(manager_client, street_version):
-    published = version_publish(version=street_version)
+    published = publish(street_version)
 
     response = manager_client.post(CREATE, form_data(published), follow=True)
 
@@ -585,7 +584,7 @@ def test_preview_clears_the_notice_at_the_top_only_when_the_form_is_valid(
 
 
 def test_preview_on_a_published_version_names_the_draft_to_come(manager_client, street_version):
-    published = version_publish(version=street_version)
+    published = publish(street_version)
 
     response = manager_client.post(PREVIEW, form_data(published, name="Night pass"), **HTMX)
 
@@ -599,7 +598,7 @@ def test_preview_without_a_version_asks_for_one(manager_client, street_version):
 
 
 def test_preview_creates_nothing(manager_client, street_version):
-    manager_client.post(PREVIEW, form_data(published := version_publish(version=street_version)))
+    manager_client.post(PREVIEW, form_data(published := publish(street_version)))
 
     assert not AnnotationTask.objects.exists()
     assert published.children.count() == 0
@@ -622,7 +621,7 @@ def test_labels_fragment_lists_the_labels_of_the_version(manager_client, street_
 def test_info_shows_version_filter_as_typed_iteration_counts_and_workers(
     manager_client, manager, annotator, street_version
 ):
-    published = version_publish(version=street_version)
+    published = publish(street_version)
     task = make_task(
         published,
         manager,

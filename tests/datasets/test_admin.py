@@ -4,10 +4,10 @@ from django.urls import reverse
 
 from annotations.models import AnnotationTask
 from datasets.models import Dataset, Version
-from datasets.services import dataset_create, version_publish
+from datasets.services import dataset_create
 from frames.models import Frame, Roi
 from frames.services import frames_bulk_create, version_fork
-from tests.factories import box, frame_data
+from tests.factories import box, frame_data, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def draft(admin_user) -> Version:
 
 @pytest.fixture
 def published(draft) -> Version:
-    return version_publish(version=draft)
+    return publish(draft)
 
 
 def change_url(obj) -> str:

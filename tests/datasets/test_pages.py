@@ -5,10 +5,10 @@ from django.urls import reverse
 
 from annotations.models import AnnotationTask
 from datasets.models import Dataset, Version
-from datasets.services import dataset_create, version_publish
+from datasets.services import dataset_create
 from frames.models import Frame
 from frames.services import frames_bulk_create, version_fork
-from tests.factories import box, frame_data
+from tests.factories import box, frame_data, publish
 from tests.frames.media_files import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def published(draft) -> Version:
             frame_data("b", context_id="cam2"),
         ],
     )
-    return version_publish(version=draft)
+    return publish(draft)
 
 
 def toast_of(response) -> dict:

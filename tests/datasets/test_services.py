@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 
 from config.errors import ConflictError
 from datasets.models import Dataset, Version
-from datasets.services import dataset_create, unique_version_name, version_publish, version_update
-from tests.factories import VersionFactory
+from datasets.services import dataset_create, unique_version_name, version_update
+from tests.factories import VersionFactory, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +27,21 @@ def test_dataset_names_are_unique():
 
 def test_publish_freezes_the_version():
     version = VersionFactory()
-    version_publish(version=version)
+    publish(version)
     version.refresh_from_db()
     assert version.is_published
     assert version.published_at is not None
 
 
 def test_publishing_twice_is_refused():
-    version = version_publish(version=VersionFactory())
+    version = publish(VersionFactory())
     with pytest.raises(ConflictError) as error:
-        version_publish(version=version)
+        publish(version)
     assert error.value.code == "version_published"
 
 
 def test_a_published_version_cannot_be_renamed():
-    version = version_publish(version=VersionFactory(name="frozen"))
+    version = publish(VersionFactory(name="frozen"))
     with pytest.raises(ConflictError) as error:
         version_update(version=version, name="new name")
     assert error.value.code == "version_published"

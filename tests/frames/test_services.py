@@ -1,18 +1,17 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from annotations.services import frames_delete
 from config.errors import ConflictError
-from datasets.services import version_publish
 from frames.models import Frame, Roi, RoiLabel, VersionFrame
 from frames.selectors import frame_as_dict, frame_get
 from frames.services import (
     BulkImportError,
     frame_save,
     frames_bulk_create,
-    frames_delete,
     version_fork,
 )
-from tests.factories import VersionFactory, box, frame_data, version_with_frames
+from tests.factories import VersionFactory, box, frame_data, publish, version_with_frames
 
 pytestmark = pytest.mark.django_db
 
@@ -202,12 +201,12 @@ def test_invalid_annotations_are_refused_naming_the_field_and_change_nothing():
     assert frame_as_dict(frame)["rois"][0]["labels"] == ["car"]
 
 
-def test_every_write_to_a_published_version_is_refused():
+def test_every_write_to_a_published_version_is_refused(manager):
     version = version_with_frames([frame_data("a", rois=[box("car")])], published=True)
     calls = [
         lambda: frame_save(version=version, key="a", revision=1, rois=[]),
         lambda: frames_bulk_create(version=version, frames=[frame_data("b")]),
-        lambda: frames_delete(version=version, keys=["a"]),
+        lambda: frames_delete(version=version, keys=["a"], user=manager),
     ]
     for call in calls:
         with pytest.raises(ConflictError) as error:
@@ -248,9 +247,9 @@ def test_a_second_edit_of_a_copied_frame_edits_it_in_place():
     assert Frame.objects.count() == 2
 
 
-def test_deleting_from_a_fork_hides_the_frame_there_only():
+def test_deleting_from_a_fork_hides_the_frame_there_only(manager):
     parent, child = published_with_fork([frame_data("a"), frame_data("b")])
-    assert frames_delete(version=child, keys=["a"]) == 1
+    assert frames_delete(version=child, keys=["a"], user=manager) == 1
     assert list(VersionFrame.objects.filter(version=child).values_list("key", flat=True)) == ["b"]
     assert VersionFrame.objects.filter(version=parent).count() == 2
     assert Frame.objects.count() == 2
@@ -258,9 +257,9 @@ def test_deleting_from_a_fork_hides_the_frame_there_only():
     assert child.frame_count == 1
 
 
-def test_deleting_an_owned_frame_removes_its_rows():
+def test_deleting_an_owned_frame_removes_its_rows(manager):
     version = version_with_frames([frame_data("a", rois=[box("car")])])
-    frames_delete(version=version, keys=["a"])
+    frames_delete(version=version, keys=["a"], user=manager)
     assert Frame.objects.count() == 0
     assert Roi.objects.count() == 0
     assert RoiLabel.objects.count() == 0
@@ -273,7 +272,7 @@ def test_a_draft_cannot_be_forked():
 
 
 def test_fork_names_are_unique_within_the_dataset():
-    parent = version_publish(version=VersionFactory(name="base"))
+    parent = publish(VersionFactory(name="base"))
     version_fork(version=parent, name="child")
     with pytest.raises(ValidationError) as error:
         version_fork(version=parent, name="child")
@@ -283,5 +282,5 @@ def test_fork_names_are_unique_within_the_dataset():
 def test_a_fork_of_a_fork_reads_through_to_the_root():
     _, child = published_with_fork([frame_data("a", rois=[box("car")])])
     frame_save(version=child, key="a", revision=1, rois=[box("bus")])
-    grandchild = version_fork(version=version_publish(version=child), name="grandchild")
+    grandchild = version_fork(version=publish(child), name="grandchild")
     assert frame_as_dict(frame_get(version=grandchild, key="a"))["rois"][0]["labels"] == ["bus"]

@@ -18,13 +18,13 @@ from http.client import HTTPConnection
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
-from annotations.roles import ANNOTATORS, MANAGERS
-from frames.synthetic import analyze_tables, synthetic_frames
+from annotations.roles import ANNOTATORS, MANAGERS, group_member
+from frames.sql import analyze_tables
+from frames.synthetic import synthetic_frames
 
 BATCH = 10_000
 PORTS = range(8200, 8300)
@@ -39,9 +39,7 @@ def free_port() -> int:
 
 
 def bench_token(username: str, group: str) -> str:
-    user, _ = User.objects.get_or_create(username=username)
-    user.groups.add(Group.objects.get(name=group))
-    return Token.objects.get_or_create(user=user)[0].key
+    return Token.objects.get_or_create(user=group_member(username, group))[0].key
 
 
 class Client:

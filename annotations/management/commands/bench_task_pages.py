@@ -5,12 +5,12 @@ import json
 import statistics
 import time
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.test import Client
 from django.urls import reverse
 
-from annotations.roles import MANAGERS
+from annotations.roles import MANAGERS, group_member
 from datasets.models import Version
 
 RULE = {"rule": "0", "rule-0-exclude": "include"}
@@ -83,7 +83,4 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(line))
 
     def _manager(self) -> User:
-        user, created = User.objects.get_or_create(username="bench-manager")
-        if created:
-            user.groups.add(*Group.objects.filter(name=MANAGERS))
-        return User.objects.get(pk=user.pk)
+        return group_member("bench-manager", MANAGERS)

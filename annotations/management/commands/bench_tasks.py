@@ -2,14 +2,20 @@ import json
 import statistics
 import time
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
-from annotations.roles import MANAGERS
-from annotations.services import task_create, task_item_done, task_next, task_preview
+from annotations.roles import MANAGERS, group_member
+from annotations.services import (
+    task_create,
+    task_item_done,
+    task_next,
+    task_preview,
+    version_publish,
+)
 from datasets.models import Version
-from datasets.services import version_publish
-from frames.synthetic import analyze_tables, build_version
+from frames.sql import analyze_tables
+from frames.synthetic import build_version
 
 FILTERS = {
     "all frames": [],
@@ -86,7 +92,7 @@ class Command(BaseCommand):
             lambda: self._task(draft, user, {}, FILTERS["one label, confidence range"])
         )
         report["next_done_ms"] = self._claims(task, user, claims)
-        published = version_publish(version=draft)
+        published = version_publish(version=draft, user=user)
         _, report["create_ms"]["on Published (fork included)"] = timed(
             lambda: self._task(published, user, {})
         )
@@ -115,10 +121,7 @@ class Command(BaseCommand):
         }
 
     def _manager(self) -> User:
-        user, created = User.objects.get_or_create(username="bench-manager")
-        if created:
-            user.groups.add(*Group.objects.filter(name=MANAGERS))
-        return User.objects.get(pk=user.pk)
+        return group_member("bench-manager", MANAGERS)
 
     def _build(self, frames: int) -> Version:
         draft = build_version(frames, rois=5, name="bench-tasks")

@@ -19,9 +19,9 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from annotations.roles import ANNOTATORS, MANAGERS
-from annotations.services import task_create
+from annotations.services import task_create, version_publish
 from datasets.models import Dataset, Version
-from datasets.services import dataset_create, version_publish
+from datasets.services import dataset_create
 from frames.imports import frames_import_json, frames_import_uploads
 from frames.media import media_uri
 from frames.services import frame_save, version_fork

@@ -3,8 +3,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from annotations.roles import MANAGERS, group_member
+from annotations.services import version_publish
 from datasets.models import Version
-from datasets.services import version_publish
 from frames.services import version_fork
 from frames.synthetic import build_version
 
@@ -35,4 +36,5 @@ class Command(BaseCommand):
         )
 
     def _build(self, frames: int) -> Version:
-        return version_publish(version=build_version(frames, rois=0, name="bench-fork"))
+        version = build_version(frames, rois=0, name="bench-fork")
+        return version_publish(version=version, user=group_member("bench-manager", MANAGERS))

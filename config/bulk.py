@@ -11,6 +11,8 @@ from itertools import chain, islice
 import orjson
 from django.db import connection, models
 
+from .sql import placeholders, table
+
 FEW_ROWS = 200
 
 
@@ -33,7 +35,7 @@ def gc_paused():
 def allocate_ids(model, count: int) -> list[int]:
     if count == 0:
         return []
-    table = model._meta.db_table
+    name = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The sequence is looked up once (OFFSET 0 keeps the planner from inlining the lookup into
@@ -41,13 +43,13 @@ def allocate_ids(model, count: int) -> list[int]:
             cursor.execute(
                 "SELECT array_agg(nextval(seq)) FROM generate_series(1, %s), "
                 "(SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq OFFSET 0) AS s",
-                [count, table],
+                [count, name],
             )
             return cursor.fetchone()[0]
         # SQLite: the write lock is held (IMMEDIATE transactions), so nobody else takes these.
-        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table(model)}")
         start = cursor.fetchone()[0]
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [name])
         row = cursor.fetchone()
         start = max(start, row[0] if row else 0)
     return list(range(start + 1, start + 1 + count))
@@ -85,18 +87,17 @@ def insert_rows(model, columns: list[str], rows) -> None:
     """
     fields = [model._meta.get_field(name) for name in columns]
     quoted = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    into = table(model)
     rows = iter(_adapted(rows, fields))
     head = list(islice(rows, FEW_ROWS + 1))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(head) > FEW_ROWS:
             # The raw psycopg cursor: wrap its errors as Django's (IntegrityError, …).
-            sql = f"COPY {table} ({quoted}) FROM STDIN"
+            sql = f"COPY {into} ({quoted}) FROM STDIN"
             with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for row in chain(head, rows):
                     copy.write_row(row)
             return
-        placeholders = ", ".join(["%s"] * len(columns))
         cursor.executemany(
-            f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})", [*head, *rows]
+            f"INSERT INTO {into} ({quoted}) VALUES ({placeholders(len(columns))})", [*head, *rows]
         )
