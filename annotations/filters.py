@@ -21,7 +21,7 @@ from django.db.models.lookups import GreaterThanOrEqual, Range
 from frames.lucene import QueryError, compile_frame_query, compile_roi_query
 from frames.models import Frame, Roi, RoiLabel
 
-MODES = ("all", "empty", "by_label")
+from .models import FilterMode
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class Filter:
-    mode: str = "all"
+    mode: str = FilterMode.ALL
     rules: tuple[Rule, ...] = ()
     frame_query: str = ""
 
@@ -104,13 +104,14 @@ def _clean_rule(data, field: str) -> Rule:
 def _clean_filter(data, field: str) -> Filter:
     if not isinstance(data, dict):
         raise _error(field, "A filter is an object with mode, rules and frame_query.")
-    mode = data.get("mode", "all")
-    if mode not in MODES:
-        raise _error(f"{field}.mode", f"Mode is one of all, empty, by_label; got {mode!r}.")
+    mode = data.get("mode", FilterMode.ALL)
+    if mode not in FilterMode.values:
+        modes = ", ".join(FilterMode.values)
+        raise _error(f"{field}.mode", f"Mode is one of {modes}; got {mode!r}.")
     rules = data.get("rules") or []
     if not isinstance(rules, list):
         raise _error(f"{field}.rules", "Rules are a list.")
-    if rules and mode != "by_label":
+    if rules and mode != FilterMode.BY_LABEL:
         raise _error(f"{field}.rules", f"Label rules need mode by_label; this filter is {mode!r}.")
     return Filter(
         mode=mode,
@@ -206,7 +207,7 @@ def rule_q(rule: Rule, version) -> Q:
 
 
 def filter_q(item: Filter, version) -> Q:
-    q = Q(frame__annotation_count=0) if item.mode == "empty" else Q()
+    q = Q(frame__annotation_count=0) if item.mode == FilterMode.EMPTY else Q()
     for rule in item.rules:
         q &= rule_q(rule, version)
     if item.frame_query:

@@ -15,7 +15,7 @@ from frames.lucene import check_query
 
 from .filters import clean_filters
 from .iteration import MAX_SEED, clean_iteration
-from .models import AnnotationTask
+from .models import AnnotationTask, FilterMode
 
 MAX_RULES = 20
 RULE_KEY = re.compile(r"^filters\[0\]\.rules\[(\d+)\]\.(\w+)")
@@ -177,8 +177,8 @@ class TaskForm(forms.Form):
         "named after the task.",
     )
     mode = forms.ChoiceField(
-        choices=[("all", "All Frames"), ("empty", "Empty Frames"), ("by_label", "By Label")],
-        initial="all",
+        choices=FilterMode.choices,
+        initial=FilterMode.ALL,
         widget=forms.RadioSelect,
         label="Set filters",
     )
@@ -190,7 +190,9 @@ class TaskForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "meta.weather:rain", "spellcheck": "false"}),
     )
     order = forms.ChoiceField(
-        choices=AnnotationTask.Order.choices, initial="sequential", widget=forms.RadioSelect
+        choices=AnnotationTask.Order.choices,
+        initial=AnnotationTask.Order.SEQUENTIAL,
+        widget=forms.RadioSelect,
     )
     repetition = forms.ChoiceField(
         choices=[("once", "Use Each Frame Once"), ("limit", "Limit Frames")],
@@ -231,7 +233,7 @@ class TaskForm(forms.Form):
 
     @property
     def is_by_label(self) -> bool:
-        return self["mode"].value() == "by_label"
+        return self["mode"].value() == FilterMode.BY_LABEL
 
     def clean_version(self) -> Version | None:
         pk = self.cleaned_data["version"]
@@ -267,12 +269,14 @@ class TaskForm(forms.Form):
 
     def filters(self) -> list[dict]:
         data = self.cleaned_data
-        rules = [rule.as_rule() for rule in self.rules] if data["mode"] == "by_label" else []
+        rules = (
+            [rule.as_rule() for rule in self.rules] if data["mode"] == FilterMode.BY_LABEL else []
+        )
         return [{"mode": data["mode"], "rules": rules, "frame_query": data["frame_query"]}]
 
     def iteration(self) -> dict:
         data = self.cleaned_data
-        is_random = data["order"] == "random"
+        is_random = data["order"] == AnnotationTask.Order.RANDOM
         return {
             "order": data["order"],
             "seed": data["seed"] if is_random else None,

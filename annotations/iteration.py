@@ -10,24 +10,19 @@ from itertools import groupby
 
 from django.core.exceptions import ValidationError
 
+from .models import AnnotationTask
+
+Order = AnnotationTask.Order
+
 MAX_SEED = 2**32 - 1
-ORDERS = ("sequential", "random")
 
 
 @dataclass(frozen=True)
 class Iteration:
-    order: str = "sequential"
+    order: str = Order.SEQUENTIAL
     seed: int | None = None
     limit: int | None = None
     clip_length: int = 0
-
-    def as_json(self) -> dict:
-        return {
-            "order": self.order,
-            "seed": self.seed,
-            "limit": self.limit,
-            "clip_length": self.clip_length,
-        }
 
 
 def _error(field: str, message: str) -> ValidationError:
@@ -55,12 +50,12 @@ def clean_iteration(data, *, generate_seed: bool = True) -> Iteration:
         raise ValidationError(
             {"iteration": ValidationError("Iteration is an object.", code="invalid_iteration")}
         )
-    order = data.get("order") or "sequential"
-    if order not in ORDERS:
-        raise _error("order", f"Order is sequential or random; got {order!r}.")
+    order = data.get("order") or Order.SEQUENTIAL
+    if order not in Order.values:
+        raise _error("order", f"Order is {' or '.join(Order.values)}; got {order!r}.")
     seed = data.get("seed")
     seed = None if seed in (None, "") else _whole(seed, "seed", 0, MAX_SEED)
-    if order == "random" and seed is None and generate_seed:
+    if order == Order.RANDOM and seed is None and generate_seed:
         seed = random.SystemRandom().randint(0, MAX_SEED)
     limit = data.get("limit")
     limit = None if limit in (None, "") else _whole(limit, "limit", 1)
@@ -83,7 +78,7 @@ def items_from(rows, iteration: Iteration) -> list[list[str]]:
             items.extend(keys[start : start + size] for start in range(0, len(keys), size))
     else:
         items = [[key] for _, key in rows]
-    if iteration.order == "random":
+    if iteration.order == Order.RANDOM:
         random.Random(iteration.seed).shuffle(items)
     return limited(items, iteration.limit)
 

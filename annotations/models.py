@@ -12,6 +12,14 @@ from django.urls import reverse
 from datasets.models import Version
 
 
+class FilterMode(models.TextChoices):
+    """Which frames a task filter starts from (stored in `AnnotationTask.filters`)."""
+
+    ALL = "all", "All frames"
+    EMPTY = "empty", "Empty frames"
+    BY_LABEL = "by_label", "By label"
+
+
 class AnnotationTaskQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=AnnotationTask.Status.ACTIVE)

@@ -3,13 +3,11 @@
 They read `AnnotationTask.filters` as `filters_as_json` wrote it (defaults filled in).
 """
 
-from .models import AnnotationTask
-
-MODE_NAMES = {"all": "All frames", "empty": "Empty frames", "by_label": "By label"}
+from .models import AnnotationTask, FilterMode
 
 
 def mode_name(mode: str) -> str:
-    return MODE_NAMES.get(mode, mode)
+    return FilterMode(mode).label if mode in FilterMode.values else mode
 
 
 def number(value: float) -> str:
@@ -43,7 +41,7 @@ def rule_summary(rule: dict) -> str:
 
 
 def filter_summary(item: dict) -> str:
-    text = MODE_NAMES[item["mode"]]
+    text = mode_name(item["mode"])
     rules = item.get("rules") or []
     if rules:
         text += ": " + "; ".join(rule_summary(rule) for rule in rules)
@@ -57,7 +55,7 @@ def filter_summary(item: dict) -> str:
 def filters_summary(filters: list[dict]) -> str:
     """E.g. "By label: car, conf 0.5-1, ≥ 1 instance · + Lucene" (with an en dash)."""
     if not filters:
-        return MODE_NAMES["all"]
+        return FilterMode.ALL.label
     return " or ".join(filter_summary(item) for item in filters)
 
 

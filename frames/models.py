@@ -127,6 +127,10 @@ class Roi(models.Model):
         return self.type == self.Type.FRAME
 
 
+# What a shape (a ROI with points) may be; frame labels are the other kind of annotation.
+SHAPE_TYPES = [kind for kind in Roi.Type if kind != Roi.Type.FRAME]
+
+
 class RoiLabel(models.Model):
     """One row per (ROI, label): the index that label rules and Lucene `label:` queries use."""
 

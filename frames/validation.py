@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from .colors import label_color
-from .models import Roi
+from .models import SHAPE_TYPES, Roi
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_KEY_LENGTH = 255
 MIN_POINTS = {Roi.Type.BOX: 2, Roi.Type.POLYGON: 3, Roi.Type.KEYPOINTS: 1}
-SHAPE_TYPES = ", ".join(MIN_POINTS)
 
 
 @dataclass
@@ -137,8 +136,9 @@ def _clean_annotation(data, roi_type: str | None, width: int, height: int, seen)
         raise FieldError("", "An annotation is a JSON object.")
     if roi_type is None:
         roi_type = data.get("type")
-        if roi_type not in MIN_POINTS:
-            raise FieldError("type", f"Type is one of {SHAPE_TYPES}; got {roi_type!r}.")
+        if roi_type not in SHAPE_TYPES:
+            kinds = ", ".join(SHAPE_TYPES)
+            raise FieldError("type", f"Type is one of {kinds}; got {roi_type!r}.")
     labels = clean_labels(data.get("labels", data.get("label")), "labels")
     cleaned = {
         "uid": _clean_uid(data.get("id"), "id", seen),

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotations.models import AnnotationTask, TaskItem
+from annotations.models import AnnotationTask, FilterMode, TaskItem
 from datasets.models import Version
 from frames.api.serializers import FrameSerializer
 
@@ -37,7 +37,7 @@ class RuleSerializer(serializers.Serializer):
 
 
 class FilterSerializer(serializers.Serializer):
-    mode = serializers.ChoiceField(choices=["all", "empty", "by_label"], default="all")
+    mode = serializers.ChoiceField(choices=FilterMode.choices, default=FilterMode.ALL)
     rules = RuleSerializer(many=True, required=False, help_text="Only with mode by_label; AND.")
     frame_query = serializers.CharField(
         required=False,
@@ -47,7 +47,9 @@ class FilterSerializer(serializers.Serializer):
 
 
 class IterationSerializer(serializers.Serializer):
-    order = serializers.ChoiceField(choices=["sequential", "random"], default="sequential")
+    order = serializers.ChoiceField(
+        choices=AnnotationTask.Order.choices, default=AnnotationTask.Order.SEQUENTIAL
+    )
     seed = serializers.IntegerField(
         allow_null=True, required=False, help_text="0…2³²−1; generated for random when blank."
     )

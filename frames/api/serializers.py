@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import ErrorSerializer
-from frames.models import Frame
+from frames.models import SHAPE_TYPES, Frame
 from frames.selectors import frame_as_dict
 
 PIXELS = (
@@ -37,7 +37,7 @@ class AnnotationFieldsSerializer(serializers.Serializer):
 
 
 class RoiSerializer(AnnotationFieldsSerializer):
-    type = serializers.ChoiceField(choices=["box", "polygon", "keypoints"])
+    type = serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in SHAPE_TYPES])
     points = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
         help_text=POINTS_HELP,

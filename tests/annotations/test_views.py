@@ -36,7 +36,7 @@ def card_names(response) -> list[str]:
 
 
 def form_data(version, **fields) -> dict:
-    """A create form as the browser posts it: All Frames, sequential, each frame once."""
+    """A create form as the browser posts it: All frames, sequential, each frame once."""
     data = {
         "name": "Cars pass",
         "version": str(version.pk),

@@ -34,10 +34,10 @@ def make_task(version, user, name: str) -> AnnotationTask:
 
 
 def add_second_label_rule(page, url: str, version) -> None:
-    """The create form on `version`, By Label, a first rule for car, then a second rule."""
+    """The create form on `version`, By label, a first rule for car, then a second rule."""
     page.goto(f"{url}/tasks/new/")
     page.select_option("#id_version", str(version.pk))
-    page.get_by_text("By Label", exact=True).click()
+    page.get_by_text("By label", exact=True).click()
     page.fill("#id_rule-0-labels", "car")
     page.get_by_role("button", name="Add label rule").click()
     expect(page.locator(".rule")).to_have_count(2)
@@ -63,7 +63,7 @@ def test_create_a_by_label_task_with_a_lucene_query_and_a_live_count(
     count = page.locator("[data-frame-count]")
     expect(count).to_have_text("5")
 
-    page.get_by_text("By Label", exact=True).click()
+    page.get_by_text("By label", exact=True).click()
     page.fill("#id_rule-0-labels", "car")
     expect(count).to_have_text("3")
     expect(page.locator("#version-labels option")).to_have_count(2)
