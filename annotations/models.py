@@ -24,9 +24,6 @@ class AnnotationTaskQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=AnnotationTask.Status.ACTIVE)
 
-    def completed(self):
-        return self.filter(status=AnnotationTask.Status.COMPLETED)
-
 
 class AnnotationTask(models.Model):
     class Status(models.TextChoices):

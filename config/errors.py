@@ -16,7 +16,9 @@ class ConflictError(ValidationError):
 
 
 def error_message(error: ValidationError) -> str:
-    return error.messages[0] if error.messages else "Invalid input."
+    if error.messages:
+        return error.messages[0]
+    return f"The request was refused ({getattr(error, 'code', None) or 'no reason given'})."
 
 
 def _validation_body(exc: ValidationError) -> dict:
@@ -51,7 +53,7 @@ def _first_message(detail) -> str:
         inner = _first_message(value)
         return inner if field == "non_field_errors" else f"{field}: {inner}"
     if isinstance(detail, list):
-        return _first_message(detail[0]) if detail else "Invalid input."
+        return _first_message(detail[0]) if detail else "The request was refused; no reason given."
     return str(detail)
 
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -14,6 +13,3 @@ urlpatterns = [
     path("tasks/", include("annotations.urls")),
     path("api/", include("config.api_urls")),
 ]
-
-if settings.DEBUG:
-    pass

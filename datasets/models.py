@@ -22,14 +22,6 @@ class Dataset(models.Model):
         return reverse("datasets:dataset_detail", args=[self.pk])
 
 
-class VersionQuerySet(models.QuerySet):
-    def drafts(self):
-        return self.filter(status=Version.Status.DRAFT)
-
-    def published(self):
-        return self.filter(status=Version.Status.PUBLISHED)
-
-
 class Version(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -53,8 +45,6 @@ class Version(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-
-    objects = VersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["dataset", "created_at", "pk"]

@@ -1,13 +1,10 @@
 """Frame images for logged-in users: the original and a cached thumbnail.
 
-In development Django streams files from MEDIA_ROOT (`FileResponse`); a frame whose URI is an
-http(s) URL is a redirect to it. In production the check stays in Django and the bytes do not: behind
-nginx, `_serve` answers with an empty response carrying `X-Accel-Redirect: /protected-media/<name>`
-for an `internal` nginx location aliased to MEDIA_ROOT, so the login check costs one small request
-and nginx sends the file (Apache: `X-Sendfile`). With S3-style storage (`STORAGES["default"]` set to
-django-storages' S3 backend with `querystring_auth`), `storage.path()` raises `NotImplementedError`
-and `_serve` redirects to `storage.url(name)`, a presigned URL valid for minutes; the bucket stays
-private. Either way an image URL stays `/frames/<pk>/image/`, so pages and the API never change.
+Files in local storage are streamed by Django (`FileResponse`), after the login check. With S3-style
+storage (django-storages' S3 backend with `querystring_auth`), `storage.path()` raises
+`NotImplementedError` and the view redirects to `storage.url(name)`, a presigned URL valid for
+minutes, so the bucket stays private. A frame whose URI is an http(s) URL redirects to it. Either
+way an image URL stays `/frames/<pk>/image/`, so pages and the API never change.
 """
 
 import hashlib
