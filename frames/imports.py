@@ -35,7 +35,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from config.sql import chunked
 from datasets.models import Version
 from datasets.services import ensure_draft, lock_version
 
@@ -48,7 +47,8 @@ from .media import (
     png_bytes,
     read_video,
 )
-from .models import Frame, VersionFrame
+from .models import Frame
+from .selectors import keys_taken
 from .services import MAX_BULK_ERRORS, BulkImportError, frames_bulk_create
 
 MAX_STEM_LENGTH = 200
@@ -204,15 +204,6 @@ def _read(source: Source, store: Store, *, step: int, context_id: str | None) ->
     return _read_image(source, store, (source.folder or "") if context_id is None else context_id)
 
 
-def _existing_keys(version: Version, keys: list[str]) -> set[str]:
-    existing: set[str] = set()
-    for chunk in chunked(keys):
-        existing.update(
-            VersionFrame.objects.of(version).under_keys(chunk).values_list("key", flat=True)
-        )
-    return existing
-
-
 def _assign_keys(version: Version, imported: list[Imported]) -> None:
     """Stem, then stem-2, stem-3…: each round asks the database once about every open file."""
     used: set[str] = set()
@@ -222,7 +213,9 @@ def _assign_keys(version: Version, imported: list[Imported]) -> None:
             id(item): item.keys(item.stem if attempt == 1 else f"{item.stem}-{attempt}")
             for item in waiting
         }
-        taken = used | _existing_keys(version, [k for keys in wanted.values() for k in keys])
+        taken = used | keys_taken(
+            version=version, keys=[k for keys in wanted.values() for k in keys]
+        )
         still_waiting = []
         for item in waiting:
             keys = wanted[id(item)]

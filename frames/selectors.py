@@ -4,6 +4,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.utils.functional import cached_property
 
+from config.sql import chunked
 from datasets.models import Version
 
 from .models import Frame, Roi, RoiLabel, VersionFrame
@@ -21,6 +22,16 @@ def frame_get(*, version: Version, key: str) -> Frame:
     if not frames:
         raise Frame.DoesNotExist(f"Version “{version.name}” has no frame “{key}”.")
     return frames[0]
+
+
+def keys_taken(*, version: Version, keys: list[str]) -> set[str]:
+    """Which of `keys` the version has already."""
+    taken: set[str] = set()
+    for chunk in chunked(keys):
+        taken.update(
+            VersionFrame.objects.of(version).under_keys(chunk).values_list("key", flat=True)
+        )
+    return taken
 
 
 def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:

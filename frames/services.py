@@ -13,7 +13,7 @@ from datasets.models import Dataset, Version
 from datasets.services import check_version_name, lock_version, save_named
 
 from .models import Frame, Roi, RoiLabel, VersionFrame
-from .selectors import frame_as_dict
+from .selectors import frame_as_dict, keys_taken
 from .sql import copy_memberships, delete_annotations, frames_under_keys, rois_of_frame
 from .validation import FieldError, clean_annotations, clean_frame, clean_meta
 
@@ -132,7 +132,7 @@ def _clean_bulk(frames: list) -> tuple[list[dict], dict[str, int]]:
 
 
 def _key_clash_error(version: Version, keys_in_batch: dict[str, int]) -> "BulkImportError | None":
-    taken = _taken_keys(version, list(keys_in_batch))
+    taken = keys_taken(version=version, keys=list(keys_in_batch))
     if not taken:
         return None
     return BulkImportError(
@@ -145,15 +145,6 @@ def _key_clash_error(version: Version, keys_in_batch: dict[str, int]) -> "BulkIm
             for key in sorted(taken, key=keys_in_batch.get)[:MAX_BULK_ERRORS]
         ]
     )
-
-
-def _taken_keys(version: Version, keys: list[str]) -> set[str]:
-    taken: set[str] = set()
-    for chunk in chunked(keys):
-        taken.update(
-            VersionFrame.objects.of(version).under_keys(chunk).values_list("key", flat=True)
-        )
-    return taken
 
 
 class BulkImportError(ValidationError):
