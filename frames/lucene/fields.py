@@ -1,0 +1,202 @@
+"""Fields: what a name in a query compares against, per scope, and the conditions a term
+makes on a field. Lookups come from these constants, never from query text."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Left
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+    Regex,
+)
+
+from frames.models import Roi, RoiLabel
+
+from .parsing import QueryError, Term, unescape
+from .sql import CodePointOrder, JsonBooleanIs, JsonNumber, JsonText, JsonType
+
+TEXT, NUMBER, JSON = "text", "number", "json"
+ALWAYS = Q(pk__isnull=False)
+ORDERING = (GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual)
+META_PATH = re.compile(r"(?:\\.|[^.\\])+(?:\.(?:\\.|[^.\\])+)*", re.S)
+META_KEY = re.compile(r"(?:\\.|[^.\\])+", re.S)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A model column. Every field has `target(kind)`, the expression a condition compares,
+    `wrap(condition)`, the row's Q for it, and `exists()`, the Q for "has a value"."""
+
+    name: str
+    column: str
+    kind: str
+    choices: tuple[str, ...] = ()
+
+    def target(self, kind: str):
+        return F(self.column)
+
+    def wrap(self, condition) -> Q:
+        return Q(condition)
+
+    def exists(self) -> Q:
+        return ALWAYS
+
+
+class LabelField(Column):
+    """Labels are matched through their index rows: one RoiLabel per (ROI, label)."""
+
+    def wrap(self, condition) -> Q:
+        rows = RoiLabel.objects.filter(condition, roi=OuterRef("pk"), frame=OuterRef("frame"))
+        return Q(Exists(rows))
+
+
+@dataclass(frozen=True)
+class MetaField:
+    """`meta.<keys>`: a value inside the JSON column, of the type the query's term implies."""
+
+    keys: tuple[str, ...]
+    kind = JSON
+    TARGETS = {TEXT: JsonText, NUMBER: JsonNumber}
+
+    @property
+    def name(self) -> str:
+        return "meta." + ".".join(self.keys)
+
+    def target(self, kind: str):
+        return self.TARGETS[kind]("meta", self.keys)
+
+    def wrap(self, condition) -> Q:
+        # A comparison with a missing value is NULL, and NOT NULL is NULL too: make it false.
+        return Q(Coalesce(condition, Value(False), output_field=BooleanField()))
+
+    def exists(self) -> Q:
+        return Q(IsNull(JsonType("meta", self.keys), False))
+
+
+@dataclass(frozen=True)
+class Scope:
+    fields: dict[str, Column]
+    aliases: dict[str, str]
+    prefix: str
+    default: Column | None
+
+    @property
+    def known(self) -> str:
+        return "known: " + ", ".join([*self.fields, "meta.<key>"])
+
+    def field(self, raw_name: str, position: int) -> Column | MetaField:
+        name = raw_name.removeprefix(self.prefix)
+        if name == "meta" or name.startswith("meta."):
+            return meta_field(name.removeprefix("meta").removeprefix("."), position)
+        plain = unescape(name)
+        plain = self.aliases.get(plain, plain)
+        if plain in self.fields:
+            return self.fields[plain]
+        raise QueryError(f'Unknown field "{unescape(raw_name)}"', position, self.known)
+
+
+def meta_field(path: str, position: int) -> MetaField:
+    if not path:
+        raise QueryError('Field "meta" needs a key (meta.<key>)', position)
+    if not META_PATH.fullmatch(path):
+        raise QueryError(f'Empty key in "meta.{unescape(path)}"', position)
+    keys = tuple(unescape(key) for key in META_KEY.findall(path))
+    if any('"' in key for key in keys):
+        raise QueryError('Metadata keys containing a double quote (") are not supported', position)
+    return MetaField(keys)
+
+
+LABEL = LabelField("label", "label", TEXT)
+ROI_SCOPE = Scope(
+    fields={
+        "label": LABEL,
+        "confidence": Column("confidence", "confidence", NUMBER),
+        "type": Column("type", "type", TEXT, choices=tuple(Roi.Type.values)),
+        "id": Column("id", "uid", TEXT),
+    },
+    aliases={"label.keyword": "label"},
+    prefix="rois.",
+    default=LABEL,
+)
+FRAME_SCOPE = Scope(
+    fields={
+        "id": Column("id", "key", TEXT),
+        "context_id": Column("context_id", "context_id", TEXT),
+        "timestamp": Column("timestamp", "timestamp", NUMBER),
+    },
+    aliases={},
+    prefix="",
+    default=None,
+)
+
+
+def number_of(field, term: Term) -> int | float:
+    number = term.number()
+    if number is None:
+        raise QueryError(
+            f'"{term.text}" is not a number; {field.name} takes numbers', term.position
+        )
+    return number
+
+
+def compare(field, kind: str, lookup, value) -> Q:
+    target = field.target(kind)
+    compared = CodePointOrder(target) if lookup in ORDERING and kind == TEXT else target
+    return field.wrap(lookup(compared, Value(value) if kind == NUMBER else value))
+
+
+def equals(field, term: Term) -> Q:
+    if field.kind == NUMBER:
+        return compare(field, NUMBER, Exact, number_of(field, term))
+    if field.kind == TEXT:
+        if field.choices and term.text not in field.choices:
+            known = "known: " + ", ".join(field.choices)
+            raise QueryError(f'Unknown {field.name} "{term.text}"', term.position, known)
+        return compare(field, TEXT, Exact, term.text)
+    # A meta field: the term's spelling decides the JSON type it matches.
+    if not term.is_phrase and term.raw in ("true", "false"):
+        return field.wrap(JsonBooleanIs("meta", field.keys, term.raw == "true"))
+    text = compare(field, TEXT, Exact, term.text)
+    number = term.number()
+    return text if number is None else compare(field, NUMBER, Exact, number) | text
+
+
+def matches(field, term: Term, pieces: list[tuple[str, bool]]) -> Q:
+    """A word with wildcards: a prefix when the only wildcard is a final `*`, else a regex."""
+    if field.kind == NUMBER:
+        raise QueryError(f"Wildcards work on text; {field.name} is a number", term.position)
+    *head, (last, last_is_wildcard) = pieces
+    if last == "*" and last_is_wildcard and not any(is_wildcard for _, is_wildcard in head):
+        prefix = "".join(text for text, _ in head)
+        return field.wrap(Exact(Left(field.target(TEXT), len(prefix)), prefix))
+    regex = "".join(
+        (".*" if text == "*" else ".") if is_wildcard else re.escape(text)
+        for text, is_wildcard in pieces
+    )
+    # (?s), \A and \Z mean the same to Python (SQLite's REGEXP) and PostgreSQL.
+    return compare(field, TEXT, Regex, rf"(?s)\A{regex}\Z")
+
+
+def bounded(field, bounds: list[tuple[type, Term]]) -> Q:
+    """Range ends [(lookup, term)]: numbers or text, decided by the field or else by the bounds."""
+    if not bounds:
+        return field.exists()
+    kind = field.kind
+    if kind == JSON:
+        numbers = [term.number() is not None for _, term in bounds]
+        if any(numbers) and not all(numbers):
+            raise QueryError(
+                "A range's bounds must both be numbers or both text", bounds[0][1].position
+            )
+        kind = NUMBER if all(numbers) else TEXT
+    conditions = [
+        compare(field, kind, lookup, number_of(field, term) if kind == NUMBER else term.text)
+        for lookup, term in bounds
+    ]
+    return Q(*conditions)
