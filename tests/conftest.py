@@ -1,8 +1,7 @@
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
-from annotations.roles import ANNOTATORS, MANAGERS, sync_groups
+from tests.annotations.factories import AnnotatorFactory, ManagerFactory
 
 
 @pytest.fixture(autouse=True)
@@ -18,23 +17,16 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def make_user(username: str, group: str) -> User:
-    if not Group.objects.filter(name=group).exists():
-        # Transactional tests flush the database afterwards, groups from migrations included.
-        sync_groups(apps, None)
-    user = User.objects.create_user(username=username, password="pw-" + username)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def manager(db) -> User:
-    return make_user("manager", MANAGERS)
+    """A Manager whose password is "pw-manager"."""
+    return ManagerFactory(username="manager")
 
 
 @pytest.fixture
 def annotator(db) -> User:
-    return make_user("annotator", ANNOTATORS)
+    """An Annotator whose password is "pw-annotator"."""
+    return AnnotatorFactory(username="annotator")
 
 
 @pytest.fixture

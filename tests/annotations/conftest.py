@@ -1,13 +1,14 @@
 import pytest
 
-from tests.factories import box, frame_data, version_with_frames
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 
 @pytest.fixture
 def street_version(db):
     """Six frames in two contexts with known annotations."""
-    return version_with_frames(
-        [
+    return VersionFactory(
+        frames=[
             frame_data("a1", context_id="cam1", timestamp=0, rois=[box("car", confidence=0.9)]),
             frame_data(
                 "a2",

@@ -5,9 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import close_old_connections, connection
 
-from annotations.services import task_create, task_item_done, task_next
-from tests.conftest import make_user
-from tests.factories import frame_data, version_with_frames
+from annotations.services import task_item_done, task_next
+from tests.annotations.factories import AnnotatorFactory, ManagerFactory, make_task
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import frame_data
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -31,15 +32,10 @@ def work(task, user) -> list[int]:
 
 
 def test_concurrent_next_hands_every_item_to_exactly_one_user():
-    from django.apps import apps
-
-    from annotations.roles import sync_groups
-
-    sync_groups(apps, None)
-    manager = make_user("lead", "Managers")
-    users = [make_user(f"annotator{i}", "Annotators") for i in range(USERS)]
-    version = version_with_frames([frame_data(f"f{i:04d}") for i in range(FRAMES)])
-    task = task_create(name="race", version=version, filters=[], iteration={}, user=manager)
+    manager = ManagerFactory()
+    users = AnnotatorFactory.create_batch(USERS)
+    version = VersionFactory(frames=[frame_data(f"f{i:04d}") for i in range(FRAMES)])
+    task = make_task(version, manager, "race")
     with ThreadPoolExecutor(max_workers=USERS) as pool:
         results = list(pool.map(lambda user: work(task, user), users))
     positions = [position for taken in results for position in taken]

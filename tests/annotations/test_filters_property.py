@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from annotations.filters import clean_filters
 from annotations.services import selected_frames
 from datasets.models import Dataset
-from tests.factories import box, frame_data, version_with_frames
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 LABELS = ["car", "bus", "person"]
 
@@ -66,8 +67,8 @@ def python_select(dataset, filters) -> set[str]:
 
 def build(dataset):
     Dataset.objects.all().delete()
-    return version_with_frames(
-        [
+    return VersionFactory(
+        frames=[
             frame_data(
                 f"k{index}",
                 rois=[

@@ -5,14 +5,15 @@ from django.core.exceptions import ValidationError
 
 from annotations.iteration import Iteration, clean_iteration, items_from, limited, sequential_keys
 from frames.models import VersionFrame
-from tests.factories import frame_data, version_with_frames
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import frame_data
 
 pytestmark = pytest.mark.django_db
 
 
 def test_sequential_order_is_context_then_timestamp_then_key():
-    version = version_with_frames(
-        [
+    version = VersionFactory(
+        frames=[
             frame_data("z", context_id="b", timestamp=5),
             frame_data("y", context_id="a", timestamp=10),
             frame_data("x", context_id="a", timestamp=10),
@@ -28,8 +29,8 @@ def test_sequential_order_is_context_then_timestamp_then_key():
 
 
 def test_sequential_order_compares_strings_by_code_point():
-    version = version_with_frames(
-        [
+    version = VersionFactory(
+        frames=[
             frame_data("k1", context_id="b"),
             frame_data("k2", context_id="B"),
             frame_data("k3", context_id="a"),

@@ -11,7 +11,6 @@ from annotations.selectors import task_items_page
 from annotations.services import (
     frames_delete,
     task_complete,
-    task_create,
     task_delete,
     task_item_done,
     task_next,
@@ -23,21 +22,17 @@ from datasets.models import Version
 from frames.models import VersionFrame
 from frames.selectors import frame_as_dict, frame_get
 from frames.services import frame_save
-from tests.factories import box, frame_data, publish, version_with_frames
+from tests.annotations.factories import AnnotatorFactory, make_task
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 pytestmark = pytest.mark.django_db
 
 CARS = [{"mode": "by_label", "rules": [{"labels": ["car"]}]}]
 
 
-def create(version, user, *, name="Label cars", filters=None, iteration=None):
-    return task_create(
-        name=name, version=version, filters=filters or [], iteration=iteration or {}, user=user
-    )
-
-
 def test_task_on_a_draft_works_in_place(street_version, manager):
-    task = create(street_version, manager, filters=CARS)
+    task = make_task(street_version, manager, filters=CARS)
     assert task.version == task.source_version == street_version
     assert (task.frame_count, task.item_count, task.matched_count) == (3, 3, 3)
 
@@ -45,8 +40,8 @@ def test_task_on_a_draft_works_in_place(street_version, manager):
 def test_task_on_published_version_forks_a_draft_child_named_after_the_task(
     street_version, manager
 ):
-    published = publish(street_version)
-    task = create(published, manager, name="Cars pass 1")
+    published = version_publish(version=street_version, user=manager)
+    task = make_task(published, manager, name="Cars pass 1")
     assert task.source_version == published
     assert task.version.parent == published
     assert task.version.name == "Cars pass 1"
@@ -54,32 +49,32 @@ def test_task_on_published_version_forks_a_draft_child_named_after_the_task(
 
 
 def test_fork_name_gets_a_suffix_when_taken(street_version, manager):
-    published = publish(street_version)
-    create(published, manager, name="Pass")
-    assert create(published, manager, name="Pass").version.name == "Pass (2)"
+    published = version_publish(version=street_version, user=manager)
+    make_task(published, manager, name="Pass")
+    assert make_task(published, manager, name="Pass").version.name == "Pass (2)"
 
 
 def test_annotating_the_fork_leaves_the_parent_untouched(street_version, manager):
-    published = publish(street_version)
-    task = create(published, manager, filters=CARS)
+    published = version_publish(version=street_version, user=manager)
+    task = make_task(published, manager, filters=CARS)
     frame_save(version=task.version, key="a1", revision=1, rois=[box("truck")])
     assert frame_as_dict(frame_get(version=published, key="a1"))["rois"][0]["labels"] == ["car"]
 
 
 def test_a_failed_creation_leaves_no_task_and_no_version(street_version, manager):
-    published = publish(street_version)
+    published = version_publish(version=street_version, user=manager)
     with (
         mock.patch("annotations.services._write_chunks", side_effect=RuntimeError),
         pytest.raises(RuntimeError),
     ):
-        create(published, manager)
+        make_task(published, manager)
     assert AnnotationTask.objects.count() == 0
     assert Version.objects.filter(parent=published).count() == 0
 
 
 def test_a_task_whose_stream_is_empty_is_refused(street_version, manager):
     with pytest.raises(ValidationError) as error:
-        create(
+        make_task(
             street_version,
             manager,
             filters=[{"mode": "by_label", "rules": [{"labels": ["zebra"]}]}],
@@ -89,7 +84,7 @@ def test_a_task_whose_stream_is_empty_is_refused(street_version, manager):
 
 
 def test_the_generated_seed_is_stored(street_version, manager):
-    task = create(street_version, manager, iteration={"order": "random"})
+    task = make_task(street_version, manager, iteration={"order": "random"})
     assert task.seed is not None
     items = [item["frames"] for item in task_items_page(task=task, start=0, stop=10)]
     expected = [["a1"], ["a2"], ["a3"], ["b1"], ["b2"], ["b3"]]
@@ -98,7 +93,7 @@ def test_the_generated_seed_is_stored(street_version, manager):
 
 
 def test_the_stream_is_a_snapshot(street_version, manager):
-    task = create(street_version, manager, filters=CARS)
+    task = make_task(street_version, manager, filters=CARS)
     frame_save(version=street_version, key="b2", revision=1, rois=[box("car")])
     assert task_preview(version=street_version, filters=CARS, iteration={}).matched == 4
     task.refresh_from_db()
@@ -106,7 +101,7 @@ def test_the_stream_is_a_snapshot(street_version, manager):
 
 
 def test_limit_keeps_the_first_frames_of_the_stream(street_version, manager):
-    task = create(street_version, manager, iteration={"limit": 4, "clip_length": 2})
+    task = make_task(street_version, manager, iteration={"limit": 4, "clip_length": 2})
     items = [item["frames"] for item in task_items_page(task=task, start=0, stop=10)]
     assert items == [["a1", "a2"], ["a3"], ["b1"]]
     assert task.frame_count == 4
@@ -114,7 +109,7 @@ def test_limit_keeps_the_first_frames_of_the_stream(street_version, manager):
 
 def test_annotators_may_not_create_tasks(street_version, annotator):
     with pytest.raises(PermissionDenied):
-        create(street_version, annotator)
+        make_task(street_version, annotator)
 
 
 def test_preview_counts_without_creating_anything(street_version):
@@ -134,14 +129,14 @@ def test_preview_lists_random_order_by_seed(street_version):
 
 
 def test_next_hands_out_items_in_stream_order(street_version, manager, annotator):
-    task = create(street_version, manager, filters=CARS)
+    task = make_task(street_version, manager, filters=CARS)
     first = task_next(task=task, user=annotator)
     assert (first.position, first.frames) == (0, ["a1"])
     assert task_next(task=task, user=manager).position == 1
 
 
 def test_next_returns_the_users_unfinished_item_again(street_version, manager, annotator):
-    task = create(street_version, manager, filters=CARS)
+    task = make_task(street_version, manager, filters=CARS)
     assert (
         task_next(task=task, user=annotator).position
         == task_next(task=task, user=annotator).position
@@ -149,7 +144,7 @@ def test_next_returns_the_users_unfinished_item_again(street_version, manager, a
 
 
 def test_done_counts_frames_and_next_moves_on(street_version, manager, annotator):
-    task = create(street_version, manager, iteration={"clip_length": 3})
+    task = make_task(street_version, manager, iteration={"clip_length": 3})
     item = task_next(task=task, user=annotator)
     task_item_done(task=task, position=item.position, user=annotator)
     task.refresh_from_db()
@@ -158,7 +153,7 @@ def test_done_counts_frames_and_next_moves_on(street_version, manager, annotator
 
 
 def test_done_twice_counts_once(street_version, manager, annotator):
-    task = create(street_version, manager)
+    task = make_task(street_version, manager)
     item = task_next(task=task, user=annotator)
     task_item_done(task=task, position=item.position, user=annotator)
     task_item_done(task=task, position=item.position, user=annotator)
@@ -169,10 +164,8 @@ def test_done_twice_counts_once(street_version, manager, annotator):
 def test_only_the_claimer_or_a_manager_finishes_an_item(
     street_version, manager, annotator, django_user_model
 ):
-    from tests.conftest import make_user
-
-    other = make_user("other", "Annotators")
-    task = create(street_version, manager)
+    other = AnnotatorFactory()
+    task = make_task(street_version, manager)
     item = task_next(task=task, user=annotator)
     with pytest.raises(PermissionDenied):
         task_item_done(task=task, position=item.position, user=other)
@@ -181,21 +174,21 @@ def test_only_the_claimer_or_a_manager_finishes_an_item(
 
 
 def test_an_item_not_handed_out_cannot_be_done(street_version, manager):
-    task = create(street_version, manager)
+    task = make_task(street_version, manager)
     with pytest.raises(ConflictError) as error:
         task_item_done(task=task, position=3, user=manager)
     assert error.value.code == "item_not_claimed"
 
 
 def test_an_exhausted_task_says_so(street_version, manager, annotator):
-    task = create(street_version, manager, iteration={"limit": 1})
+    task = make_task(street_version, manager, iteration={"limit": 1})
     item = task_next(task=task, user=annotator)
     task_item_done(task=task, position=item.position, user=annotator)
     assert task_next(task=task, user=annotator) is None
 
 
 def test_expired_leases_come_back(street_version, manager, annotator, settings):
-    task = create(street_version, manager, iteration={"limit": 1})
+    task = make_task(street_version, manager, iteration={"limit": 1})
     item = task_next(task=task, user=annotator)
     assert task_next(task=task, user=manager) is None
     TaskItem.objects.filter(pk=item.pk).update(
@@ -206,7 +199,7 @@ def test_expired_leases_come_back(street_version, manager, annotator, settings):
 
 
 def test_a_completed_task_refuses_next_and_done(street_version, manager, annotator):
-    task = create(street_version, manager)
+    task = make_task(street_version, manager)
     item = task_next(task=task, user=annotator)
     task_complete(task=task, user=manager)
     for call in (
@@ -224,7 +217,7 @@ def test_a_completed_task_refuses_next_and_done(street_version, manager, annotat
 
 
 def test_completing_and_deleting_need_permission(street_version, manager, annotator):
-    task = create(street_version, manager)
+    task = make_task(street_version, manager)
     with pytest.raises(PermissionDenied):
         task_complete(task=task, user=annotator)
     with pytest.raises(PermissionDenied):
@@ -234,8 +227,8 @@ def test_completing_and_deleting_need_permission(street_version, manager, annota
 
 
 def test_deleting_a_task_keeps_its_version_and_annotations(street_version, manager, annotator):
-    published = publish(street_version)
-    task = create(published, manager)
+    published = version_publish(version=street_version, user=manager)
+    task = make_task(published, manager)
     task_next(task=task, user=annotator)
     frame_save(version=task.version, key="a1", revision=1, rois=[box("truck")])
     version = task.version
@@ -246,7 +239,7 @@ def test_deleting_a_task_keeps_its_version_and_annotations(street_version, manag
 
 
 def test_publishing_a_version_in_use_needs_force(street_version, manager):
-    create(street_version, manager)
+    make_task(street_version, manager)
     with pytest.raises(ConflictError) as error:
         version_publish(version=street_version, user=manager)
     assert error.value.code == "version_in_use"
@@ -256,7 +249,7 @@ def test_publishing_a_version_in_use_needs_force(street_version, manager):
 
 
 def test_deleting_frames_of_a_version_in_use_needs_force(street_version, manager):
-    create(street_version, manager)
+    make_task(street_version, manager)
     with pytest.raises(ConflictError):
         frames_delete(version=street_version, keys=["a1"], user=manager)
     assert VersionFrame.objects.filter(version=street_version).count() == 6
@@ -265,12 +258,12 @@ def test_deleting_frames_of_a_version_in_use_needs_force(street_version, manager
 
 
 def test_a_completed_task_does_not_block_publishing(street_version, manager):
-    task_complete(task=create(street_version, manager), user=manager)
+    task_complete(task=make_task(street_version, manager), user=manager)
     assert version_publish(version=street_version, user=manager).is_published
 
 
 def test_items_page_merges_the_stream_with_hand_outs(street_version, manager, annotator):
-    task = create(street_version, manager)
+    task = make_task(street_version, manager)
     item = task_next(task=task, user=annotator)
     task_item_done(task=task, position=item.position, user=annotator)
     task_next(task=task, user=manager)
@@ -283,8 +276,8 @@ def test_items_page_merges_the_stream_with_hand_outs(street_version, manager, an
 
 
 def test_big_streams_span_several_chunks(manager):
-    version = version_with_frames([frame_data(f"k{i:05d}") for i in range(2500)])
-    task = create(version, manager)
+    version = VersionFactory(frames=[frame_data(f"k{i:05d}") for i in range(2500)])
+    task = make_task(version, manager)
     assert task.chunks.count() == 3
     assert task_items_page(task=task, start=1998, stop=2002)[2]["frames"] == ["k02000"]
 
@@ -294,7 +287,7 @@ def test_a_stream_longer_than_a_chunk_reads_and_hands_out_in_order(
 ):
     monkeypatch.setattr("annotations.services.CHUNK_SIZE", 4)
     monkeypatch.setattr("annotations.selectors.CHUNK_SIZE", 4)
-    task = create(street_version, manager)
+    task = make_task(street_version, manager)
     expected = [["a1"], ["a2"], ["a3"], ["b1"], ["b2"], ["b3"]]
     assert task.chunks.count() == 2
     assert [item["frames"] for item in task_items_page(task=task, start=0, stop=6)] == expected

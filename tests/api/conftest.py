@@ -5,15 +5,6 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotations.roles import ANNOTATORS, MANAGERS
-from tests.conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # PBKDF2 costs about a second per user on a busy machine; these tests are not about hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def token_client(user) -> APIClient:
     client = APIClient()
@@ -34,22 +25,6 @@ def annotator_api(annotator) -> APIClient:
 @pytest.fixture
 def anonymous_api() -> APIClient:
     return APIClient()
-
-
-@pytest.fixture
-def make_annotator(db):
-    def make(name: str):
-        return make_user(name, ANNOTATORS)
-
-    return make
-
-
-@pytest.fixture
-def make_manager(db):
-    def make(name: str):
-        return make_user(name, MANAGERS)
-
-    return make
 
 
 # SQLite's in-memory test database is shared between threads through its "shared cache", where a

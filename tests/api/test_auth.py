@@ -4,11 +4,12 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import AnnotationTask, TaskItem
-from annotations.services import task_create
 from config.api_urls import urlpatterns
 from datasets.models import Dataset, Version
 from frames.models import Frame, Roi, VersionFrame
-from tests.factories import box, frame_data, version_with_frames
+from tests.annotations.factories import make_task
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 from .conftest import token_client
 
@@ -52,10 +53,10 @@ GUARDED = [route for route in ROUTES if route not in OPEN]
 
 @pytest.fixture
 def world(manager):
-    version = version_with_frames(
-        [frame_data("a", rois=[box("car")]), frame_data("b")], published=True
+    version = VersionFactory(
+        frames=[frame_data("a", rois=[box("car")]), frame_data("b")], published=True
     )
-    task = task_create(name="Cars", version=version, filters=[], iteration={}, user=manager)
+    task = make_task(version, manager, "Cars")
     return {"version": task.version, "task": task}
 
 

@@ -1,9 +1,10 @@
 """Datasets and versions over the API: shapes, errors with their codes, bounded queries."""
 
-from annotations.services import task_create
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create
-from tests.factories import DatasetFactory, frame_data, version_with_frames
+from tests.annotations.factories import make_task
+from tests.datasets.factories import DatasetFactory, VersionFactory
+from tests.frames.factories import frame_data
 
 
 def test_a_new_dataset_answers_with_its_draft_root_version(manager_api):
@@ -50,7 +51,7 @@ def test_a_dataset_is_renamed_with_patch(manager_api, manager):
 
 
 def test_deleting_a_dataset_removes_its_versions_and_frames(manager_api):
-    version = version_with_frames([frame_data("a")], published=True)
+    version = VersionFactory(frames=[frame_data("a")], published=True)
     response = manager_api.delete(f"/api/datasets/{version.dataset_id}/")
     assert response.status_code == 204
     assert not Dataset.objects.exists()
@@ -96,8 +97,8 @@ def test_lists_paginate_with_page_and_page_size_up_to_1000(annotator_api):
 
 
 def test_versions_filter_by_dataset_and_carry_parent_status_and_frame_count(annotator_api):
-    parent = version_with_frames([frame_data("a"), frame_data("b")], published=True)
-    version_with_frames([frame_data("c")])
+    parent = VersionFactory(frames=[frame_data("a"), frame_data("b")], published=True)
+    VersionFactory(frames=[frame_data("c")])
     body = annotator_api.get(f"/api/versions/?dataset={parent.dataset_id}").json()
     assert body["count"] == 1
     [row] = body["results"]
@@ -116,17 +117,17 @@ def test_the_version_list_costs_the_same_queries_for_2_or_10_versions(
     annotator_api, django_assert_num_queries
 ):
     for _ in range(2):
-        version_with_frames([])
+        VersionFactory(frames=[])
     with django_assert_num_queries(4):  # token, permissions, count, page
         annotator_api.get("/api/versions/")
     for _ in range(8):
-        version_with_frames([])
+        VersionFactory(frames=[])
     with django_assert_num_queries(4):
         assert annotator_api.get("/api/versions/").json()["count"] == 10
 
 
 def test_publish_freezes_the_version(manager_api):
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     response = manager_api.post(f"/api/versions/{version.pk}/publish/", {}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "published"
@@ -134,8 +135,8 @@ def test_publish_freezes_the_version(manager_api):
 
 
 def test_publishing_a_version_an_active_task_uses_is_409_unless_forced(manager_api, manager):
-    version = version_with_frames([frame_data("a")])
-    task_create(name="T", version=version, filters=[], iteration={}, user=manager)
+    version = VersionFactory(frames=[frame_data("a")])
+    make_task(version, manager, "T")
     refused = manager_api.post(f"/api/versions/{version.pk}/publish/", {}, format="json")
     assert refused.status_code == 409
     assert refused.json()["code"] == "version_in_use"
@@ -149,13 +150,13 @@ def test_publishing_a_version_an_active_task_uses_is_409_unless_forced(manager_a
 
 
 def test_publishing_twice_is_409_version_published(manager_api):
-    version = version_with_frames([frame_data("a")], published=True)
+    version = VersionFactory(frames=[frame_data("a")], published=True)
     response = manager_api.post(f"/api/versions/{version.pk}/publish/", {}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "version_published")
 
 
 def test_fork_answers_201_with_the_draft_child(manager_api):
-    parent = version_with_frames([frame_data("a")], published=True)
+    parent = VersionFactory(frames=[frame_data("a")], published=True)
     response = manager_api.post(f"/api/versions/{parent.pk}/fork/", {"name": "v2"}, format="json")
     assert response.status_code == 201
     child = response.json()
@@ -163,14 +164,14 @@ def test_fork_answers_201_with_the_draft_child(manager_api):
 
 
 def test_forking_a_draft_is_409_version_draft_and_creates_nothing(manager_api):
-    draft = version_with_frames([frame_data("a")])
+    draft = VersionFactory(frames=[frame_data("a")])
     response = manager_api.post(f"/api/versions/{draft.pk}/fork/", {"name": "v2"}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "version_draft")
     assert Version.objects.count() == 1
 
 
 def test_forking_under_a_taken_name_is_400_unique(manager_api):
-    parent = version_with_frames([frame_data("a")], published=True)
+    parent = VersionFactory(frames=[frame_data("a")], published=True)
     response = manager_api.post(
         f"/api/versions/{parent.pk}/fork/", {"name": parent.name}, format="json"
     )
@@ -179,7 +180,7 @@ def test_forking_under_a_taken_name_is_400_unique(manager_api):
 
 
 def test_renaming_a_published_version_is_409(manager_api):
-    version = version_with_frames([], published=True)
+    version = VersionFactory(frames=[], published=True)
     response = manager_api.patch(f"/api/versions/{version.pk}/", {"name": "x"}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "version_published")
     version.refresh_from_db()

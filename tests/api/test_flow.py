@@ -2,7 +2,7 @@
 
 from rest_framework.test import APIClient
 
-from tests.factories import box, frame_data
+from tests.frames.factories import box, frame_data
 
 
 def login(username: str) -> APIClient:

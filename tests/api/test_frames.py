@@ -6,11 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from annotations.services import task_create
 from frames.models import Frame, Roi, VersionFrame
 from frames.selectors import frame_as_dict, frame_get
 from frames.services import frame_save, version_fork
-from tests.factories import box, frame_data, version_with_frames
+from tests.annotations.factories import AnnotatorFactory, make_task
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 from .conftest import postgres_only, run_together, token_client
 
@@ -28,8 +29,8 @@ def snapshot(version) -> list[dict]:
 
 
 def test_a_frame_has_the_documented_shape_with_its_image_url(annotator_api):
-    version = version_with_frames(
-        [
+    version = VersionFactory(
+        frames=[
             frame_data(
                 "a",
                 context_id="cam1",
@@ -59,7 +60,7 @@ def test_a_frame_has_the_documented_shape_with_its_image_url(annotator_api):
 
 
 def test_an_unknown_frame_is_404_naming_it(annotator_api):
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     response = annotator_api.get(frames_url(version, "nope"))
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
@@ -67,20 +68,20 @@ def test_an_unknown_frame_is_404_naming_it(annotator_api):
 
 
 def test_a_key_with_a_slash_is_reachable_url_encoded(annotator_api):
-    version = version_with_frames([frame_data("cam1/0001")])
+    version = VersionFactory(frames=[frame_data("cam1/0001")])
     assert annotator_api.get(frames_url(version, "cam1%2F0001")).json()["id"] == "cam1/0001"
 
 
 def test_a_fork_reads_the_frames_it_shares_with_its_parent(annotator_api):
-    parent = version_with_frames([frame_data("a", rois=[box("car")])], published=True)
+    parent = VersionFactory(frames=[frame_data("a", rois=[box("car")])], published=True)
     child = version_fork(version=parent, name="child")
     assert annotator_api.get(frames_url(child, "a")).json()["rois"][0]["labels"] == ["car"]
     assert annotator_api.get(frames_url(child)).json()["count"] == 1
 
 
 def test_the_list_filters_by_context_and_lucene_query(annotator_api):
-    version = version_with_frames(
-        [
+    version = VersionFactory(
+        frames=[
             frame_data("a", context_id="cam1", meta={"weather": "rain"}),
             frame_data("b", context_id="cam1", meta={"weather": "sun"}),
             frame_data("c", context_id="cam2", meta={"weather": "rain"}),
@@ -95,7 +96,7 @@ def test_the_list_filters_by_context_and_lucene_query(annotator_api):
 
 
 def test_a_bad_lucene_query_is_400_with_its_position(annotator_api):
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     response = annotator_api.get(frames_url(version), {"q": "colour:red"})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_query"
@@ -105,8 +106,8 @@ def test_a_bad_lucene_query_is_400_with_its_position(annotator_api):
 def test_the_frame_list_costs_the_same_queries_for_2_or_20_frames(
     annotator_api, django_assert_num_queries
 ):
-    small = version_with_frames([frame_data(f"f{i}", rois=[box("car")]) for i in range(2)])
-    big = version_with_frames([frame_data(f"f{i}", rois=[box("car")] * 3) for i in range(20)])
+    small = VersionFactory(frames=[frame_data(f"f{i}", rois=[box("car")]) for i in range(2)])
+    big = VersionFactory(frames=[frame_data(f"f{i}", rois=[box("car")] * 3) for i in range(20)])
     # token, 2 permission queries, version, page, ROIs: the version holds the count
     with django_assert_num_queries(5):
         assert annotator_api.get(frames_url(small)).json()["count"] == 2
@@ -118,13 +119,13 @@ def test_the_frame_list_costs_the_same_queries_for_2_or_20_frames(
 
 
 def test_labels_lists_the_versions_labels_once_each_sorted(annotator_api):
-    version = version_with_frames(
-        [
+    version = VersionFactory(
+        frames=[
             frame_data("a", rois=[box("car"), box(["truck", "car"])]),
             frame_data("b", rois=[box("bus")], frame_labels=[{"labels": ["night"]}]),
         ]
     )
-    version_with_frames([frame_data("z", rois=[box("zebra")])])
+    VersionFactory(frames=[frame_data("z", rois=[box("zebra")])])
     response = annotator_api.get(f"/api/versions/{version.pk}/labels/")
     assert response.json() == ["bus", "car", "night", "truck"]
 
@@ -133,7 +134,7 @@ def test_labels_lists_the_versions_labels_once_each_sorted(annotator_api):
 
 
 def test_bulk_import_answers_the_number_created(manager_api):
-    version = version_with_frames([])
+    version = VersionFactory(frames=[])
     frames = [frame_data(f"f{i}", rois=[box("car")]) for i in range(3)]
     response = manager_api.post(frames_url(version), frames, format="json")
     assert (response.status_code, response.json()) == (201, {"created": 3})
@@ -142,7 +143,7 @@ def test_bulk_import_answers_the_number_created(manager_api):
 
 
 def test_a_bad_frame_in_a_bulk_import_names_index_and_field_and_imports_nothing(manager_api):
-    version = version_with_frames([frame_data("old")])
+    version = VersionFactory(frames=[frame_data("old")])
     bad = frame_data("b", rois=[box("car"), {"type": "box", "labels": ["x"], "points": [[1, 1]]}])
     response = manager_api.post(frames_url(version), [frame_data("a"), bad], format="json")
     assert response.status_code == 400
@@ -155,7 +156,7 @@ def test_a_bad_frame_in_a_bulk_import_names_index_and_field_and_imports_nothing(
 
 
 def test_a_bulk_import_with_a_taken_key_imports_nothing(manager_api):
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     response = manager_api.post(
         frames_url(version), [frame_data("b"), frame_data("a")], format="json"
     )
@@ -165,21 +166,21 @@ def test_a_bulk_import_with_a_taken_key_imports_nothing(manager_api):
 
 
 def test_a_bulk_import_must_be_a_list(manager_api):
-    version = version_with_frames([])
+    version = VersionFactory(frames=[])
     response = manager_api.post(frames_url(version), frame_data("a"), format="json")
     assert (response.status_code, response.json()["code"]) == (400, "not_a_list")
     assert not Frame.objects.exists()
 
 
 def test_a_bulk_import_takes_at_most_10000_frames(manager_api):
-    version = version_with_frames([])
+    version = VersionFactory(frames=[])
     response = manager_api.post(frames_url(version), [{}] * 10_001, format="json")
     assert (response.status_code, response.json()["code"]) == (400, "too_many_frames")
     assert not Frame.objects.exists()
 
 
 def test_a_bulk_import_into_a_published_version_is_409(manager_api):
-    version = version_with_frames([], published=True)
+    version = VersionFactory(frames=[], published=True)
     response = manager_api.post(frames_url(version), [frame_data("a")], format="json")
     assert (response.status_code, response.json()["code"]) == (409, "version_published")
     assert not Frame.objects.exists()
@@ -189,8 +190,10 @@ def test_a_bulk_import_into_a_published_version_is_409(manager_api):
 
 
 def test_patch_replaces_the_given_parts_and_answers_the_new_frame(annotator_api):
-    version = version_with_frames(
-        [frame_data("a", rois=[box("car")], frame_labels=[{"labels": ["day"]}], meta={"m": 1})]
+    version = VersionFactory(
+        frames=[
+            frame_data("a", rois=[box("car")], frame_labels=[{"labels": ["day"]}], meta={"m": 1})
+        ]
     )
     response = annotator_api.patch(
         frames_url(version, "a"),
@@ -207,7 +210,7 @@ def test_patch_replaces_the_given_parts_and_answers_the_new_frame(annotator_api)
 
 
 def test_a_stale_revision_is_409_with_the_current_frame_and_changes_nothing(annotator_api):
-    version = version_with_frames([frame_data("a", rois=[box("car")])])
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
     frame_save(version=version, key="a", revision=1, rois=[box("bus")])
     before = snapshot(version)
     response = annotator_api.patch(
@@ -223,7 +226,7 @@ def test_a_stale_revision_is_409_with_the_current_frame_and_changes_nothing(anno
 
 
 def test_patching_a_published_version_is_409_version_published(annotator_api):
-    version = version_with_frames([frame_data("a", rois=[box("car")])], published=True)
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])], published=True)
     before = snapshot(version)
     response = annotator_api.patch(
         frames_url(version, "a"), {"revision": 1, "rois": []}, format="json"
@@ -250,7 +253,7 @@ def test_patching_a_published_version_is_409_version_published(annotator_api):
     ],
 )
 def test_bad_input_is_400_naming_the_field_and_changes_nothing(annotator_api, change, field):
-    version = version_with_frames([frame_data("a", rois=[box("car")], meta={"m": 1})])
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")], meta={"m": 1})])
     before = snapshot(version)
     response = annotator_api.patch(
         frames_url(version, "a"), {"revision": 1, **change}, format="json"
@@ -263,14 +266,14 @@ def test_bad_input_is_400_naming_the_field_and_changes_nothing(annotator_api, ch
 
 
 def test_a_patch_without_revision_is_400_required(annotator_api):
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     response = annotator_api.patch(frames_url(version, "a"), {"rois": []}, format="json")
     assert (response.status_code, response.json()["code"]) == (400, "required")
     assert "revision" in response.json()["message"]
 
 
 def test_a_patch_with_an_unknown_field_is_400_naming_it(annotator_api):
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     response = annotator_api.patch(
         frames_url(version, "a"), {"revision": 1, "roi": []}, format="json"
     )
@@ -279,7 +282,7 @@ def test_a_patch_with_an_unknown_field_is_400_naming_it(annotator_api):
 
 
 def test_patching_an_unknown_frame_is_404(annotator_api):
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     response = annotator_api.patch(frames_url(version, "b"), {"revision": 1}, format="json")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
@@ -290,7 +293,7 @@ def test_patching_a_frame_of_an_unknown_version_is_404(annotator_api):
 
 
 def test_patching_a_fork_leaves_the_parent_untouched(annotator_api):
-    parent = version_with_frames([frame_data("a", rois=[box("car")])], published=True)
+    parent = VersionFactory(frames=[frame_data("a", rois=[box("car")])], published=True)
     child = version_fork(version=parent, name="child")
     response = annotator_api.patch(
         frames_url(child, "a"), {"revision": 1, "rois": [box("bus")]}, format="json"
@@ -300,7 +303,7 @@ def test_patching_a_fork_leaves_the_parent_untouched(annotator_api):
 
 
 def test_the_second_patch_of_one_revision_is_409_and_the_first_is_kept(annotator_api):
-    version = version_with_frames([frame_data("a", rois=[box("car")])])
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
     url = frames_url(version, "a")
     first = annotator_api.patch(url, {"revision": 1, "rois": [box("bus")]}, format="json")
     second = annotator_api.patch(url, {"revision": 1, "rois": [box("truck")]}, format="json")
@@ -311,9 +314,9 @@ def test_the_second_patch_of_one_revision_is_409_and_the_first_is_kept(annotator
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_clients_patching_one_revision_at_once_get_one_200_and_one_409(make_annotator):
-    version = version_with_frames([frame_data("a", rois=[box("car")])])
-    clients = [token_client(make_annotator(name)) for name in ("ann", "bob")]
+def test_two_clients_patching_one_revision_at_once_get_one_200_and_one_409():
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
+    clients = [token_client(AnnotatorFactory()) for _ in range(2)]
 
     def save(index: int):
         body = {"revision": 1, "rois": [box(f"label{index}")]}
@@ -340,7 +343,7 @@ def png(name: str, size=(32, 24)) -> SimpleUploadedFile:
 
 
 def test_uploads_create_frames_from_images(manager_api):
-    version = version_with_frames([])
+    version = VersionFactory(frames=[])
     response = manager_api.post(
         f"/api/versions/{version.pk}/uploads/",
         {"files": [png("one.png"), png("two.png", (10, 10))], "context_id": "batch"},
@@ -353,7 +356,7 @@ def test_uploads_create_frames_from_images(manager_api):
 
 
 def test_an_upload_with_a_bad_file_is_400_naming_it_and_creates_nothing(manager_api):
-    version = version_with_frames([])
+    version = VersionFactory(frames=[])
     fake = SimpleUploadedFile("fake.jpg", b"not an image", content_type="image/jpeg")
     response = manager_api.post(
         f"/api/versions/{version.pk}/uploads/",
@@ -366,7 +369,7 @@ def test_an_upload_with_a_bad_file_is_400_naming_it_and_creates_nothing(manager_
 
 
 def test_an_upload_into_a_published_version_is_409_and_keeps_no_file(manager_api, media_root):
-    version = version_with_frames([], published=True)
+    version = VersionFactory(frames=[], published=True)
     response = manager_api.post(
         f"/api/versions/{version.pk}/uploads/", {"files": [png("one.png")]}, format="multipart"
     )
@@ -376,14 +379,14 @@ def test_an_upload_into_a_published_version_is_409_and_keeps_no_file(manager_api
 
 
 def test_an_upload_without_files_is_400(manager_api):
-    version = version_with_frames([])
+    version = VersionFactory(frames=[])
     response = manager_api.post(f"/api/versions/{version.pk}/uploads/", {}, format="multipart")
     assert (response.status_code, response.json()["code"]) == (400, "no_files")
 
 
 def test_deleting_a_frame_of_a_version_an_active_task_uses_needs_force(manager_api, manager):
-    version = version_with_frames([frame_data("a"), frame_data("b")])
-    task_create(name="T", version=version, filters=[], iteration={}, user=manager)
+    version = VersionFactory(frames=[frame_data("a"), frame_data("b")])
+    make_task(version, manager)
     refused = manager_api.delete(frames_url(version, "a"))
     assert (refused.status_code, refused.json()["code"]) == (409, "version_in_use")
     assert VersionFrame.objects.filter(version=version).count() == 2
@@ -392,7 +395,7 @@ def test_deleting_a_frame_of_a_version_an_active_task_uses_needs_force(manager_a
 
 
 def test_deleting_an_unknown_frame_is_404(manager_api):
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     assert manager_api.delete(frames_url(version, "zz")).status_code == 404
     assert Roi.objects.count() == 0
 
@@ -405,7 +408,7 @@ def test_deleting_an_unknown_frame_is_404(manager_api):
     ],
 )
 def test_a_body_that_is_not_strict_json_is_400_and_changes_nothing(annotator_api, body, fragment):
-    version = version_with_frames([frame_data("a", meta={"speed": 1})])
+    version = VersionFactory(frames=[frame_data("a", meta={"speed": 1})])
     before = snapshot(version)
     response = annotator_api.generic(
         "PATCH", frames_url(version, "a"), body, content_type="application/json"

@@ -3,10 +3,12 @@
 import pytest
 
 from annotations.models import AnnotationTask, TaskItem
-from annotations.services import task_complete, task_create, task_next
+from annotations.services import task_complete, task_next
 from datasets.models import Version
 from frames.models import Frame
-from tests.factories import box, frame_data, version_with_frames
+from tests.annotations.factories import AnnotatorFactory, make_task
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 from .conftest import postgres_only, run_together, token_client
 
@@ -18,12 +20,7 @@ def street(count=6, **kwargs) -> Version:
         frame_data(f"f{i}", context_id="cam1", timestamp=i, rois=[box("car" if i % 2 else "bus")])
         for i in range(count)
     ]
-    return version_with_frames(frames, **kwargs)
-
-
-def make_task(user, version=None, **kwargs) -> AnnotationTask:
-    settings = {"name": "Cars", "filters": [], "iteration": {}} | kwargs
-    return task_create(version=version or street(), user=user, **settings)
+    return VersionFactory(frames=frames, **kwargs)
 
 
 def counts() -> tuple[int, int, int]:
@@ -121,9 +118,9 @@ def test_preview_with_a_bad_query_is_400_invalid_query(annotator_api):
 
 
 def test_tasks_filter_by_status_and_dataset_and_order_by_name(manager, annotator_api):
-    first = make_task(manager, name="b")
-    make_task(manager, version=first.version, name="a")
-    other = make_task(manager, name="c")
+    first = make_task(street(), manager, "b")
+    make_task(first.version, manager, "a")
+    other = make_task(street(), manager, "c")
     task_complete(task=other, user=manager)
     active = annotator_api.get("/api/tasks/?status=active&ordering=name").json()
     assert [task["name"] for task in active["results"]] == ["a", "b"]
@@ -137,17 +134,17 @@ def test_the_task_list_costs_the_same_queries_for_2_or_8_tasks(
 ):
     version = street()
     for index in range(2):
-        make_task(manager, version=version, name=f"t{index}")
+        make_task(version, manager, f"t{index}")
     with django_assert_num_queries(4):  # token, permissions, count, page
         annotator_api.get("/api/tasks/")
     for index in range(2, 8):
-        make_task(manager, version=street(), name=f"t{index}")
+        make_task(street(), manager, f"t{index}")
     with django_assert_num_queries(4):
         assert annotator_api.get("/api/tasks/").json()["count"] == 8
 
 
 def test_items_list_the_stream_with_who_holds_what(manager, annotator, annotator_api):
-    task = make_task(manager)
+    task = make_task(street(), manager)
     task_next(task=task, user=annotator)
     body = annotator_api.get(f"/api/tasks/{task.pk}/items/?page_size=2").json()
     assert body["count"] == 6
@@ -165,11 +162,11 @@ def test_items_list_the_stream_with_who_holds_what(manager, annotator, annotator
 
 
 def test_the_items_list_costs_the_same_queries_for_2_or_50_items(
-    manager, make_annotator, annotator_api, django_assert_num_queries
+    manager, annotator_api, django_assert_num_queries
 ):
-    task = make_task(manager, version=street(60))
-    for index in range(10):
-        task_next(task=task, user=make_annotator(f"worker{index}"))
+    task = make_task(street(60), manager)
+    for _ in range(10):
+        task_next(task=task, user=AnnotatorFactory())
     # token, 2 permission queries, task, chunks, handed-out items
     with django_assert_num_queries(5):
         annotator_api.get(f"/api/tasks/{task.pk}/items/?page_size=2")
@@ -179,7 +176,7 @@ def test_the_items_list_costs_the_same_queries_for_2_or_50_items(
 
 
 def test_one_item_and_an_unknown_one(manager, annotator_api):
-    task = make_task(manager)
+    task = make_task(street(), manager)
     assert annotator_api.get(f"/api/tasks/{task.pk}/items/3/").json()["frames"] == ["f3"]
     missing = annotator_api.get(f"/api/tasks/{task.pk}/items/6/")
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
@@ -189,7 +186,7 @@ def test_one_item_and_an_unknown_one(manager, annotator_api):
 
 
 def test_next_hands_out_the_first_free_item_with_its_full_frames(manager, annotator_api):
-    task = make_task(manager, filters=CARS)
+    task = make_task(street(), manager, filters=CARS)
     response = annotator_api.post(f"/api/tasks/{task.pk}/next/")
     assert response.status_code == 200
     body = response.json()
@@ -201,7 +198,7 @@ def test_next_hands_out_the_first_free_item_with_its_full_frames(manager, annota
 
 
 def test_next_gives_back_your_current_claim(manager, annotator_api):
-    task = make_task(manager)
+    task = make_task(street(), manager)
     first = annotator_api.post(f"/api/tasks/{task.pk}/next/").json()
     again = annotator_api.post(f"/api/tasks/{task.pk}/next/").json()
     assert first["position"] == again["position"] == 0
@@ -209,13 +206,13 @@ def test_next_gives_back_your_current_claim(manager, annotator_api):
 
 
 def test_next_hands_out_clips_of_frames(manager, annotator_api):
-    task = make_task(manager, iteration={"clip_length": 4})
+    task = make_task(street(), manager, iteration={"clip_length": 4})
     body = annotator_api.post(f"/api/tasks/{task.pk}/next/").json()
     assert [frame["id"] for frame in body["frames"]] == ["f0", "f1", "f2", "f3"]
 
 
 def test_next_is_204_when_nothing_is_left(manager, annotator, annotator_api):
-    task = make_task(manager, iteration={"limit": 1})
+    task = make_task(street(), manager, iteration={"limit": 1})
     task_next(task=task, user=manager)
     response = annotator_api.post(f"/api/tasks/{task.pk}/next/")
     assert response.status_code == 204
@@ -223,7 +220,7 @@ def test_next_is_204_when_nothing_is_left(manager, annotator, annotator_api):
 
 
 def test_next_on_a_completed_task_is_409(manager, annotator_api):
-    task = make_task(manager)
+    task = make_task(street(), manager)
     task_complete(task=task, user=manager)
     response = annotator_api.post(f"/api/tasks/{task.pk}/next/")
     assert (response.status_code, response.json()["code"]) == (409, "task_completed")
@@ -231,7 +228,7 @@ def test_next_on_a_completed_task_is_409(manager, annotator_api):
 
 
 def test_done_marks_your_item_and_counts_its_frames(manager, annotator_api):
-    task = make_task(manager, iteration={"clip_length": 2})
+    task = make_task(street(), manager, iteration={"clip_length": 2})
     annotator_api.post(f"/api/tasks/{task.pk}/next/")
     response = annotator_api.post(f"/api/tasks/{task.pk}/items/0/done/")
     assert response.json() == {
@@ -245,17 +242,15 @@ def test_done_marks_your_item_and_counts_its_frames(manager, annotator_api):
 
 
 def test_done_on_an_item_not_handed_out_is_409(manager, annotator_api):
-    task = make_task(manager)
+    task = make_task(street(), manager)
     response = annotator_api.post(f"/api/tasks/{task.pk}/items/2/done/")
     assert (response.status_code, response.json()["code"]) == (409, "item_not_claimed")
     assert not TaskItem.objects.exists()
 
 
-def test_done_on_someone_elses_item_is_403_and_a_manager_may(
-    manager, manager_api, make_annotator, annotator_api
-):
-    task = make_task(manager)
-    task_next(task=task, user=make_annotator("other"))
+def test_done_on_someone_elses_item_is_403_and_a_manager_may(manager, manager_api, annotator_api):
+    task = make_task(street(), manager)
+    task_next(task=task, user=AnnotatorFactory())
     refused = annotator_api.post(f"/api/tasks/{task.pk}/items/0/done/")
     assert refused.status_code == 403
     assert "claimed by someone else" in refused.json()["message"]
@@ -264,14 +259,14 @@ def test_done_on_someone_elses_item_is_403_and_a_manager_may(
 
 
 def test_complete_then_complete_again_is_409(manager, manager_api):
-    task = make_task(manager)
+    task = make_task(street(), manager)
     assert manager_api.post(f"/api/tasks/{task.pk}/complete/").json()["status"] == "completed"
     again = manager_api.post(f"/api/tasks/{task.pk}/complete/")
     assert (again.status_code, again.json()["code"]) == (409, "task_completed")
 
 
 def test_deleting_a_task_keeps_its_version_and_annotations(manager, manager_api):
-    task = make_task(manager, version=street(published=True))
+    task = make_task(street(published=True), manager)
     frames_before = Frame.objects.count()
     assert manager_api.delete(f"/api/tasks/{task.pk}/").status_code == 204
     assert not AnnotationTask.objects.exists()
@@ -281,9 +276,9 @@ def test_deleting_a_task_keeps_its_version_and_annotations(manager, manager_api)
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_next_never_hands_one_item_to_two_users(manager, make_annotator):
-    task = make_task(manager, version=street(40))
-    clients = [token_client(make_annotator(f"worker{index}")) for index in range(8)]
+def test_concurrent_next_never_hands_one_item_to_two_users(manager):
+    task = make_task(street(40), manager)
+    clients = [token_client(AnnotatorFactory()) for _ in range(8)]
 
     def work(client):
         def loop() -> list[int]:

@@ -3,11 +3,12 @@ from django.contrib.admin.sites import site
 from django.urls import reverse
 
 from annotations.models import AnnotationTask
+from annotations.services import version_publish
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create
 from frames.models import Frame, Roi
 from frames.services import frames_bulk_create, version_fork
-from tests.factories import box, frame_data, publish
+from tests.frames.factories import box, frame_data
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +25,8 @@ def draft(admin_user) -> Version:
 
 
 @pytest.fixture
-def published(draft) -> Version:
-    return publish(draft)
+def published(draft, admin_user) -> Version:
+    return version_publish(version=draft, user=admin_user)
 
 
 def change_url(obj) -> str:

@@ -4,11 +4,12 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import AnnotationTask
+from annotations.services import version_publish
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create
 from frames.models import Frame
 from frames.services import frames_bulk_create, version_fork
-from tests.factories import box, frame_data, publish
+from tests.frames.factories import box, frame_data
 from tests.frames.media_files import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def draft(manager) -> Version:
 
 
 @pytest.fixture
-def published(draft) -> Version:
+def published(draft, manager) -> Version:
     frames_bulk_create(
         version=draft,
         frames=[
@@ -30,7 +31,7 @@ def published(draft) -> Version:
             frame_data("b", context_id="cam2"),
         ],
     )
-    return publish(draft)
+    return version_publish(version=draft, user=manager)
 
 
 def toast_of(response) -> dict:

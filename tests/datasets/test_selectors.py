@@ -3,12 +3,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from annotations.services import version_publish
 from datasets.models import Dataset, Version
 from datasets.selectors import dataset_list, version_tree
 from datasets.services import dataset_create
 from frames.selectors import FRAMES_PER_PAGE, version_frame_page
 from frames.services import frames_bulk_create, version_fork
-from tests.factories import frame_data, publish
+from tests.annotations.factories import ManagerFactory
+from tests.frames.factories import frame_data
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +19,7 @@ def published_root(name="cars", frames=2) -> Version:
     dataset = dataset_create(name=name)
     root = dataset.versions.get()
     frames_bulk_create(version=root, frames=[frame_data(f"f{i}") for i in range(frames)])
-    return publish(root)
+    return version_publish(version=root, user=ManagerFactory())
 
 
 def test_dataset_list_counts_versions_and_frames_of_the_newest_version():
@@ -44,7 +46,7 @@ def test_version_tree_puts_children_under_their_parent():
     root = published_root()
     first = version_fork(version=root, name="first")
     second = version_fork(version=root, name="second")
-    publish(first)
+    version_publish(version=first, user=ManagerFactory())
     grandchild = version_fork(version=first, name="grandchild")
 
     rows = version_tree(dataset=root.dataset)

@@ -1,10 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from annotations.services import version_publish
 from config.errors import ConflictError
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create, unique_version_name, version_update
-from tests.factories import VersionFactory, publish
+from tests.annotations.factories import ManagerFactory
+from tests.datasets.factories import VersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +29,21 @@ def test_dataset_names_are_unique():
 
 def test_publish_freezes_the_version():
     version = VersionFactory()
-    publish(version)
+    version_publish(version=version, user=ManagerFactory())
     version.refresh_from_db()
     assert version.is_published
     assert version.published_at is not None
 
 
 def test_publishing_twice_is_refused():
-    version = publish(VersionFactory())
+    version = VersionFactory(published=True)
     with pytest.raises(ConflictError) as error:
-        publish(version)
+        version_publish(version=version, user=version.published_by)
     assert error.value.code == "version_published"
 
 
 def test_a_published_version_cannot_be_renamed():
-    version = publish(VersionFactory(name="frozen"))
+    version = VersionFactory(name="frozen", published=True)
     with pytest.raises(ConflictError) as error:
         version_update(version=version, name="new name")
     assert error.value.code == "version_published"

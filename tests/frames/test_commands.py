@@ -7,7 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from frames.models import Frame
-from tests.factories import VersionFactory, box, frame_data
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 from .media_files import image_bytes, write_clip
 

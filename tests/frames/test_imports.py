@@ -9,7 +9,8 @@ from frames.imports import frames_import_json, frames_import_uploads
 from frames.media import media_name
 from frames.models import Frame
 from frames.services import BulkImportError
-from tests.factories import VersionFactory, frame_data, version_with_frames
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import frame_data
 
 from .media_files import image_bytes, opencv_frame_count, stored_files, upload, write_clip
 
@@ -54,7 +55,7 @@ def test_uploads_share_a_batch_sequence_with_timestamps_in_file_order():
 
 
 def test_given_context_continues_after_its_last_timestamp():
-    version = version_with_frames([frame_data("old", context_id="cam", timestamp=41)])
+    version = VersionFactory(frames=[frame_data("old", context_id="cam", timestamp=41)])
     frames_import_uploads(
         version=version,
         files=[upload("x.png", image_bytes()), upload("y.png", image_bytes())],
@@ -149,7 +150,7 @@ def test_same_video_twice_gets_a_suffixed_stem(tmp_path):
 
 
 def test_import_into_published_version_is_refused(media_root):
-    version = version_with_frames([frame_data("a")], published=True)
+    version = VersionFactory(frames=[frame_data("a")], published=True)
     with pytest.raises(ConflictError) as caught:
         frames_import_uploads(version=version, files=[upload("b.png", image_bytes())])
     assert caught.value.code == "version_published"
@@ -207,7 +208,7 @@ def test_json_import_refuses_uris_it_cannot_serve_by_index_and_field(uri):
 
 
 def test_json_import_into_published_version_is_refused():
-    version = version_with_frames([frame_data("a")], published=True)
+    version = VersionFactory(frames=[frame_data("a")], published=True)
     with pytest.raises(ConflictError) as caught:
         frames_import_json(version=version, frames=[frame_data("b")])
     assert caught.value.code == "version_published"

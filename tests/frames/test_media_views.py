@@ -8,7 +8,8 @@ from PIL import Image
 
 from frames.imports import frames_import_uploads
 from frames.models import Frame
-from tests.factories import VersionFactory, frame_data, version_with_frames
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import frame_data
 
 from .media_files import image_bytes, upload
 
@@ -57,7 +58,7 @@ def test_thumbnail_is_made_once_and_kept_under_thumbs(annotator_client, frame, m
 
 @pytest.mark.parametrize("name", ["frames:frame_image", "frames:frame_thumb"])
 def test_url_sources_are_redirects(annotator_client, name):
-    version = version_with_frames([frame_data("remote")])
+    version = VersionFactory(frames=[frame_data("remote")])
     frame = Frame.objects.in_version(version).get()
     response = annotator_client.get(reverse(name, args=[frame.pk]))
     assert response.status_code == 302

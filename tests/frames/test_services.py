@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from annotations.services import frames_delete
+from annotations.services import frames_delete, version_publish
 from config.errors import ConflictError
 from frames.models import Frame, Roi, RoiLabel, VersionFrame
 from frames.selectors import frame_as_dict, frame_get
@@ -11,14 +11,16 @@ from frames.services import (
     frames_bulk_create,
     version_fork,
 )
-from tests.factories import VersionFactory, box, frame_data, publish, version_with_frames
+from tests.annotations.factories import ManagerFactory
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 pytestmark = pytest.mark.django_db
 
 
 def published_with_fork(frames):
-    parent = version_with_frames(frames, published=True)
-    return parent, version_fork(version=parent, name="child")
+    parent = VersionFactory(frames=frames, published=True)
+    return parent, VersionFactory(parent=parent, name="child")
 
 
 def test_bulk_import_stores_frames_rois_and_frame_labels():
@@ -69,7 +71,7 @@ def test_bulk_import_is_all_or_nothing_with_an_indexed_error():
 
 
 def test_bulk_import_refuses_a_key_the_version_has():
-    version = version_with_frames([frame_data("a")])
+    version = VersionFactory(frames=[frame_data("a")])
     with pytest.raises(BulkImportError) as error:
         frames_bulk_create(version=version, frames=[frame_data("new"), frame_data("a")])
     assert error.value.errors[0]["index"] == 1
@@ -133,8 +135,8 @@ def test_geometry_and_fields_are_validated(roi, field, fragment):
 
 
 def test_points_on_the_image_edge_are_inside():
-    version = version_with_frames(
-        [frame_data("a", width=100, height=50, rois=[box(x=0, y=0, w=100, h=50)])]
+    version = VersionFactory(
+        frames=[frame_data("a", width=100, height=50, rois=[box(x=0, y=0, w=100, h=50)])]
     )
     assert frame_as_dict(frame_get(version=version, key="a"))["rois"][0]["points"] == [
         [0, 0],
@@ -144,7 +146,7 @@ def test_points_on_the_image_edge_are_inside():
 
 def test_box_points_are_stored_top_left_then_bottom_right():
     roi = {"type": "box", "labels": ["a"], "points": [[30, 40], [10, 5]]}
-    version = version_with_frames([frame_data("a", rois=[roi])])
+    version = VersionFactory(frames=[frame_data("a", rois=[roi])])
     assert frame_as_dict(frame_get(version=version, key="a"))["rois"][0]["points"] == [
         [10, 5],
         [30, 40],
@@ -152,14 +154,14 @@ def test_box_points_are_stored_top_left_then_bottom_right():
 
 
 def test_label_without_colour_gets_its_stable_label_colour():
-    version = version_with_frames([frame_data("a", rois=[box("car"), box("car")])])
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car"), box("car")])])
     colors = {roi["color"] for roi in frame_as_dict(frame_get(version=version, key="a"))["rois"]}
     assert len(colors) == 1
     assert colors.pop().startswith("#")
 
 
 def test_saving_a_frame_replaces_annotations_and_bumps_the_revision():
-    version = version_with_frames([frame_data("a", rois=[box("car")])])
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
     frame = frame_save(
         version=version, key="a", revision=1, rois=[box("bus"), box("bike")], meta={"k": 1}
     )
@@ -171,8 +173,8 @@ def test_saving_a_frame_replaces_annotations_and_bumps_the_revision():
 
 
 def test_saving_rois_keeps_frame_labels_and_their_ids():
-    version = version_with_frames(
-        [frame_data("a", frame_labels=[{"id": "fl1", "labels": ["day"]}])]
+    version = VersionFactory(
+        frames=[frame_data("a", frame_labels=[{"id": "fl1", "labels": ["day"]}])]
     )
     frame_save(version=version, key="a", revision=1, rois=[box("bus")])
     data = frame_as_dict(frame_get(version=version, key="a"))
@@ -181,7 +183,7 @@ def test_saving_rois_keeps_frame_labels_and_their_ids():
 
 
 def test_a_stale_revision_is_refused_and_changes_nothing():
-    version = version_with_frames([frame_data("a", rois=[box("car")])])
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
     frame_save(version=version, key="a", revision=1, rois=[box("bus")])
     with pytest.raises(ConflictError) as error:
         frame_save(version=version, key="a", revision=1, rois=[])
@@ -191,7 +193,7 @@ def test_a_stale_revision_is_refused_and_changes_nothing():
 
 
 def test_invalid_annotations_are_refused_naming_the_field_and_change_nothing():
-    version = version_with_frames([frame_data("a", rois=[box("car")])])
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
     bad = {"type": "polygon", "labels": ["x"], "points": [[1, 1], [2, 2]]}
     with pytest.raises(ValidationError) as error:
         frame_save(version=version, key="a", revision=1, rois=[box("ok"), bad])
@@ -202,7 +204,7 @@ def test_invalid_annotations_are_refused_naming_the_field_and_change_nothing():
 
 
 def test_every_write_to_a_published_version_is_refused(manager):
-    version = version_with_frames([frame_data("a", rois=[box("car")])], published=True)
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])], published=True)
     calls = [
         lambda: frame_save(version=version, key="a", revision=1, rois=[]),
         lambda: frames_bulk_create(version=version, frames=[frame_data("b")]),
@@ -258,7 +260,7 @@ def test_deleting_from_a_fork_hides_the_frame_there_only(manager):
 
 
 def test_deleting_an_owned_frame_removes_its_rows(manager):
-    version = version_with_frames([frame_data("a", rois=[box("car")])])
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
     frames_delete(version=version, keys=["a"], user=manager)
     assert Frame.objects.count() == 0
     assert Roi.objects.count() == 0
@@ -272,7 +274,7 @@ def test_a_draft_cannot_be_forked():
 
 
 def test_fork_names_are_unique_within_the_dataset():
-    parent = publish(VersionFactory(name="base"))
+    parent = VersionFactory(name="base", published=True)
     version_fork(version=parent, name="child")
     with pytest.raises(ValidationError) as error:
         version_fork(version=parent, name="child")
@@ -282,5 +284,7 @@ def test_fork_names_are_unique_within_the_dataset():
 def test_a_fork_of_a_fork_reads_through_to_the_root():
     _, child = published_with_fork([frame_data("a", rois=[box("car")])])
     frame_save(version=child, key="a", revision=1, rois=[box("bus")])
-    grandchild = version_fork(version=publish(child), name="grandchild")
+    grandchild = version_fork(
+        version=version_publish(version=child, user=ManagerFactory()), name="grandchild"
+    )
     assert frame_as_dict(frame_get(version=grandchild, key="a"))["rois"][0]["labels"] == ["bus"]
