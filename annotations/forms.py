@@ -1,14 +1,13 @@
-"""Forms of the task pages: the list's filters and the create form with its label-rule rows.
+"""Forms of the task pages: the list's filters and the create form with its label-rule formset.
 
 The create form turns its fields into the engine's shapes (`filters()`, `iteration()`) and checks
 them with the engine's own validators, so no rule is written twice; engine errors keyed like
-"filters[0].rules[1].query" land beside the field they name.
+"filters[0].rules[1].query" land on the form field they name (`error_targets()`).
 """
-
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 from datasets.models import Dataset, Version
 from frames.lucene import check_query
@@ -18,17 +17,40 @@ from .iteration import MAX_SEED, clean_iteration
 from .models import AnnotationTask, FilterMode
 
 MAX_RULES = 20
-RULE_KEY = re.compile(r"^filters\[0\]\.rules\[(\d+)\]\.(\w+)")
-FIELD_OF_KEY = {
+RULES = "rules"  # the formset's prefix: fields are rules-0-labels, rules-TOTAL_FORMS, …
+FILTER = "filters[0]"  # the one filter the form edits, as the engine names it
+RULE_NEEDS_FIX = "A label rule needs fixing; see the marked row."
+NO_RULES = "By label needs at least one label rule; add one with Add label rule."
+TOO_MANY_RULES = "A filter takes at most %(num)d label rules; remove some and submit again."
+RULES_TAMPERED = (
+    "The label rules arrived without a valid rule count (%(field_names)s); reload the page "
+    "and enter the rules again."
+)
+
+# Engine error keys -> the field that shows them; a key not listed goes to the top of the form.
+TASK_FIELD_OF_KEY = {
     "name": "name",
-    "filters[0].mode": "mode",
-    "filters[0].frame_query": "frame_query",
+    f"{FILTER}.mode": "mode",
+    f"{FILTER}.frame_query": "frame_query",
     "iteration.order": "order",
     "iteration.seed": "seed",
     "iteration.limit": "limit",
     "iteration.clip_length": "clip_length",
 }
-RULE_NEEDS_FIX = "A label rule needs fixing; see the marked row."
+# What follows "filters[0].rules[<n>]" in a key -> the RuleForm field; None: the row as a whole.
+# A pair error ("The minimum 3 is above the maximum 1.") goes on the pair's first field.
+RULE_FIELD_OF_KEY = {
+    "": None,
+    ".labels": "labels",
+    ".query": "query",
+    ".confidence": "conf_min",
+    ".confidence[0]": "conf_min",
+    ".confidence[1]": "conf_max",
+    ".count": "count_min",
+    ".count[0]": "count_min",
+    ".count[1]": "count_max",
+    ".exclude": "exclude",
+}
 
 
 # The list
@@ -56,7 +78,7 @@ class TaskListFilterForm(forms.Form):
         return {name: self.cleaned_data.get(name) or d for name, d in self.DEFAULTS.items()}
 
 
-# Create
+# Create: one label rule
 
 
 def _number_input(**attrs) -> forms.NumberInput:
@@ -113,16 +135,13 @@ class RuleForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, rule_id: int, **kwargs):
-        super().__init__(*args, prefix=f"rule-{rule_id}", **kwargs)
-        self.rule_id = rule_id
-
     @property
     def is_query_open(self) -> bool:
         """The Lucene field shows once asked for, and whenever it holds a query."""
         return bool(self["show_query"].value() or self["query"].value())
 
     def clean_query(self) -> str:
+        # The engine checks queries too, but stops at the first bad rule; this shows every row's.
         query = self.cleaned_data["query"].strip()
         check_query(query, scope="roi")
         return query
@@ -148,15 +167,63 @@ class RuleForm(forms.Form):
         return messages
 
 
-def rule_ids(data) -> list[int]:
-    """The row ids the form posted (hidden `rule` inputs), in page order; one row to start."""
-    if data is None:
-        return [0]
-    ids = []
-    for value in data.getlist("rule"):
-        if value.isdigit() and int(value) not in ids:
-            ids.append(int(value))
-    return ids[:MAX_RULES] or [0]
+# Create: the rules formset
+
+
+class BaseRuleFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": RULES_TAMPERED,
+        "too_many_forms": TOO_MANY_RULES,
+    }
+
+    def get_form_kwargs(self, index: int) -> dict:
+        # A blank row is a rule too (any label, at least one instance): never skip it as empty.
+        return {**super().get_form_kwargs(index), "empty_permitted": False}
+
+    def clean(self) -> None:
+        # Not validate_min: it counts blank rows as missing, and a blank row is a valid rule.
+        if self.management_form.is_valid() and not self.forms:
+            raise ValidationError(NO_RULES, code="too_few_forms")
+
+
+RuleFormSet = forms.formset_factory(
+    RuleForm,
+    formset=BaseRuleFormSet,
+    extra=0,
+    min_num=1,
+    max_num=MAX_RULES,
+    absolute_max=MAX_RULES,
+    validate_max=True,
+)
+
+
+def rules_after(data: QueryDict, action: str) -> tuple[QueryDict, int | None]:
+    """The posted data after an "add" or "remove-<index>" button, and the index of the row to
+    focus: one blank row more (up to MAX_RULES), or that row gone and the ones below moved up
+    (never the last row)."""
+    total = RuleFormSet(data, prefix=RULES).total_form_count()
+    data = data.copy()
+    if action == "add":
+        if total >= MAX_RULES:
+            return data, None
+        data[f"{RULES}-TOTAL_FORMS"] = str(total + 1)
+        data.setdefault(f"{RULES}-INITIAL_FORMS", "0")
+        return data, total
+    removed = action.removeprefix("remove-")
+    if total <= 1 or not removed.isdigit() or int(removed) >= total:
+        return data, None
+    for index in range(int(removed), total):
+        for name in RuleForm.base_fields:
+            below, here = f"{RULES}-{index + 1}-{name}", f"{RULES}-{index}-{name}"
+            if below in data:
+                data.setlist(here, data.getlist(below))
+            else:
+                data.pop(here, None)
+    data[f"{RULES}-TOTAL_FORMS"] = str(total - 1)
+    return data, None
+
+
+# Create: the task
 
 
 def version_choices(versions: list[Version]) -> list:
@@ -222,14 +289,12 @@ class TaskForm(forms.Form):
         widget=_number_input(min="0", inputmode="numeric", placeholder="0"),
     )
 
-    def __init__(
-        self, data=None, *, versions: list[Version], require_name=True, rows=None, **kwargs
-    ):
+    def __init__(self, data=None, *, versions: list[Version], require_name=True, **kwargs):
         super().__init__(data, **kwargs)
         self.versions = {version.pk: version for version in versions}
         self.fields["version"].choices = version_choices(versions)
         self.fields["name"].required = require_name
-        self.rules = [RuleForm(data, rule_id=row) for row in rows or rule_ids(data)]
+        self.rules = RuleFormSet(data, prefix=RULES)
 
     @property
     def is_by_label(self) -> bool:
@@ -246,10 +311,10 @@ class TaskForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if self.is_by_label:
-            # Every row is checked (no short cut), so each shows its own errors.
-            invalid_rules = [rule for rule in self.rules if not rule.is_valid()]
-            if invalid_rules:
+        if self.is_by_label and not self.rules.is_valid():
+            for error in self.rules.non_form_errors().as_data():
+                self.add_error(None, error)
+            if any(self.rules.errors):
                 self.add_error(None, ValidationError(RULE_NEEDS_FIX, code="invalid_rule"))
         if data.get("repetition") == "limit" and data.get("limit") is None and "limit" in data:
             self.add_error(
@@ -269,9 +334,8 @@ class TaskForm(forms.Form):
 
     def filters(self) -> list[dict]:
         data = self.cleaned_data
-        rules = (
-            [rule.as_rule() for rule in self.rules] if data["mode"] == FilterMode.BY_LABEL else []
-        )
+        is_by_label = data["mode"] == FilterMode.BY_LABEL
+        rules = [rule.as_rule() for rule in self.rules] if is_by_label else []
         return [{"mode": data["mode"], "rules": rules, "frame_query": data["frame_query"]}]
 
     def iteration(self) -> dict:
@@ -284,17 +348,22 @@ class TaskForm(forms.Form):
             "clip_length": data["clip_length"] or 0,
         }
 
+    def error_targets(self) -> dict[str, tuple[forms.Form, str | None]]:
+        """Engine error key -> (form, field) that shows it; rule n of the engine is row n."""
+        targets = {key: (self, field) for key, field in TASK_FIELD_OF_KEY.items()}
+        for index, rule in enumerate(self.rules):
+            for suffix, field in RULE_FIELD_OF_KEY.items():
+                targets[f"{FILTER}.rules[{index}]{suffix}"] = (rule, field)
+        return targets
+
     def add_service_error(self, error: ValidationError) -> None:
         """Put an engine error beside the field its key names, else at the top of the form."""
         if not hasattr(error, "error_dict"):
             self.add_error(None, error)
             return
+        targets = self.error_targets()
         for key, errors in error.error_dict.items():
-            match = RULE_KEY.match(key)
-            if match and int(match[1]) < len(self.rules):
-                rule = self.rules[int(match[1])]
-                rule.add_error(match[2] if match[2] in ("labels", "query") else None, errors)
-                if RULE_NEEDS_FIX not in self.non_field_errors():
-                    self.add_error(None, ValidationError(RULE_NEEDS_FIX, code="invalid_rule"))
-            else:
-                self.add_error(FIELD_OF_KEY.get(key), errors)
+            form, field = targets.get(key, (self, None))
+            form.add_error(field, errors)
+            if form is not self and RULE_NEEDS_FIX not in self.non_field_errors():
+                self.add_error(None, ValidationError(RULE_NEEDS_FIX, code="invalid_rule"))

@@ -21,7 +21,7 @@ from datasets.models import Dataset, Version
 from datasets.services import unique_version_name
 
 from . import page_selectors, selectors, services
-from .forms import TaskForm, TaskListFilterForm, rule_ids
+from .forms import TaskForm, TaskListFilterForm, rules_after
 from .models import AnnotationTask
 
 LIST = "annotations/task_list.html"
@@ -93,16 +93,6 @@ def _form_response(request: HttpRequest, form: TaskForm, **context) -> HttpRespo
     return render(request, FORM, context)
 
 
-def _rows_after(action: str, ids: list[int]) -> tuple[list[int], int | None]:
-    """Row ids after an "add" or "remove-<id>" button, and the row to focus."""
-    if action == "add":
-        new = max(ids) + 1
-        return [*ids, new], new
-    removed = action.removeprefix("remove-")
-    kept = [row for row in ids if str(row) != removed]
-    return kept or ids, None
-
-
 def _created_message(task: AnnotationTask) -> str:
     frames = f"{task.frame_count:,} frame{'s' if task.frame_count != 1 else ''}"
     message = f"Task “{task.name}” created with {frames}"
@@ -123,8 +113,8 @@ def task_create(request: HttpRequest) -> HttpResponse:
         return _form_response(request, form, show_errors=False)
     action = request.POST.get("rule_action", "")
     if action:  # add or remove a label row: the same form again, not checked yet
-        ids, focus = _rows_after(action, rule_ids(request.POST))
-        form = TaskForm(request.POST, versions=versions, rows=ids)
+        data, focus = rules_after(request.POST, action)
+        form = TaskForm(data, versions=versions)
         return _form_response(request, form, show_errors=False, focus_rule=focus)
     form = TaskForm(request.POST, versions=versions)
     if form.is_valid():
@@ -150,7 +140,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
 def task_preview(request: HttpRequest) -> HttpResponse:
     """The live count: how many frames the form's filters and iteration would give a task."""
     form = TaskForm(request.POST, versions=page_selectors.version_options(), require_name=False)
-    context = {"form": form, "preview": None, "fork_name": None}
+    context = {"form": form, "preview": None, "fork_name": None, "show_errors": True}
     if form.is_valid() and form.cleaned_data["version"]:
         version = form.cleaned_data["version"]
         context["preview"] = services.task_preview(

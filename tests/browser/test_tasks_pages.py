@@ -29,6 +29,17 @@ def streets():
     )
 
 
+@pytest.fixture
+def console_errors(logged_in_page) -> list[str]:
+    """Errors the page logs or throws while the test runs; a test ends asserting none."""
+    errors: list[str] = []
+    logged_in_page.on(
+        "console", lambda message: message.type == "error" and errors.append(message.text)
+    )
+    logged_in_page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
 def make_task(version, user, name: str) -> AnnotationTask:
     return task_create(name=name, version=version, filters=[], iteration={}, user=user)
 
@@ -38,10 +49,10 @@ def add_second_label_rule(page, url: str, version) -> None:
     page.goto(f"{url}/tasks/new/")
     page.select_option("#id_version", str(version.pk))
     page.get_by_text("By label", exact=True).click()
-    page.fill("#id_rule-0-labels", "car")
+    page.fill("#id_rules-0-labels", "car")
     page.get_by_role("button", name="Add label rule").click()
     expect(page.locator(".rule")).to_have_count(2)
-    expect(page.locator("#id_rule-0-labels")).to_have_value("car")
+    expect(page.locator("#id_rules-0-labels")).to_have_value("car")
 
 
 def open_menu_item(page, task_name: str, item: str) -> None:
@@ -64,19 +75,19 @@ def test_create_a_by_label_task_with_a_lucene_query_and_a_live_count(
     expect(count).to_have_text("5")
 
     page.get_by_text("By label", exact=True).click()
-    page.fill("#id_rule-0-labels", "car")
+    page.fill("#id_rules-0-labels", "car")
     expect(count).to_have_text("3")
     expect(page.locator("#version-labels option")).to_have_count(2)
 
     page.get_by_title("Lucene query for this rule").click()
-    page.fill("#id_rule-0-query", "meta.occluded:")
-    expect(page.locator("#id_rule-0-query_errors")).to_contain_text(re.compile(r"position \d+"))
+    page.fill("#id_rules-0-query", "meta.occluded:")
+    expect(page.locator("#id_rules-0-query_errors")).to_contain_text(re.compile(r"position \d+"))
     expect(count).to_have_count(0)
     screenshot(page, "tasks-create-error")
 
-    page.fill("#id_rule-0-query", "meta.occluded:true")
+    page.fill("#id_rules-0-query", "meta.occluded:true")
     expect(count).to_have_text("1")
-    expect(page.locator("#id_rule-0-query_errors")).to_be_empty()
+    expect(page.locator("#id_rules-0-query_errors")).to_be_empty()
 
     page.get_by_role("button", name="Create").click()
     page.wait_for_url(f"{live_server.url}/tasks/")
@@ -89,19 +100,41 @@ def test_create_a_by_label_task_with_a_lucene_query_and_a_live_count(
 
 
 def test_adding_and_removing_a_label_rule_keeps_what_was_typed(
-    logged_in_page, live_server, streets
+    logged_in_page, live_server, streets, console_errors
 ):
     page = logged_in_page
     add_second_label_rule(page, live_server.url, streets)
-    expect(page.locator("#id_rule-1-labels")).to_be_focused()
-    page.fill("#id_rule-1-labels", "bus")
-    page.select_option("#id_rule-1-exclude", "exclude")
+    expect(page.locator("#id_rules-1-labels")).to_be_focused()
+    page.fill("#id_rules-1-labels", "bus")
+    page.select_option("#id_rules-1-exclude", "exclude")
     expect(page.locator("[data-frame-count]")).to_have_text("3")
 
     page.get_by_role("button", name="Remove rule 1").click()
     expect(page.locator(".rule")).to_have_count(1)
-    expect(page.locator("#id_rule-1-labels")).to_have_value("bus")
+    expect(page.locator("#id_rules-0-labels")).to_have_value("bus")
+    expect(page.locator("#id_rules-0-exclude")).to_have_value("exclude")
     expect(page.locator("[data-frame-count]")).to_have_text("4")
+    assert console_errors == []
+
+
+def test_an_error_in_the_second_rule_shows_on_that_rule_only(
+    logged_in_page, live_server, streets, screenshot, console_errors
+):
+    page = logged_in_page
+    add_second_label_rule(page, live_server.url, streets)
+    page.fill("#id_name", "Two rules")
+    page.locator("#rules-1").get_by_title("Lucene query for this rule").click()
+    page.fill("#id_rules-1-query", "meta.occluded:")
+
+    page.get_by_role("button", name="Create").click()
+
+    expect(page.locator("#task-form-errors")).to_contain_text("A label rule needs fixing")
+    expect(page.locator("#id_rules-1-query_errors")).to_contain_text(re.compile(r"position \d+"))
+    expect(page.locator("#id_rules-0-query_errors")).to_be_empty()
+    expect(page.locator("#id_rules-0-labels")).to_have_value("car")
+    screenshot(page, "tasks-create-second-rule-error")
+    assert not AnnotationTask.objects.exists()
+    assert console_errors == []
 
 
 def test_complete_a_task_through_its_menu_and_find_it_under_completed(

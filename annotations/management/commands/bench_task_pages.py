@@ -6,39 +6,39 @@ import statistics
 import time
 
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 from django.urls import reverse
 
 from annotations.roles import MANAGERS, group_member
 from datasets.models import Version
 
-RULE = {"rule": "0", "rule-0-exclude": "include"}
+RULE = {"rules-TOTAL_FORMS": "1", "rules-INITIAL_FORMS": "0", "rules-0-exclude": "include"}
 CASES = {
     "all frames": {"mode": "all"},
     "one label, confidence 0.5-1": {
         "mode": "by_label",
         **RULE,
-        "rule-0-labels": "label3",
-        "rule-0-conf_min": "0.5",
+        "rules-0-labels": "label3",
+        "rules-0-conf_min": "0.5",
     },
     "one label, 2-3 instances": {
         "mode": "by_label",
         **RULE,
-        "rule-0-labels": "label3",
-        "rule-0-count_min": "2",
-        "rule-0-count_max": "3",
+        "rules-0-labels": "label3",
+        "rules-0-count_min": "2",
+        "rules-0-count_max": "3",
     },
     "empty frames": {"mode": "empty"},
     "Lucene rule query": {
         "mode": "by_label",
         **RULE,
-        "rule-0-query": "label3 AND meta.occluded:false",
+        "rules-0-query": "label3 AND meta.occluded:false",
     },
     "frame query and label rule": {
         "mode": "by_label",
         **RULE,
-        "rule-0-labels": "label3",
+        "rules-0-labels": "label3",
         "frame_query": "meta.weather:rain",
     },
     "all frames, limit 1000": {"mode": "all", "repetition": "limit", "limit": "1000"},
@@ -60,11 +60,16 @@ class Command(BaseCommand):
         base |= {"repetition": "once"}
         for name, fields in CASES.items():
             data = base | fields
-            self._report(
-                name, runs, lambda d=data: client.post(reverse("annotations:task_preview"), d)
-            )
+            self._report(name, runs, lambda d=data: self._preview(client, d))
         labels = reverse("annotations:task_labels")
         self._report("labels", runs, lambda: client.get(labels, {"version": target.pk}))
+
+    def _preview(self, client: Client, data: dict):
+        response = client.post(reverse("annotations:task_preview"), data)
+        # A form error renders no count: timing it would measure the error path.
+        if b"data-frame-count" not in response.content:
+            raise CommandError(f"The preview showed no count for {data}; check the form fields.")
+        return response
 
     def _report(self, name: str, runs: int, call) -> None:
         timings = []
