@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: install run test test-fast lint format migrate demo browser bench clean
 
@@ -15,6 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# Biome (formatter and linter for static/ JS and CSS): a dev tool from the npm registry, no build.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Needs Node.js and npm (apt-get install nodejs npm)."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -32,10 +39,11 @@ run: demo
 browser: install
 	@$(BIN)/python -m tests.browser.find_chromium
 
-test: install browser
+test: install browser $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	npx --no-install biome ci static
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -43,13 +51,15 @@ test: install browser
 test-fast: install
 	$(BIN)/pytest -m "not browser" -x -q $(PYTEST_ARGS)
 
-lint: install
+lint: install $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	npx --no-install biome ci static
 
-format: install
+format: install $(NODE_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	npx --no-install biome check --write static
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) node_modules data .pytest_cache

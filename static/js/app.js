@@ -48,7 +48,10 @@
   // htmx 2 does not swap error responses; say what happened instead of doing nothing.
   document.addEventListener("htmx:responseError", (event) => {
     const status = event.detail.xhr.status;
-    showToast(HTTP_ERRORS[status] || `The server answered ${status}; nothing was changed.`, "error");
+    showToast(
+      HTTP_ERRORS[status] || `The server answered ${status}; nothing was changed.`,
+      "error",
+    );
   });
   document.addEventListener("htmx:sendError", () => {
     showToast("The server did not answer. Check the connection and try again.", "error");

@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import AnnotationTask
-from annotations.services import task_create, task_next
+from annotations.services import task_next
+from tests.annotations.factories import make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,7 @@ def staff_client(client, manager):
 
 @pytest.fixture
 def task(street_version, manager, annotator):
-    task = task_create(
-        name="Admin task", version=street_version, filters=[], iteration={}, user=manager
-    )
+    task = make_task(street_version, manager, "Admin task")
     task_next(task=task, user=annotator)
     return task
 

@@ -6,15 +6,17 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
-from annotations.services import task_complete, task_create, task_item_done, task_next
+from annotations.services import task_complete, task_item_done, task_next
 from datasets.models import Version
-from tests.factories import box, frame_data, version_with_frames
+from tests.annotations.factories import make_task
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 
 @pytest.fixture
 def task(manager):
-    version = version_with_frames([frame_data(f"f{i}", rois=[box("car")]) for i in range(3)])
-    return task_create(name="Street", version=version, filters=[], iteration={}, user=manager)
+    version = VersionFactory(frames=[frame_data(f"f{i}", rois=[box("car")]) for i in range(3)])
+    return make_task(version, manager, "Street")
 
 
 def editor_config(response) -> dict:

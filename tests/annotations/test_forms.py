@@ -12,7 +12,7 @@ from annotations.forms import (
 )
 from annotations.models import AnnotationTask, FilterMode
 from annotations.summaries import filters_summary, rule_summary
-from tests.factories import DatasetFactory, VersionFactory
+from tests.datasets.factories import DatasetFactory, VersionFactory
 
 pytestmark = pytest.mark.django_db
 

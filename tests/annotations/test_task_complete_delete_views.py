@@ -6,18 +6,13 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import AnnotationTask
-from annotations.services import task_complete, task_create
+from annotations.services import task_complete
+from tests.annotations.factories import make_task
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = reverse("annotations:task_list")
-
-
-def make_task(version, user, *, name="Label cars", filters=None, iteration=None):
-    return task_create(
-        name=name, version=version, filters=filters or [], iteration=iteration or {}, user=user
-    )
 
 
 def htmx_from(url: str) -> dict:

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import AnnotationTask, FilterMode
-from tests.factories import frame_data, publish, version_with_frames
+from tests.datasets.factories import VersionFactory, publish
+from tests.frames.factories import frame_data
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ LIST = reverse("annotations:task_list")
 
 
 def test_create_form_groups_versions_by_dataset_with_their_status(manager_client, street_version):
-    published = version_with_frames([frame_data("p")], published=True)
+    published = VersionFactory(frames=[frame_data("p")], published=True)
 
     html = manager_client.get(CREATE).text
 

@@ -3,18 +3,13 @@
 import pytest
 from django.urls import reverse
 
-from annotations.services import task_create, task_item_done, task_next
-from tests.factories import publish
+from annotations.services import task_item_done, task_next
+from tests.annotations.factories import make_task
+from tests.datasets.factories import publish
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def make_task(version, user, *, name="Label cars", filters=None, iteration=None):
-    return task_create(
-        name=name, version=version, filters=filters or [], iteration=iteration or {}, user=user
-    )
 
 
 # Info

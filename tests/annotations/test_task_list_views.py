@@ -4,20 +4,16 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import AnnotationTask
-from annotations.services import task_complete, task_create, task_item_done, task_next
-from tests.factories import DatasetFactory, frame_data, version_with_frames
+from annotations.services import task_complete, task_item_done, task_next
+from tests.annotations.factories import make_task
+from tests.datasets.factories import DatasetFactory, VersionFactory
+from tests.frames.factories import frame_data
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = reverse("annotations:task_list")
 CREATE = reverse("annotations:task_create")
-
-
-def make_task(version, user, *, name="Label cars", filters=None, iteration=None):
-    return task_create(
-        name=name, version=version, filters=filters or [], iteration=iteration or {}, user=user
-    )
 
 
 def card_names(response) -> list[str]:
@@ -93,7 +89,7 @@ def test_list_shows_active_tasks_by_default_and_completed_on_the_toggle(
 
 
 def test_dataset_filter_keeps_tasks_of_that_dataset(manager_client, manager, street_version):
-    other = version_with_frames([frame_data("x")], dataset=DatasetFactory(name="Other"))
+    other = VersionFactory(frames=[frame_data("x")], dataset=DatasetFactory(name="Other"))
     make_task(street_version, manager, name="Streets task")
     make_task(other, manager, name="Other task")
 

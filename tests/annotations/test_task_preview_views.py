@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import AnnotationTask, FilterMode
-from tests.factories import publish
+from tests.datasets.factories import publish
 
 pytestmark = pytest.mark.django_db
 

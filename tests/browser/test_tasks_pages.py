@@ -5,8 +5,10 @@ from playwright.sync_api import expect
 
 from annotations.models import AnnotationTask
 from annotations.services import task_create
+from tests.annotations.factories import make_task
 from tests.browser.conftest import log_in
-from tests.factories import DatasetFactory, box, frame_data, version_with_frames
+from tests.datasets.factories import DatasetFactory, VersionFactory
+from tests.frames.factories import box, frame_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,8 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def streets():
     """Five frames: three with cars (one of them occluded), one with a bus, one empty."""
-    return version_with_frames(
-        [
+    return VersionFactory(
+        frames=[
             frame_data("f1", context_id="cam", timestamp=1, rois=[box("car", confidence=0.9)]),
             frame_data("f2", context_id="cam", timestamp=2, rois=[box("car", confidence=0.4)]),
             frame_data(
@@ -38,10 +40,6 @@ def console_errors(logged_in_page) -> list[str]:
     )
     logged_in_page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
-
-
-def make_task(version, user, name: str) -> AnnotationTask:
-    return task_create(name=name, version=version, filters=[], iteration={}, user=user)
 
 
 def add_second_label_rule(page, url: str, version) -> None:
@@ -223,7 +221,7 @@ def test_sort_by_name_swaps_the_grid_and_keeps_it_in_the_url(
 
 
 def test_filter_by_dataset(logged_in_page, live_server, streets, manager):
-    other = version_with_frames([frame_data("x")], dataset=DatasetFactory(name="Fields"))
+    other = VersionFactory(frames=[frame_data("x")], dataset=DatasetFactory(name="Fields"))
     make_task(streets, manager, "Street task")
     make_task(other, manager, "Field task")
     page = logged_in_page

@@ -73,3 +73,10 @@ class VersionFactory(DjangoModelFactory[Version]):
             version_publish(version=version, user=publisher)
         version.refresh_from_db()
         return version
+
+
+def publish(version: Version) -> Version:
+    """An existing Draft, Published by a Manager through the publish service."""
+    from tests.annotations.factories import ManagerFactory
+
+    return version_publish(version=version, user=ManagerFactory())

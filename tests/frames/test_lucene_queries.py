@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 
 from frames.lucene import QueryError, compile_frame_query, compile_roi_query
 from frames.models import Frame, Roi
-from tests.factories import box, frame_data, version_with_frames
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,8 @@ def polygon(labels, **extra) -> dict:
 
 @pytest.fixture(autouse=True)
 def frames():
-    return version_with_frames(
-        [
+    return VersionFactory(
+        frames=[
             frame_data(
                 "f1",
                 context_id="cam1",

@@ -3,9 +3,10 @@
 import pytest
 from django.db import connection
 
-from annotations.services import task_create
 from frames.selectors import version_frame_page
-from tests.factories import frame_data, version_with_frames
+from tests.annotations.factories import make_task
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import frame_data
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +44,15 @@ FRAMES = [
 
 
 def test_the_version_page_and_a_task_order_frames_alike(manager):
-    version = version_with_frames(FRAMES)
+    version = VersionFactory(frames=FRAMES)
     page_keys = [frame.key for frame in version_frame_page(version=version).object_list]
-    task = task_create(name="All", version=version, filters=[], iteration={}, user=manager)
+    task = make_task(version, manager, "All")
     task_keys = [key for item in task.chunks.get().items for key in item]
     assert page_keys == task_keys
 
 
 def test_the_version_page_orders_strings_by_code_point():
-    version = version_with_frames(FRAMES)
+    version = VersionFactory(frames=FRAMES)
     frames = version_frame_page(version=version).object_list
     rows = [(frame.context_id, frame.timestamp, frame.key) for frame in frames]
     assert rows == sorted(rows)

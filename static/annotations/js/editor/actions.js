@@ -1,196 +1,293 @@
-// `this` is the <frame-editor>; `id` names one item, else the selection counts.
-import { hexByte } from "./colors.js";
+// What buttons and keys do. Each action takes {store, editor, arg, id, event}: `id` names one
+// item, else the selection counts; `editor` is the <frame-editor>, for what only the page can do.
 import { editJson } from "./dialogs.js";
 import { centerView, clampPoint, zoomAt } from "./geometry.js";
+import { saveClipboard, saveLabelColors } from "./prefs.js";
 import { SHAPES } from "./shapes.js";
+import {
+  addItem,
+  addLabels,
+  allItems,
+  colorFor,
+  commit,
+  finishDrawing,
+  invalidate,
+  newId,
+  pickLabel,
+  restoreDoc,
+  select,
+  setField,
+  setView,
+  targets,
+  toggleHidden,
+  updateItem,
+} from "./store.js";
 import * as task from "./task.js";
 
-export const newId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), hexByte).join("");
-export const all = (doc) => [...doc.rois, ...doc.frame_labels];
-
-function setField(editor, items, field, value) {
-  const ids = new Set(items.map((item) => item.id));
-  if (ids.size) editor.commit((doc) => all(doc).forEach((item) => ids.has(item.id) && (item[field] = value)));
+// The drawn shape, or the question for its label.
+export function finishShape(store, editor) {
+  if (!finishDrawing(store)) editor.askLabel();
 }
 
-// Not saved; hidden shapes cannot be selected or edited.
-function toggleHidden(editor, items) {
-  const { hidden, selected } = editor.state;
-  const hide = !items.every((item) => hidden.has(item.id));
-  for (const item of items) [hidden[hide ? "add" : "delete"](item.id), hide && selected.delete(item.id)];
-  editor.invalidate("shapes", "panel");
+// From the label field: the typed label becomes current and finishes a shape waiting for one.
+export function useLabel(store, editor, text) {
+  const label = text.trim();
+  if (!label) return;
+  const { pending } = store;
+  addLabels(store, [label]);
+  store.label = label;
+  store.pending = null;
+  editor.labelAsked();
+  if (pending) addItem(store, pending);
+  invalidate(store, "labels", "overlay");
 }
 
-async function editMeta(editor, title, value, apply) {
-  const meta = await editJson(editor.$("json"), { title, value, readOnly: editor.state.readOnly });
-  if (meta) editor.commit((doc) => apply(doc, meta));
+async function editMeta(store, editor, title, value, apply) {
+  const dialog = editor.$("json");
+  const meta = await editJson(dialog, { title, value, readOnly: store.readOnly });
+  if (meta) commit(store, (doc) => apply(doc, meta));
+}
+
+function zoomTo(store, editor, scale) {
+  const { width, height } = editor.viewport();
+  setView(store, zoomAt(store.view, scale, [width / 2, height / 2]));
+}
+
+function copy(store, editor, id) {
+  const items = targets(store, id).filter((item) => item.points);
+  if (!items.length) {
+    editor.toast("Select a shape to copy.");
+    return;
+  }
+  store.clipboard = structuredClone(items);
+  saveClipboard(items);
+  editor.toast(`Copied ${items.length} shape(s); paste with Ctrl+V, here or on another frame.`);
+  invalidate(store, "panel");
+}
+
+function remove(store, editor, id) {
+  const ids = new Set(targets(store, id, true).map((item) => item.id));
+  if (!ids.size) {
+    if (targets(store, id).length) {
+      editor.toast("Locked shapes cannot be deleted; unlock them first (L).");
+    }
+    return;
+  }
+  commit(store, (doc) => {
+    doc.rois = doc.rois.filter((item) => !ids.has(item.id));
+    doc.frame_labels = doc.frame_labels.filter((item) => !ids.has(item.id));
+  });
+  select(store, null);
 }
 
 export const ACTIONS = {
-  tool(name) {
-    if (!this.state.readOnly || name === "select") Object.assign(this.state, { tool: name, drawing: null });
-    this.invalidate("overlay");
+  tool({ store, arg: name }) {
+    if (!store.readOnly || name === "select") {
+      store.tool = name;
+      store.drawing = null;
+    }
+    invalidate(store, "overlay");
   },
-  pickLabel(label) {
-    this.state.label = label;
-    if (this.state.pending) this.useLabel(label);
-    this.invalidate("labels");
+  pickLabel({ store, editor, arg: label }) {
+    pickLabel(store, label);
+    if (store.pending) useLabel(store, editor, label);
   },
   // The selection takes the label too, as in CVAT.
-  digit(index) {
-    if (this.state.labels[index]) [(this.state.label = this.state.labels[index]), ACTIONS.relabel.call(this), this.invalidate("labels")];
+  digit({ store, arg: index }) {
+    const label = store.labels[index];
+    if (!label) return;
+    pickLabel(store, label);
+    ACTIONS.relabel({ store });
   },
-  cycleLabel(step) {
-    const { labels, label } = this.state;
-    if (labels.length) [(this.state.label = labels[(labels.indexOf(label) + step + labels.length) % labels.length]), this.invalidate("labels")];
+  cycleLabel({ store, arg: step }) {
+    const { labels, label } = store;
+    if (!labels.length) return;
+    const index = (labels.indexOf(label) + step + labels.length) % labels.length;
+    pickLabel(store, labels[index]);
   },
-  relabel() {
-    setField(this, this.targets(null, true), "labels", [this.state.label]);
+  relabel({ store }) {
+    setField(store, targets(store, null, true), "labels", [store.label]);
   },
-  addLabelTo(text, id) {
+  addLabelTo({ store, arg: text, id }) {
     const label = text.trim();
-    if (label) [this.addLabels([label]), this.updateItem(id, (item) => item.labels.includes(label) || item.labels.push(label))];
+    if (!label) return;
+    addLabels(store, [label]);
+    updateItem(store, id, (item) => {
+      if (!item.labels.includes(label)) item.labels.push(label);
+    });
   },
-  removeLabel(label, id) {
-    this.updateItem(id, (item) => item.labels.length > 1 && (item.labels = item.labels.filter((l) => l !== label)));
+  removeLabel({ store, arg: label, id }) {
+    updateItem(store, id, (item) => {
+      if (item.labels.length > 1) item.labels = item.labels.filter((other) => other !== label);
+    });
   },
   // This frame's shapes still in the label's old colour follow it.
-  labelColor(color, label) {
-    const old = this.colorFor(label);
-    this.state.labelColors[label] = color;
-    localStorage.setItem(this.keys.colors, JSON.stringify(this.state.labelColors));
-    setField(this, this.doc.rois.filter((roi) => roi.labels[0] === label && roi.color === old), "color", color);
-    this.invalidate("labels");
+  labelColor({ store, editor, arg: color, id: label }) {
+    const old = colorFor(store, label);
+    store.labelColors[label] = color;
+    saveLabelColors(editor.config.version, store.labelColors);
+    const following = store.doc.rois.filter((roi) => roi.labels[0] === label && roi.color === old);
+    setField(store, following, "color", color);
+    invalidate(store, "labels");
   },
-  finish() {
-    this.finishDrawing();
+  shapeColor({ store, arg: color, id }) {
+    updateItem(store, id, (item) => {
+      item.color = color;
+    });
   },
-  cancel() {
-    const { state } = this;
-    if (state.pending || state.drawing) Object.assign(state, { pending: null, drawing: null });
-    else this.select(null);
-    this.invalidate("overlay");
+  finish({ store, editor }) {
+    finishShape(store, editor);
   },
-  backspace() {
-    const { drawing } = this.state;
-    if (!drawing) return ACTIONS.remove.call(this);
-    if (!drawing.points.pop() || !drawing.points.length) this.state.drawing = null;
-    this.invalidate("overlay");
+  cancel({ store }) {
+    if (store.pending || store.drawing) {
+      store.pending = null;
+      store.drawing = null;
+    } else {
+      select(store, null);
+    }
+    invalidate(store, "overlay");
   },
-  remove(arg, id) {
-    const ids = new Set(this.targets(id, true).map((item) => item.id));
-    if (!ids.size) return this.targets(id).length && this.toast("Locked shapes cannot be deleted; unlock them first (L).");
-    this.commit((doc) => ["rois", "frame_labels"].forEach((part) => (doc[part] = doc[part].filter((item) => !ids.has(item.id)))));
-    this.select(null);
+  backspace({ store, editor }) {
+    const { drawing } = store;
+    if (!drawing) {
+      remove(store, editor, null);
+      return;
+    }
+    drawing.points.pop();
+    if (!drawing.points.length) store.drawing = null;
+    invalidate(store, "overlay");
   },
-  toggleLock(arg, id) {
-    const items = this.targets(id);
-    setField(this, items, "locked", !items.every((item) => item.locked));
+  remove({ store, editor, id }) {
+    remove(store, editor, id);
   },
-  lock(value) {
-    setField(this, this.targets(), "locked", value === "true");
+  toggleLock({ store, id }) {
+    const items = targets(store, id);
+    setField(store, items, "locked", !items.every((item) => item.locked));
   },
-  lockAll(value) {
-    setField(this, this.doc.rois, "locked", value === "true");
+  lock({ store, arg: value }) {
+    setField(store, targets(store), "locked", value === "true");
   },
-  toggleHide(arg, id) {
-    toggleHidden(this, this.targets(id).filter((item) => item.points));
+  lockAll({ store, arg: value }) {
+    setField(store, store.doc.rois, "locked", value === "true");
   },
-  toggleAll() {
-    toggleHidden(this, this.doc.rois);
-    this.select(null);
+  toggleHide({ store, id }) {
+    toggleHidden(
+      store,
+      targets(store, id).filter((item) => item.points),
+    );
   },
-  selectRow(arg, id, event) {
-    if (this.state.hidden.has(id)) return this.toast("This shape is hidden; show it to edit it.");
-    this.select(id, event?.shiftKey ? "toggle" : "only");
+  toggleAll({ store }) {
+    toggleHidden(store, store.doc.rois);
+    select(store, null);
   },
-  editMeta(arg, id) {
-    const [item, more] = this.targets(id);
-    if (!item || more) return this.toast("Select one shape to edit its metadata.");
+  selectRow({ store, editor, id, event }) {
+    if (store.hidden.has(id)) {
+      editor.toast("This shape is hidden; show it to edit it.");
+      return;
+    }
+    select(store, id, event?.shiftKey ? "toggle" : "only");
+  },
+  editMeta({ store, editor, id }) {
+    const [item, more] = targets(store, id);
+    if (!item || more) {
+      editor.toast("Select one shape to edit its metadata.");
+      return;
+    }
     const what = item.points ? SHAPES[item.type].label.toLowerCase() : "frame label";
-    editMeta(this, `Metadata of ${what} “${item.labels.join(", ")}”`, item.meta, (doc, meta) => (all(doc).find((x) => x.id === item.id).meta = meta));
+    const title = `Metadata of ${what} “${item.labels.join(", ")}”`;
+    editMeta(store, editor, title, item.meta, (doc, meta) => {
+      allItems(doc).find((other) => other.id === item.id).meta = meta;
+    });
   },
-  editFrameMeta() {
-    editMeta(this, `Metadata of frame “${this.record.key}”`, this.doc.meta, (doc, meta) => (doc.meta = meta));
+  editFrameMeta({ store, editor }) {
+    const title = `Metadata of frame “${store.record.key}”`;
+    editMeta(store, editor, title, store.doc.meta, (doc, meta) => {
+      doc.meta = meta;
+    });
   },
-  addFrameLabel() {
-    if (this.state.readOnly || !this.record) return;
-    this.addItem({ type: "frame" });
+  addFrameLabel({ store, editor }) {
+    if (store.readOnly || !store.record) return;
+    if (!addItem(store, { type: "frame" })) editor.askLabel();
   },
-  copy(arg, id) {
-    const items = this.targets(id).filter((item) => item.points);
-    if (!items.length) return this.toast("Select a shape to copy.");
-    this.state.clipboard = structuredClone(items);
-    sessionStorage.setItem("hyperlabel-clipboard", JSON.stringify(items));
-    this.toast(`Copied ${items.length} shape(s); paste with Ctrl+V, here or on another frame.`);
-    this.invalidate("panel");
+  copy({ store, editor, id }) {
+    copy(store, editor, id);
   },
-  copyAll() {
-    this.select(this.doc.rois.map((roi) => roi.id));
-    ACTIONS.copy.call(this);
-    this.select(null);
+  copyAll({ store, editor }) {
+    select(
+      store,
+      store.doc.rois.map((roi) => roi.id),
+    );
+    copy(store, editor, null);
+    select(store, null);
   },
-  paste() {
-    const { record, state } = this;
-    if (!record || !state.clipboard.length) return;
-    const copies = state.clipboard.map((roi) => ({
-      ...structuredClone(roi), id: newId(), locked: false, points: roi.points.map((p) => clampPoint(p, record.width, record.height)),
+  paste({ store }) {
+    const { record, clipboard } = store;
+    if (!record || !clipboard.length) return;
+    const copies = clipboard.map((roi) => ({
+      ...structuredClone(roi),
+      id: newId(),
+      locked: false,
+      points: roi.points.map((p) => clampPoint(p, record.width, record.height)),
     }));
-    this.commit((doc) => doc.rois.push(...copies));
-    this.select(copies.map((roi) => roi.id));
+    commit(store, (doc) => doc.rois.push(...copies));
+    select(
+      store,
+      copies.map((roi) => roi.id),
+    );
   },
-  undo() {
-    this.restoreDoc("undo");
+  undo({ store }) {
+    restoreDoc(store, "undo");
   },
-  redo() {
-    this.restoreDoc("redo");
+  redo({ store }) {
+    restoreDoc(store, "redo");
   },
-  async save() {
-    const results = await Promise.all(this.state.records.map((record) => record.saver.flush()));
-    if (results.every(Boolean)) this.toast("Saved.", "success");
+  async save({ store, editor }) {
+    const results = await Promise.all(store.records.map((record) => record.saver.flush()));
+    if (results.every(Boolean)) editor.toast("Saved.", "success");
   },
-  step(direction) {
-    const target = this.state.index + direction;
-    if (target >= 0 && target < this.state.records.length) return this.goFrame(target);
-    (direction > 0 ? task.next : task.previous)(this);
+  step({ store, editor, arg: direction }) {
+    const target = store.index + direction;
+    if (target >= 0 && target < store.records.length) editor.showFrame(target);
+    else if (direction > 0) task.next(store, editor);
+    else task.previous(store, editor);
   },
-  goFrame(index) {
-    this.goFrame(index);
+  goFrame({ editor, arg: index }) {
+    editor.showFrame(index);
   },
-  next() {
-    task.next(this);
+  next({ store, editor }) {
+    task.next(store, editor);
   },
-  previous() {
-    task.previous(this);
+  previous({ store, editor }) {
+    task.previous(store, editor);
   },
-  zoom(factor) {
-    ACTIONS.zoomTo.call(this, this.state.view.scale * factor);
+  zoom({ store, editor, arg: factor }) {
+    zoomTo(store, editor, store.view.scale * factor);
   },
-  zoomTo(scale) {
-    const { width, height } = this.viewport();
-    this.setView(zoomAt(this.state.view, scale, [width / 2, height / 2]));
+  zoomTo({ store, editor, arg: scale }) {
+    zoomTo(store, editor, scale);
   },
-  fit() {
-    this.fit();
+  fit({ editor }) {
+    editor.fit();
   },
-  actual() {
-    if (this.record) this.setView(centerView(this.viewport(), this.record, 1));
+  actual({ store, editor }) {
+    if (store.record) setView(store, centerView(editor.viewport(), store.record, 1));
   },
-  help() {
-    this.$("help").showModal();
+  help({ editor }) {
+    editor.$("help").showModal();
   },
-  copyLink() {
-    (navigator.clipboard?.writeText(location.href) || Promise.reject()).then(
-      () => this.toast("Link to this item copied."),
-      () => this.toast(`Link to this item: ${location.href}`),
+  copyLink({ editor }) {
+    const copied = navigator.clipboard?.writeText(location.href) || Promise.reject();
+    copied.then(
+      () => editor.toast("Link to this item copied."),
+      () => editor.toast(`Link to this item: ${location.href}`),
     );
   },
   // After a 409; undo brings mine back.
-  resolve(choice) {
-    const { record } = this;
+  resolve({ store, arg: choice }) {
+    const { record } = store;
     if (!record?.conflict) return;
     record.history.push(structuredClone(record.doc));
     record.saver.resolve(choice);
-    this.select(null);
+    select(store, null);
   },
 };

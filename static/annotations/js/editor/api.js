@@ -1,13 +1,21 @@
-const apiError = (status, body) =>
-  Object.assign(new Error(body?.message || (status ? `The server answered ${status}.` : "The server cannot be reached.")), {
-    status, body, code: body?.code || `http_${status}`,
-  });
+// The REST API calls of the editor; errors carry the API's `code` and `message`.
+function apiError(status, body) {
+  const fallback = status ? `The server answered ${status}.` : "The server cannot be reached.";
+  const error = new Error(body?.message || fallback);
+  return Object.assign(error, { status, body, code: body?.code || `http_${status}` });
+}
 
 // From base.html's <body hx-headers>, set for htmx.
-const csrfToken = () => JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || "";
+function csrfToken() {
+  return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || "";
+}
 
 async function request(method, url, body) {
-  const headers = { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken() };
+  const headers = {
+    Accept: "application/json",
+    "Content-Type": "application/json",
+    "X-CSRFToken": csrfToken(),
+  };
   let response;
   try {
     response = await fetch(url, { method, headers, body: body && JSON.stringify(body) });

@@ -1,351 +1,329 @@
-import { ACTIONS, all, newId } from "./actions.js";
+// <frame-editor>: wires the page's events to the store and draws the store on the next frame.
+import { ACTIONS, useLabel } from "./actions.js";
 import { taskApi } from "./api.js";
-import { labelColor } from "./colors.js";
-import { boundsOf, clamp, createGrid, fitView } from "./geometry.js";
-import { createHistory, snapshot } from "./history.js";
+import { fitView } from "./geometry.js";
 import { lookup } from "./keymap.js";
 import { frameLabelRowsHtml, labelBarHtml, roiRowsHtml, stripHtml } from "./panel.js";
 import { bindPointer } from "./pointer.js";
-import { drawOverlay, drawShapes, isVisible, sizeCanvas } from "./render.js";
-import { SHAPES } from "./shapes.js";
-import { createSaver, stored } from "./sync.js";
+import { loadPrefs, saveOpacity } from "./prefs.js";
+import { drawOverlay, drawShapes, sizeCanvas } from "./render.js";
+import {
+  addLabels,
+  colorFor,
+  createStore,
+  hover,
+  invalidate,
+  setFrame,
+  setReadOnly,
+  setView,
+  takeDirty,
+} from "./store.js";
 import * as task from "./task.js";
 
-const STATUS = { saved: "Saved", dirty: "Unsaved…", saving: "Saving…", readonly: "Read-only", error: "Error", conflict: "Conflict" };
+const STATUS = {
+  saved: "Saved",
+  dirty: "Unsaved…",
+  saving: "Saving…",
+  readonly: "Read-only",
+  error: "Error",
+  conflict: "Conflict",
+};
+// The bar shows the worst status of the item's frames, in this order.
 const RANK = Object.keys(STATUS);
+const LABEL_PLACEHOLDER = "Type a label…";
+
+// A record's status for the save indicator; without records, "saved".
+function worstRecord(records) {
+  let worst = { status: "saved" };
+  for (const record of records) {
+    if (RANK.indexOf(record.status) > RANK.indexOf(worst.status)) worst = record;
+  }
+  return worst;
+}
+
+function shapeCount(count) {
+  return `${count} annotation${count === 1 ? "" : "s"}`;
+}
+
+// Texts of the [data-info] elements.
+function infoTexts(store, status, worst) {
+  const { record } = store;
+  const { rois, meta } = store.doc;
+  const theirs = record?.conflict;
+  const allHidden = rois.length && rois.every((roi) => store.hidden.has(roi.id));
+  return {
+    status: STATUS[status],
+    error: worst.status === "conflict" ? "" : worst.error,
+    readonly: store.readOnly,
+    conflict:
+      theirs &&
+      `Frame “${record.key}” was saved elsewhere (revision ${theirs.revision}, ` +
+        `${theirs.rois.length} shapes); your version (${rois.length} shapes) stays here ` +
+        "until you choose.",
+    file: record?.uri.split(/[?#]/)[0].split("/").pop(),
+    size: record && `${record.width} × ${record.height} px`,
+    key: record?.key,
+    context: record?.context_id || "—",
+    timestamp: record?.timestamp,
+    revision: record?.revision,
+    meta: JSON.stringify(meta, null, 2),
+    count: shapeCount(rois.length),
+    selected: `${store.selected.size} selected`,
+    "hide-all": allHidden ? "Show all" : "Hide all",
+  };
+}
+
+// Conditions that [data-needs] (enabled) and [data-shown] (visible) name.
+function conditions(store) {
+  const { record } = store;
+  return {
+    write: !store.readOnly,
+    readonly: !!store.readOnly,
+    record: !!record,
+    rois: store.doc.rois.length > 0,
+    label: !!store.label,
+    clipboard: store.clipboard.length > 0,
+    undo: !!record?.history.canUndo,
+    redo: !!record?.history.canRedo,
+    conflict: !!record?.conflict,
+    multi: store.selected.size > 1,
+  };
+}
+
+// Each DOM write costs a style recalculation: only changed values are written.
+function assign(target, values) {
+  for (const [key, value] of Object.entries(values)) {
+    if (target[key] !== value) target[key] = value;
+  }
+}
+
+function isTyping(event) {
+  return event.target.closest?.("input, textarea, select");
+}
 
 class FrameEditor extends HTMLElement {
   connectedCallback() {
-    const config = (this.config = JSON.parse(document.getElementById(this.dataset.config).textContent));
-    this.$ = (name) => this.querySelector(`[data-${name}]`);
-    [this.stage, this.image, this.shapesCanvas, this.overlayCanvas] = ["stage", "image", "shapes", "overlay"].map(this.$);
-    this.keys = { colors: `hyperlabel-colors:${config.version}`, opacity: `hyperlabel-opacity:${config.version}` };
-    const editor = this;
-    this.state = {
-      get doc() {
-        return editor.doc;
-      },
-      records: [], index: 0, item: null, mode: "claim", tool: "select", labels: [], label: "", minConfidence: 0,
-      selected: new Set(), hidden: new Set(), opacity: new Map(stored(localStorage, this.keys.opacity, [])),
-      labelColors: stored(localStorage, this.keys.colors, {}), clipboard: stored(sessionStorage, "hyperlabel-clipboard", []),
-      view: { scale: 1, x: 0, y: 0, dpr: devicePixelRatio || 1 }, readOnly: "",
-    };
-    this.dirty = new Set();
-    this.api = taskApi(config);
-    this.listen();
-    this.setReadOnly(config.readOnly);
-    this.api.labels().catch(() => []).then((labels) => {
-      this.addLabels(labels);
-      this.state.label ||= labels[0] || "";
-      task.start(this);
+    this.config = JSON.parse(document.getElementById(this.dataset.config).textContent);
+    this.stage = this.$("stage");
+    this.image = this.$("image");
+    this.shapesCanvas = this.$("shapes");
+    this.overlayCanvas = this.$("overlay");
+    this.api = taskApi(this.config);
+    this.frameRequest = 0;
+    this.viewportSize = null;
+    this.store = createStore({
+      ...loadPrefs(this.config.version),
+      onInvalidate: () => this.requestRender(),
     });
+    this.store.view.dpr = devicePixelRatio || 1;
+    this.listen();
+    setReadOnly(this.store, this.config.readOnly);
+    this.api
+      .labels()
+      .catch(() => [])
+      .then((labels) => {
+        addLabels(this.store, labels);
+        this.store.label ||= labels[0] || "";
+        task.start(this.store, this);
+      });
   }
 
   disconnectedCallback() {
     for (const [type, handler] of this.globalListeners) removeEventListener(type, handler);
     this.resizeObserver.disconnect();
     cancelAnimationFrame(this.frameRequest);
-    for (const record of this.state.records) record.saver.dispose();
+    for (const record of this.store.records) record.saver.dispose();
   }
 
-  get record() {
-    return this.state.records[this.state.index];
+  $(name) {
+    return this.querySelector(`[data-${name}]`);
   }
 
-  get doc() {
-    return this.record?.doc || { rois: [], frame_labels: [], meta: {} };
-  }
-
-  invalidate(...parts) {
-    for (const part of parts.length ? parts : ["view", "panel", "labels"]) this.dirty.add(part);
-    if (parts.includes("shapes")) this.grid = null;
+  requestRender() {
     this.frameRequest ||= requestAnimationFrame(() => this.render());
   }
 
   render() {
-    const { state, dirty, image, record } = this;
-    [this.frameRequest, this.dirty] = [0, new Set()];
+    const { store, image } = this;
+    this.frameRequest = 0;
+    const dirty = takeDirty(store);
     if (dirty.has("view")) {
-      const { x, y, scale } = state.view;
+      const { x, y, scale } = store.view;
       const { width, height } = this.viewport();
-      state.view.dpr = devicePixelRatio || 1;
-      for (const canvas of [this.shapesCanvas, this.overlayCanvas]) sizeCanvas(canvas, width, height, state.view.dpr);
+      store.view.dpr = devicePixelRatio || 1;
+      sizeCanvas(this.shapesCanvas, width, height, store.view.dpr);
+      sizeCanvas(this.overlayCanvas, width, height, store.view.dpr);
       const transform = `translate(${x}px, ${y}px) scale(${scale})`;
-      if (image.style.transform !== transform) [(image.style.transform = transform), image.classList.toggle("is-pixelated", scale >= 3)];
+      if (image.style.transform !== transform) {
+        image.style.transform = transform;
+        image.classList.toggle("is-pixelated", scale >= 3);
+      }
     }
-    if (dirty.has("view") || dirty.has("shapes")) drawShapes(this.shapesCanvas.getContext("2d"), state);
-    drawOverlay(this.overlayCanvas.getContext("2d"), state);
-    if (dirty.has("panel") && record) {
-      this.$('list="rois"').innerHTML = roiRowsHtml(state, record.doc.rois);
-      this.$('list="frame-labels"').innerHTML = frameLabelRowsHtml(state, record.doc.frame_labels);
+    if (dirty.has("view") || dirty.has("shapes")) {
+      drawShapes(this.shapesCanvas.getContext("2d"), store);
+    }
+    drawOverlay(this.overlayCanvas.getContext("2d"), store);
+    if (dirty.has("panel") && store.record) {
+      const { doc } = store.record;
+      this.$('list="rois"').innerHTML = roiRowsHtml(store, doc.rois);
+      this.$('list="frame-labels"').innerHTML = frameLabelRowsHtml(store, doc.frame_labels);
     }
     if (dirty.has("labels")) {
-      this.$("labels").innerHTML = labelBarHtml(state, (label) => this.colorFor(label));
-      this.$("label-list").replaceChildren(...state.labels.map((label) => new Option(label)));
+      this.$("labels").innerHTML = labelBarHtml(store, (label) => colorFor(store, label));
+      this.$("label-list").replaceChildren(...store.labels.map((label) => new Option(label)));
     }
     if ([...dirty].some((part) => part !== "overlay")) this.renderChrome();
   }
 
   // Elements show state through data-info (text), data-needs (enabled), data-shown (visible).
   renderChrome() {
-    const { state, record } = this;
-    const { rois, meta } = this.doc;
-    const worst = state.records.reduce((a, r) => (RANK.indexOf(r.status) > RANK.indexOf(a.status) ? r : a), { status: "saved" });
-    const status = state.readOnly ? "readonly" : worst.status;
-    const theirs = record?.conflict;
-    const info = {
-      status: STATUS[status], error: worst.status === "conflict" ? "" : worst.error, readonly: state.readOnly,
-      conflict: theirs && `Frame “${record.key}” was saved elsewhere (revision ${theirs.revision}, ${theirs.rois.length} ` +
-        `shapes); your version (${rois.length} shapes) stays here until you choose.`,
-      file: record?.uri.split(/[?#]/)[0].split("/").pop(), size: record && `${record.width} × ${record.height} px`, key: record?.key,
-      context: record?.context_id || "—", timestamp: record?.timestamp, revision: record?.revision, meta: JSON.stringify(meta, null, 2),
-      count: `${rois.length} annotation${rois.length === 1 ? "" : "s"}`, selected: `${state.selected.size} selected`,
-      "hide-all": rois.length && rois.every((roi) => state.hidden.has(roi.id)) ? "Show all" : "Hide all",
-    };
-    const ok = {
-      write: !state.readOnly, readonly: !!state.readOnly, record: !!record, rois: rois.length > 0, label: !!state.label,
-      clipboard: state.clipboard.length > 0, undo: !!record?.history.canUndo, redo: !!record?.history.canRedo,
-      conflict: !!theirs, multi: state.selected.size > 1,
-    };
-    // Each DOM write costs a style recalculation.
-    const set = (el, values) => Object.entries(values).forEach(([key, value]) => el[key] !== value && (el[key] = value));
+    const { store } = this;
+    const worst = worstRecord(store.records);
+    const status = store.readOnly ? "readonly" : worst.status;
+    const info = infoTexts(store, status, worst);
+    const ok = conditions(store);
     const holds = (el, name) => el.dataset[name].split(" ").every((need) => ok[need]);
-    const each = (selector, values) => this.querySelectorAll(selector).forEach((el) => set(el, values(el)));
-    each("[data-info]", (el) => ({ textContent: String(info[el.dataset.info] ?? "") }));
-    each("[data-needs]", (el) => ({ disabled: !holds(el, "needs") }));
-    each("[data-shown]", (el) => ({ hidden: !holds(el, "shown") }));
-    each("[data-action=tool]", (el) => ({ ariaPressed: String(el.dataset.arg === state.tool) }));
-    set(this.$("save-status").dataset, { state: status });
-    set(this.stage.dataset, { tool: state.spaceDown ? "pan" : state.tool });
+    for (const el of this.querySelectorAll("[data-info]")) {
+      assign(el, { textContent: String(info[el.dataset.info] ?? "") });
+    }
+    for (const el of this.querySelectorAll("[data-needs]")) {
+      assign(el, { disabled: !holds(el, "needs") });
+    }
+    for (const el of this.querySelectorAll("[data-shown]")) {
+      assign(el, { hidden: !holds(el, "shown") });
+    }
+    for (const el of this.querySelectorAll("[data-action=tool]")) {
+      assign(el, { ariaPressed: String(el.dataset.arg === store.tool) });
+    }
+    assign(this.$("save-status").dataset, { state: status });
+    assign(this.stage.dataset, { tool: store.spaceDown ? "pan" : store.tool });
     const zoom = this.$("zoom");
-    if (document.activeElement !== zoom) set(zoom, { value: `${Math.round(state.view.scale * 100)}%` });
-    const html = state.records.length > 1 ? stripHtml(state) : "";
+    if (document.activeElement !== zoom) {
+      assign(zoom, { value: `${Math.round(store.view.scale * 100)}%` });
+    }
+    const html = store.records.length > 1 ? stripHtml(store) : "";
     const strip = this.$("strip");
-    if (strip.dataset.html !== html) [strip.innerHTML, strip.dataset.html, strip.hidden] = [html, html, !html];
+    if (strip.dataset.html !== html) {
+      strip.innerHTML = html;
+      strip.dataset.html = html;
+      strip.hidden = !html;
+    }
   }
 
-  // A `fitted` view refits when the stage resizes.
-  setView(view, fitted = false) {
-    this.fitted = fitted;
-    Object.assign(this.state.view, view);
-    this.invalidate("view");
-  }
-
-  // Reading clientWidth forces a layout.
+  // Reading clientWidth forces a layout; the resize observer keeps the size instead.
   viewport() {
-    return this.size || { width: this.stage.clientWidth, height: this.stage.clientHeight };
+    return this.viewportSize || { width: this.stage.clientWidth, height: this.stage.clientHeight };
   }
 
   fit() {
-    if (this.record) this.setView(fitView(this.viewport(), this.record), true);
+    const { record } = this.store;
+    if (record) setView(this.store, fitView(this.viewport(), record), true);
   }
 
-  commit(change) {
-    const { record } = this;
-    if (!record || this.state.readOnly) return;
-    record.history.push(snapshot(record.doc));
-    change(record.doc);
-    record.saver.changed();
-    this.invalidate("shapes", "panel");
-  }
-
-  restoreDoc(direction) {
-    const { record, state } = this;
-    const previous = !state.readOnly && record?.history[direction](snapshot(record.doc));
-    if (!previous) return;
-    record.doc = previous;
-    const ids = new Set(all(previous).map((item) => item.id));
-    state.selected = new Set([...state.selected].filter((id) => ids.has(id)));
-    record.saver.changed();
-    this.invalidate("shapes", "panel");
-  }
-
-  select(ids, how = "only") {
-    const { selected } = this.state;
-    if (how === "only") selected.clear();
-    for (const id of [].concat(ids ?? [])) selected[how === "toggle" && selected.has(id) ? "delete" : "add"](id);
-    this.invalidate("shapes", "panel");
-  }
-
-  hover(id) {
-    if (this.state.hoverId !== id) [(this.state.hoverId = id), this.invalidate("overlay")];
-  }
-
-  hitShape(p) {
-    const { state, record } = this;
-    const items = (this.grid ||= { items: this.doc.rois.filter((roi) => isVisible(state, roi) && !roi.locked) }).items;
-    this.grid.index ||= createGrid(items.map((roi) => ({ bounds: boundsOf(roi.points) })), record.width, record.height);
-    const tolerance = 6 / state.view.scale;
-    return items[this.grid.index.at(p, tolerance).find((i) => SHAPES[items[i].type].hitTest(items[i].points, p, tolerance))] || null;
-  }
-
-  colorFor(label) {
-    return this.state.labelColors[label] || labelColor(label);
-  }
-
-  addLabels(labels) {
-    const fresh = [...new Set(labels)].filter((label) => label && !this.state.labels.includes(label));
-    if (fresh.length) [this.state.labels] = [[...this.state.labels, ...fresh], this.invalidate("labels")];
-  }
-
-  annotation(fields) {
-    return { id: newId(), confidence: 1, meta: {}, color: this.colorFor(fields.labels[0]), locked: false, ...fields };
-  }
-
-  finishDrawing() {
-    const { state } = this;
-    const shape = state.drawing;
-    state.drawing = null;
-    if (!shape || shape.points.length < { box: 2, polygon: 3, keypoints: 1 }[shape.type]) return this.invalidate("overlay");
-    this.addItem(shape);
-  }
-
-  // A shape or a frame label; without a current label, the one typed next finishes it.
-  addItem({ type, points }) {
-    const { label } = this.state;
-    if (!label) return this.askLabel({ type, points });
-    const item = this.annotation(points ? { type, labels: [label], points } : { labels: [label] });
-    this.commit((doc) => doc[points ? "rois" : "frame_labels"].push(item));
-    if (points) this.select(item.id);
-  }
-
-  askLabel(pending) {
-    const input = this.$("label-input");
-    this.state.pending = pending;
-    input.placeholder = `Label for the new ${pending.points ? "shape" : "frame label"}, then Enter`;
-    input.focus();
-    this.invalidate("overlay");
-  }
-
-  useLabel(text) {
-    const { state } = this;
-    const [label, pending] = [text.trim(), state.pending];
-    if (!label) return;
-    this.addLabels([label]);
-    [state.label, state.pending, this.$("label-input").placeholder] = [label, null, "Type a label…"];
-    if (pending) this.addItem(pending);
-    this.invalidate("labels", "overlay");
-  }
-
-  setReadOnly(reason = "") {
-    Object.assign(this.state, { readOnly: reason, tool: "select" });
-    this.invalidate();
-  }
-
-  makeRecord(frame) {
-    const record = {
-      ...frame.source, key: frame.id, context_id: frame.context_id, timestamp: frame.timestamp, revision: frame.revision,
-      imageUrl: frame.image_url || frame.source.uri,
-      doc: snapshot(frame), base: snapshot(frame), history: createHistory(), changes: 0, savedChanges: 0, status: "saved",
-    };
-    record.saver = createSaver({
-      record,
-      save: (body) => this.api.saveFrame(record.key, body),
-      storage: localStorage,
-      storageKey: `hyperlabel-frame:${this.config.version}:${record.key}`,
-      onUpdate: () => {
-        if (record.status === "readonly" && !this.state.readOnly) this.setReadOnly(record.error);
-        // A resolved conflict or restored backup replaced the document.
-        if (record === this.record && record.doc !== this.shownDoc) [this.shownDoc] = [record.doc, this.invalidate("shapes", "panel")];
-        this.invalidate("chrome");
-      },
-    });
-    return record;
-  }
-
-  show(item, mode) {
-    const { state, config } = this;
-    for (const record of state.records) record.saver.dispose();
-    Object.assign(state, { item, mode, drawing: null, pending: null, hoverId: null });
-    state.records = item.frames.map((frame) => this.makeRecord(frame));
-    state.hidden.clear();
-    for (const frame of item.frames) this.addLabels(all(frame).flatMap((a) => a.labels));
-    for (const record of state.records) {
-      if (record.saver.restore() === "restored") this.toast(`Restored unsaved changes to frame ${record.key}; saving them.`);
-    }
-    this.$("message").hidden = true;
-    const url = new URL(location);
-    url.searchParams.set("position", item.position);
-    history.replaceState(null, "", url);
-    const of = config.itemCount ? ` of ${config.itemCount}` : "";
-    this.$("position").textContent = `Item ${item.position + 1}${of}${mode === "review" ? " (done)" : ""}`;
-    this.goFrame(0);
-    this.fit();
-    this.dataset.item = item.position;
-    task.prefetch(this);
-  }
-
-  goFrame(index) {
-    const { state, image } = this;
-    state.index = clamp(Number(index), 0, state.records.length - 1);
-    Object.assign(state, { selected: new Set(), drawing: null });
-    const record = this.record;
-    this.shownDoc = record?.doc;
+  showFrame(index) {
+    const { store, image } = this;
+    setFrame(store, index);
+    const { record } = store;
     image.hidden = !record;
-    [image.width, image.height] = [record?.width || 0, record?.height || 0];
-    image.onerror = () => this.toast(`The image of frame ${record.key} could not be loaded.`, "error");
+    image.width = record?.width || 0;
+    image.height = record?.height || 0;
+    image.onerror = () => {
+      this.toast(`The image of frame ${record.key} could not be loaded.`, "error");
+    };
     if (record && image.getAttribute("src") !== record.imageUrl) image.src = record.imageUrl;
-    this.invalidate("shapes", "panel");
   }
 
-  async leave() {
-    const { records } = this.state;
-    const results = await Promise.all(records.map((record) => record.saver.flush()));
-    const stuck = records.find((record, i) => !results[i] && record.status !== "readonly");
-    if (stuck) this.toast(`Not moving on: frame ${stuck.key} is not saved (${stuck.error || stuck.status}).`, "error");
-    return !stuck;
+  // The label field asks for the label of store.pending.
+  askLabel() {
+    const input = this.$("label-input");
+    const what = this.store.pending.points ? "shape" : "frame label";
+    input.placeholder = `Label for the new ${what}, then Enter`;
+    input.focus();
   }
 
-  busy(text, html = false) {
-    Object.assign(this.$("message"), { hidden: false, [html ? "innerHTML" : "textContent"]: text });
+  labelAsked() {
+    this.$("label-input").placeholder = LABEL_PLACEHOLDER;
+  }
+
+  busy(text, isHtml = false) {
+    const message = this.$("message");
+    message.hidden = false;
+    if (isHtml) message.innerHTML = text;
+    else message.textContent = text;
   }
 
   toast(text, level = "info") {
     window.showToast?.(text, level);
   }
 
+  act(action, arg, id, event) {
+    ACTIONS[action]?.({ store: this.store, editor: this, arg, id, event });
+  }
+
   listen() {
-    bindPointer(this);
-    this.resizeObserver = new ResizeObserver(([entry]) => [(this.size = entry.contentRect), this.fitted ? this.fit() : this.invalidate("view")]);
-    this.resizeObserver.observe(this.stage);
-    const on = (target, type, handler) => target.addEventListener(type, handler);
-    on(this, "click", (event) => {
-      const el = event.target.closest("[data-action]");
-      if (el && !el.disabled && el.tagName !== "INPUT") this.act(el.dataset.action, el.dataset.arg ?? el.dataset.label, el.dataset.id, event);
+    const { store } = this;
+    bindPointer(store, this);
+    this.resizeObserver = new ResizeObserver(([entry]) => {
+      this.viewportSize = entry.contentRect;
+      if (store.fitted) this.fit();
+      else invalidate(store, "view");
     });
-    on(this, "change", (event) => this.onChange(event.target));
-    on(this, "input", (event) => this.onInput(event.target));
+    this.resizeObserver.observe(this.stage);
+    this.addEventListener("click", (event) => this.onClick(event));
+    this.addEventListener("change", (event) => this.onChange(event.target));
+    this.addEventListener("input", (event) => this.onInput(event.target));
     const panel = this.$("panel");
-    on(panel, "mouseover", (event) => this.hover(event.target.closest(".ed-row")?.dataset.id ?? null));
-    on(panel, "mouseleave", () => this.hover(null));
-    on(this.$("label-input"), "keydown", (event) => {
+    panel.addEventListener("mouseover", (event) => {
+      hover(store, event.target.closest(".ed-row")?.dataset.id ?? null);
+    });
+    panel.addEventListener("mouseleave", () => hover(store, null));
+    this.$("label-input").addEventListener("keydown", (event) => {
       if (event.key !== "Enter") return;
       event.preventDefault();
-      this.useLabel(event.target.value);
+      useLabel(store, this, event.target.value);
       event.target.value = "";
       this.stage.focus();
     });
-    // Space pans; it must not scroll or press a button.
-    const space = (down, event) => {
-      if (event.code !== "Space" || event.target.closest?.("input, textarea, button")) return false;
-      event.preventDefault();
-      if (this.state.spaceDown !== down) [this.state.spaceDown] = [down, this.invalidate("chrome")];
-      return true;
-    };
     this.globalListeners = [
-      ["keydown", (event) => space(true, event) || this.onKey(event)],
-      ["keyup", (event) => space(false, event)],
-      ["beforeunload", (event) => this.state.records.some((r) => r.changes !== r.savedChanges) && event.preventDefault()],
+      ["keydown", (event) => this.onSpace(true, event) || this.onKey(event)],
+      ["keyup", (event) => this.onSpace(false, event)],
+      [
+        "beforeunload",
+        (event) => {
+          if (task.hasUnsavedChanges(store)) event.preventDefault();
+        },
+      ],
     ];
     for (const [type, handler] of this.globalListeners) addEventListener(type, handler);
+  }
+
+  onClick(event) {
+    const el = event.target.closest("[data-action]");
+    if (!el || el.disabled || el.tagName === "INPUT") return;
+    this.act(el.dataset.action, el.dataset.arg ?? el.dataset.label, el.dataset.id, event);
+  }
+
+  // Space held pans; it must not scroll or press a button. True when it was the space bar.
+  onSpace(isDown, event) {
+    if (event.code !== "Space" || event.target.closest?.("input, textarea, button")) return false;
+    event.preventDefault();
+    if (this.store.spaceDown !== isDown) {
+      this.store.spaceDown = isDown;
+      invalidate(this.store, "chrome");
+    }
+    return true;
   }
 
   onKey(event) {
     const [action, arg] = lookup(event) || [];
     if (!action || document.querySelector("dialog[open]")) return;
     // In a field only Escape and Ctrl+S count; Ctrl+Z there undoes typing.
-    if (event.target.closest?.("input, textarea, select")) {
-      if (action === "cancel") [event.target.blur(), (this.state.pending = null), this.invalidate("overlay")];
+    if (isTyping(event)) {
+      if (action === "cancel") {
+        event.target.blur();
+        this.store.pending = null;
+        invalidate(this.store, "overlay");
+      }
       if (action !== "save") return;
     }
     event.preventDefault();
@@ -354,31 +332,27 @@ class FrameEditor extends HTMLElement {
 
   onChange({ dataset, value }) {
     if (dataset.addLabel) return this.act("addLabelTo", value, dataset.addLabel);
-    if (dataset.shapeColor) return this.updateItem(dataset.shapeColor, (item) => (item.color = value));
+    if (dataset.shapeColor) return this.act("shapeColor", value, dataset.shapeColor);
     if (dataset.labelColor) return this.act("labelColor", value, dataset.labelColor);
-    if (dataset.zoom !== undefined && parseFloat(value) > 0) this.act("zoomTo", parseFloat(value) / 100);
-    this.invalidate("panel");
+    if (dataset.zoom !== undefined && parseFloat(value) > 0) {
+      this.act("zoomTo", parseFloat(value) / 100);
+    }
+    invalidate(this.store, "panel");
   }
 
   onInput(target) {
-    const { state } = this;
-    const [value, { opacity, minConfidence }] = [Number(target.value), target.dataset];
-    if (minConfidence !== undefined) [(state.minConfidence = value), (target.nextElementSibling.textContent = value.toFixed(2))];
-    if (opacity) [state.opacity.set(opacity, value), localStorage.setItem(this.keys.opacity, JSON.stringify([...state.opacity].slice(-5000)))];
-    if (opacity || minConfidence !== undefined) this.invalidate("shapes");
-  }
-
-  // `editable` leaves out locked ones.
-  targets(id, editable = false) {
-    return all(this.doc).filter((item) => (id ? item.id === id : this.state.selected.has(item.id)) && !(editable && item.locked));
-  }
-
-  updateItem(id, change) {
-    this.commit((doc) => all(doc).filter((item) => item.id === id).forEach(change));
-  }
-
-  act(action, arg, id, event) {
-    ACTIONS[action]?.call(this, arg, id, event);
+    const { store } = this;
+    const value = Number(target.value);
+    const { opacity, minConfidence } = target.dataset;
+    if (minConfidence !== undefined) {
+      store.minConfidence = value;
+      target.nextElementSibling.textContent = value.toFixed(2);
+    }
+    if (opacity) {
+      store.opacity.set(opacity, value);
+      saveOpacity(this.config.version, store.opacity);
+    }
+    if (opacity || minConfidence !== undefined) invalidate(store, "shapes");
   }
 }
 

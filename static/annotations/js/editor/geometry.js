@@ -1,35 +1,64 @@
-// A view is {scale, x, y, dpr}; x, y: where the image's origin is on screen.
+// Points are [x, y] in image pixels; a view is {scale, x, y, dpr}, x and y being where the
+// image's origin is on screen. No DOM, so tests import it alone.
 export const clamp = (value, min, max) => Math.max(min, Math.min(max, value));
 export const toImage = (view, p) => [(p[0] - view.x) / view.scale, (p[1] - view.y) / view.scale];
 export const toScreen = (view, p) => [p[0] * view.scale + view.x, p[1] * view.scale + view.y];
-const limit = (scale) => clamp(scale, 0.02, 40);
+const limitScale = (scale) => clamp(scale, 0.02, 40);
 
 export function zoomAt(view, scale, at) {
-  const [[ix, iy], next] = [toImage(view, at), limit(scale)];
+  const [ix, iy] = toImage(view, at);
+  const next = limitScale(scale);
   return { ...view, scale: next, x: at[0] - ix * next, y: at[1] - iy * next };
 }
 
-export const centerView = (viewport, image, scale) => ({ scale, x: (viewport.width - image.width * scale) / 2, y: (viewport.height - image.height * scale) / 2 });
+export function centerView(viewport, image, scale) {
+  const x = (viewport.width - image.width * scale) / 2;
+  const y = (viewport.height - image.height * scale) / 2;
+  return { scale, x, y };
+}
 
-export const fitView = (viewport, image, margin = 16) =>
-  centerView(viewport, image, limit(Math.min((viewport.width - 2 * margin) / image.width, (viewport.height - 2 * margin) / image.height)));
+export function fitView(viewport, image, margin = 16) {
+  const scaleX = (viewport.width - 2 * margin) / image.width;
+  const scaleY = (viewport.height - 2 * margin) / image.height;
+  return centerView(viewport, image, limitScale(Math.min(scaleX, scaleY)));
+}
 
+// [x0, y0, x1, y1]
 export function bounds(points) {
   const box = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const [x, y] of points) [box[0], box[1], box[2], box[3]] = [Math.min(box[0], x), Math.min(box[1], y), Math.max(box[2], x), Math.max(box[3], y)];
+  for (const [x, y] of points) {
+    if (x < box[0]) box[0] = x;
+    if (y < box[1]) box[1] = y;
+    if (x > box[2]) box[2] = x;
+    if (y > box[3]) box[3] = y;
+  }
   return box;
 }
 
 // Edits replace a points array, so bounds cached per array never go stale.
-const cache = new WeakMap();
-export const boundsOf = (points) => cache.get(points) || (cache.set(points, bounds(points)), cache.get(points));
+const boundsCache = new WeakMap();
+export function boundsOf(points) {
+  let box = boundsCache.get(points);
+  if (!box) {
+    box = bounds(points);
+    boundsCache.set(points, box);
+  }
+  return box;
+}
 
-const inRect = (r, p, tol = 0) => p[0] >= r[0] - tol && p[0] <= r[2] + tol && p[1] >= r[1] - tol && p[1] <= r[3] + tol;
+function inRect(r, p, tol = 0) {
+  return p[0] >= r[0] - tol && p[0] <= r[2] + tol && p[1] >= r[1] - tol && p[1] <= r[3] + tol;
+}
+
 export const rectsOverlap = (a, b) => a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
-export const rectFrom = (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
+
+export function rectFrom(a, b) {
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
+}
 
 function segmentDistance(p, a, b) {
-  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
   const t = clamp(((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy || 1), 0, 1);
   return Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
 }
@@ -37,37 +66,78 @@ function segmentDistance(p, a, b) {
 export function pointInPolygon(p, points) {
   let inside = false;
   for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
-    const [[xi, yi], [xj, yj]] = [points[i], points[j]];
-    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
+    const [xi, yi] = points[i];
+    const [xj, yj] = points[j];
+    if (yi > p[1] !== yj > p[1] && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) {
+      inside = !inside;
+    }
   }
   return inside;
 }
 
 export const hitBox = (points, p, tol) => inRect([...points[0], ...points[1]], p, tol);
-export const hitPolygon = (points, p, tol) =>
-  pointInPolygon(p, points) || points.some((a, i) => segmentDistance(p, a, points[(i + 1) % points.length]) <= tol);
-export const hitKeypoints = (points, p, tol) => points.some((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol * 1.5);
 
-const BOX_HANDLES = [[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0], [1, 0.5], [0.5, 1], [0, 0.5]];
-export const boxHandles = ([[x0, y0], [x1, y1]]) => BOX_HANDLES.map(([fx, fy]) => [x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)]);
+export function hitPolygon(points, p, tol) {
+  if (pointInPolygon(p, points)) return true;
+  return points.some((a, i) => segmentDistance(p, a, points[(i + 1) % points.length]) <= tol);
+}
+
+export function hitKeypoints(points, p, tol) {
+  return points.some((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) <= tol * 1.5);
+}
+
+// Corners, then edge midpoints, as fractions of the box.
+const BOX_HANDLES = [
+  [0, 0],
+  [1, 0],
+  [1, 1],
+  [0, 1],
+  [0.5, 0],
+  [1, 0.5],
+  [0.5, 1],
+  [0, 0.5],
+];
+
+export function boxHandles([[x0, y0], [x1, y1]]) {
+  return BOX_HANDLES.map(([fx, fy]) => [x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)]);
+}
 
 export function resizeBox([[x0, y0], [x1, y1]], handle, p) {
   const [fx, fy] = BOX_HANDLES[handle];
-  return normalizeBox([[fx === 0 ? p[0] : x0, fy === 0 ? p[1] : y0], [fx === 1 ? p[0] : x1, fy === 1 ? p[1] : y1]]);
+  const from = [fx === 0 ? p[0] : x0, fy === 0 ? p[1] : y0];
+  const to = [fx === 1 ? p[0] : x1, fy === 1 ? p[1] : y1];
+  return normalizeBox([from, to]);
 }
 
-export const normalizeBox = ([a, b]) => [rectFrom(a, b).slice(0, 2), rectFrom(a, b).slice(2)];
+export function normalizeBox([a, b]) {
+  const rect = rectFrom(a, b);
+  return [rect.slice(0, 2), rect.slice(2)];
+}
+
 const round2 = (value) => Math.round(value * 100) / 100;
-export const clampPoint = (p, width, height) => [round2(clamp(p[0], 0, width)), round2(clamp(p[1], 0, height))];
 
-export const clampDelta = (box, dx, dy, width, height) => [clamp(dx, -box[0], width - box[2]), clamp(dy, -box[1], height - box[3])];
-export const translate = (points, dx, dy) => points.map(([x, y]) => [round2(x + dx), round2(y + dy)]);
+export function clampPoint(p, width, height) {
+  return [round2(clamp(p[0], 0, width)), round2(clamp(p[1], 0, height))];
+}
 
+// A move by (dx, dy) that keeps `box` inside the image.
+export function clampDelta(box, dx, dy, width, height) {
+  return [clamp(dx, -box[0], width - box[2]), clamp(dy, -box[1], height - box[3])];
+}
+
+export const translate = (points, dx, dy) =>
+  points.map(([x, y]) => [round2(x + dx), round2(y + dy)]);
+
+// The index of the point nearest `p` within `tol`, else -1.
 export function nearestIndex(points, p, tol) {
-  let [best, bestDistance] = [-1, tol];
+  let best = -1;
+  let bestDistance = tol;
   points.forEach((q, i) => {
     const distance = Math.hypot(q[0] - p[0], q[1] - p[1]);
-    if (distance <= bestDistance) [best, bestDistance] = [i, distance];
+    if (distance <= bestDistance) {
+      best = i;
+      bestDistance = distance;
+    }
   });
   return best;
 }
@@ -81,16 +151,20 @@ export function createGrid(items, width, height, cells = 32) {
     for (let cx = cell(x0); cx <= cell(x1); cx++) {
       for (let cy = cell(y0); cy <= cell(y1); cy++) {
         const key = cx * cells + cy;
-        (grid.get(key) || grid.set(key, []).get(key)).push(index);
+        if (!grid.has(key)) grid.set(key, []);
+        grid.get(key).push(index);
       }
     }
   });
   return {
+    // Indexes of the items whose bounds hold `p`, topmost (last drawn) first.
     at(p, tol = 0) {
       const found = new Set();
       for (const cx of new Set([cell(p[0] - tol), cell(p[0] + tol)])) {
         for (const cy of new Set([cell(p[1] - tol), cell(p[1] + tol)])) {
-          for (const i of grid.get(cx * cells + cy) || []) if (inRect(items[i].bounds, p, tol)) found.add(i);
+          for (const i of grid.get(cx * cells + cy) || []) {
+            if (inRect(items[i].bounds, p, tol)) found.add(i);
+          }
         }
       }
       return [...found].sort((a, b) => b - a);

@@ -1,9 +1,16 @@
+// Undo history and the three-way merge after a conflict; no DOM, so tests import it alone.
 export function createHistory(cap = 100) {
-  const [undo, redo] = [[], []];
-  const step = (from, to, current) => (from.length ? (to.push(current), from.pop()) : null);
+  const undo = [];
+  const redo = [];
+  function step(from, to, current) {
+    if (!from.length) return null;
+    to.push(current);
+    return from.pop();
+  }
   return {
     push(snapshot) {
-      if (undo.push(snapshot) > cap) undo.shift();
+      undo.push(snapshot);
+      if (undo.length > cap) undo.shift();
       redo.length = 0;
     },
     undo: (current) => step(undo, redo, current),
@@ -17,26 +24,30 @@ export function createHistory(cap = 100) {
   };
 }
 
-export const snapshot = (doc) => structuredClone({ rois: doc.rois, frame_labels: doc.frame_labels, meta: doc.meta });
+export function snapshot(doc) {
+  return structuredClone({ rois: doc.rois, frame_labels: doc.frame_labels, meta: doc.meta });
+}
+
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 export const sameDoc = (a, b) => same(snapshot(a), snapshot(b));
 
 // By id, what I changed since `base` goes on top of theirs; without a base mine wins.
 function mergeList(base, mine, theirs) {
-  const [old, my] = [new Map(base?.map((item) => [item.id, item])), new Map(mine.map((item) => [item.id, item]))];
+  const old = new Map(base?.map((item) => [item.id, item]));
+  const my = new Map(mine.map((item) => [item.id, item]));
   const changedByMe = (item) => !base || !old.has(item.id) || !same(item, old.get(item.id));
   const theirIds = new Set(theirs.map((item) => item.id));
-  return [
-    ...theirs
-      .filter((item) => my.has(item.id) || !old.has(item.id)) // not deleted by me
-      .map((item) => (my.has(item.id) && changedByMe(my.get(item.id)) ? my.get(item.id) : item)),
-    ...mine.filter((item) => !theirIds.has(item.id) && changedByMe(item)),
-  ];
+  const kept = theirs
+    .filter((item) => my.has(item.id) || !old.has(item.id)) // not deleted by me
+    .map((item) => (my.has(item.id) && changedByMe(my.get(item.id)) ? my.get(item.id) : item));
+  const added = mine.filter((item) => !theirIds.has(item.id) && changedByMe(item));
+  return [...kept, ...added];
 }
 
-export const mergeDocs = (base, mine, theirs) =>
-  structuredClone({
+export function mergeDocs(base, mine, theirs) {
+  return structuredClone({
     rois: mergeList(base?.rois, mine.rois, theirs.rois),
     frame_labels: mergeList(base?.frame_labels, mine.frame_labels, theirs.frame_labels),
     meta: !base || !same(base.meta, mine.meta) ? mine.meta : theirs.meta,
   });
+}

@@ -1,115 +1,196 @@
-import { bounds, boundsOf, clampDelta, clampPoint, nearestIndex, normalizeBox, rectFrom, rectsOverlap, toImage, translate, zoomAt } from "./geometry.js";
-import { isVisible, previewPoints } from "./render.js";
+// The tools on the stage: select and move, resize, pan, marquee, draw box, polygon, key points.
+// `store.drag` holds the gesture in progress; `drag.previews` the moved points until release.
+import { finishShape } from "./actions.js";
+import {
+  bounds,
+  boundsOf,
+  clampDelta,
+  clampPoint,
+  nearestIndex,
+  normalizeBox,
+  rectFrom,
+  rectsOverlap,
+  toImage,
+  translate,
+  zoomAt,
+} from "./geometry.js";
 import { SHAPES } from "./shapes.js";
+import {
+  commit,
+  hitHandle,
+  hitShape,
+  hover,
+  invalidate,
+  isVisible,
+  previewPoints,
+  select,
+  setView,
+} from "./store.js";
 
 const SLOP = 3; // screen pixels a click may wander
 
-function where(editor, event) {
+function where(store, editor, event) {
   const rect = editor.stage.getBoundingClientRect();
   const screen = [event.clientX - rect.left, event.clientY - rect.top];
-  return { screen, image: toImage(editor.state.view, screen) };
+  return { screen, image: toImage(store.view, screen) };
 }
 
-function hitHandle(editor, p) {
-  const { state } = editor;
-  const [roi, more] = editor.doc.rois.filter((r) => state.selected.has(r.id));
-  if (!roi || more || roi.locked || state.readOnly || !isVisible(state, roi)) return null;
-  const handle = nearestIndex(SHAPES[roi.type].handles(roi.points), p, 8 / state.view.scale);
-  return handle < 0 ? null : { roi, handle };
-}
-
-function down(editor, event) {
-  const { state, record, stage } = editor;
-  if (event.button === 2 || !record) return;
-  stage.setPointerCapture(event.pointerId);
-  stage.focus({ preventScroll: true });
-  const { screen, image } = where(editor, event);
-  const p = clampPoint(image, record.width, record.height);
-  const tool = state.readOnly ? "select" : state.tool;
-  const pan = { kind: "pan", start: screen, view: { ...state.view } };
-  if (event.button === 1 || state.spaceDown) state.drag = pan;
-  else if (tool === "box") [state.drawing, state.drag] = [{ type: "box", points: [p], cursor: p }, { kind: "draw" }];
-  else if (tool !== "select") {
-    const points = (state.drawing ||= { type: tool, points: [], cursor: p }).points;
-    const closing = tool === "polygon" && points.length > 2 && nearestIndex([points[0]], p, 8 / state.view.scale) === 0;
-    if (closing) editor.finishDrawing();
-    else points.push(p);
-  } else {
-    const handle = hitHandle(editor, image);
-    const roi = !handle && editor.hitShape(image);
-    if (handle) state.drag = { kind: "resize", id: handle.roi.id, handle: handle.handle, start: screen };
-    else if (roi && event.shiftKey) editor.select(roi.id, "toggle");
-    else if (roi) [state.selected.has(roi.id) || editor.select(roi.id), (state.drag = { kind: "move", start: screen, from: image, id: roi.id })];
-    else if (event.shiftKey) state.drag = { kind: "marquee", from: image, start: screen };
-    else [editor.select(null), (state.drag = pan)];
+function drawDown(store, editor, tool, p) {
+  if (tool === "box") {
+    store.drawing = { type: "box", points: [p], cursor: p };
+    store.drag = { kind: "draw" };
+    return;
   }
-  editor.invalidate("overlay");
+  store.drawing ||= { type: tool, points: [], cursor: p };
+  const { points } = store.drawing;
+  const closing =
+    tool === "polygon" &&
+    points.length > 2 &&
+    nearestIndex([points[0]], p, 8 / store.view.scale) === 0;
+  if (closing) finishShape(store, editor);
+  else points.push(p);
 }
 
-function move(editor, event) {
-  const { state, record } = editor;
-  const drag = state.drag;
-  const kind = drag?.kind;
-  if (!record) return;
-  const { screen, image } = where(editor, event);
-  if (drag?.start && !drag.active && !(drag.active = Math.hypot(screen[0] - drag.start[0], screen[1] - drag.start[1]) >= SLOP)) return;
+function selectDown(store, event, screen, image, pan) {
+  const handle = hitHandle(store, image);
+  const roi = !handle && hitShape(store, image);
+  if (handle) {
+    store.drag = { kind: "resize", id: handle.roi.id, handle: handle.handle, start: screen };
+  } else if (roi && event.shiftKey) {
+    select(store, roi.id, "toggle");
+  } else if (roi) {
+    if (!store.selected.has(roi.id)) select(store, roi.id);
+    store.drag = { kind: "move", start: screen, from: image, id: roi.id };
+  } else if (event.shiftKey) {
+    store.drag = { kind: "marquee", from: image, start: screen };
+  } else {
+    select(store, null);
+    store.drag = pan;
+  }
+}
+
+function down(store, editor, event) {
+  const { record } = store;
+  if (event.button === 2 || !record) return;
+  editor.stage.setPointerCapture(event.pointerId);
+  editor.stage.focus({ preventScroll: true });
+  const { screen, image } = where(store, editor, event);
   const p = clampPoint(image, record.width, record.height);
+  const tool = store.readOnly ? "select" : store.tool;
+  const pan = { kind: "pan", start: screen, view: { ...store.view } };
+  if (event.button === 1 || store.spaceDown) store.drag = pan;
+  else if (tool === "select") selectDown(store, event, screen, image, pan);
+  else drawDown(store, editor, tool, p);
+  invalidate(store, "overlay");
+}
+
+// Moving the selection keeps every moved shape inside the image.
+function movePreviews(store, drag, image) {
+  const { record } = store;
+  const rois = store.readOnly
+    ? []
+    : store.doc.rois.filter((roi) => store.selected.has(roi.id) && !roi.locked);
+  const corners = rois.flatMap((roi) => {
+    const box = boundsOf(roi.points);
+    return [box.slice(0, 2), box.slice(2)];
+  });
+  const dx = image[0] - drag.from[0];
+  const dy = image[1] - drag.from[1];
+  const [x, y] = clampDelta(bounds(corners), dx, dy, record.width, record.height);
+  return new Map(rois.map((roi) => [roi.id, translate(roi.points, x, y)]));
+}
+
+function hoverAt(store, editor, image) {
+  const selecting = store.tool === "select";
+  const handle = selecting && hitHandle(store, image);
+  const roi = selecting && !handle ? hitShape(store, image) : null;
+  editor.stage.dataset.cursor = handle ? "handle" : roi ? "move" : "";
+  hover(store, roi?.id ?? null);
+}
+
+function move(store, editor, event) {
+  const { record, drag } = store;
+  if (!record) return;
+  const { screen, image } = where(store, editor, event);
+  if (drag?.start && !drag.active) {
+    const moved = Math.hypot(screen[0] - drag.start[0], screen[1] - drag.start[1]);
+    drag.active = moved >= SLOP;
+    if (!drag.active) return;
+  }
+  const p = clampPoint(image, record.width, record.height);
+  const kind = drag?.kind;
   if (kind === "pan") {
-    editor.setView({ x: drag.view.x + screen[0] - drag.start[0], y: drag.view.y + screen[1] - drag.start[1] });
+    const x = drag.view.x + screen[0] - drag.start[0];
+    const y = drag.view.y + screen[1] - drag.start[1];
+    setView(store, { x, y });
   } else if (kind === "move") {
-    const rois = state.readOnly ? [] : editor.doc.rois.filter((roi) => state.selected.has(roi.id) && !roi.locked);
-    const box = bounds(rois.flatMap((roi) => [boundsOf(roi.points).slice(0, 2), boundsOf(roi.points).slice(2)]));
-    const [dx, dy] = clampDelta(box, image[0] - drag.from[0], image[1] - drag.from[1], record.width, record.height);
-    drag.previews = new Map(rois.map((roi) => [roi.id, translate(roi.points, dx, dy)]));
+    drag.previews = movePreviews(store, drag, image);
   } else if (kind === "resize") {
-    const roi = editor.doc.rois.find((r) => r.id === drag.id);
+    const roi = store.doc.rois.find((r) => r.id === drag.id);
     drag.previews = new Map([[roi.id, SHAPES[roi.type].resize(roi.points, drag.handle, p)]]);
   } else if (kind === "marquee") {
     drag.rect = rectFrom(drag.from, image);
-  } else if (state.drawing) {
-    state.drawing.cursor = p;
+  } else if (store.drawing) {
+    store.drawing.cursor = p;
   } else {
-    const selecting = state.tool === "select";
-    const handle = selecting && hitHandle(editor, image);
-    const roi = selecting && !handle ? editor.hitShape(image) : null;
-    editor.stage.dataset.cursor = handle ? "handle" : roi ? "move" : "";
-    return editor.hover(roi?.id ?? null);
+    hoverAt(store, editor, image);
+    return;
   }
-  editor.invalidate("overlay");
+  invalidate(store, "overlay");
 }
 
-function up(editor, event) {
-  const { state, stage } = editor;
-  const drag = state.drag;
-  state.drag = null;
-  if (stage.hasPointerCapture(event.pointerId)) stage.releasePointerCapture(event.pointerId);
+// A box is drawn by press, drag, release; a click without a drag draws nothing.
+function finishBox(store, editor) {
+  const a = store.drawing.points[0];
+  const b = store.drawing.cursor;
+  const smaller = Math.min(Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1]));
+  const big = smaller * store.view.scale >= SLOP;
+  store.drawing = big ? { type: "box", points: normalizeBox([a, b]) } : null;
+  if (big) finishShape(store, editor);
+}
+
+function up(store, editor, event) {
+  const { drag } = store;
+  store.drag = null;
+  if (editor.stage.hasPointerCapture(event.pointerId)) {
+    editor.stage.releasePointerCapture(event.pointerId);
+  }
   if (drag?.kind === "draw") {
-    const [a, b] = [state.drawing.points[0], state.drawing.cursor];
-    const big = Math.min(Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1])) * state.view.scale >= SLOP;
-    state.drawing = big ? { type: "box", points: normalizeBox([a, b]) } : null;
-    if (big) editor.finishDrawing();
+    finishBox(store, editor);
   } else if (drag?.previews?.size && drag.active) {
-    editor.commit((doc) => doc.rois.forEach((roi) => drag.previews.has(roi.id) && (roi.points = drag.previews.get(roi.id))));
+    commit(store, (doc) => {
+      for (const roi of doc.rois) {
+        if (drag.previews.has(roi.id)) roi.points = drag.previews.get(roi.id);
+      }
+    });
   } else if (drag?.kind === "move" && !drag.active) {
-    editor.select(drag.id); // a click on one of several selected shapes selects it alone
+    select(store, drag.id); // a click on one of several selected shapes selects it alone
   } else if (drag?.rect) {
-    const inside = (roi) => isVisible(state, roi) && rectsOverlap(boundsOf(previewPoints(state, roi)), drag.rect);
-    editor.select(editor.doc.rois.filter(inside).map((roi) => roi.id), "add");
+    const inside = (roi) =>
+      isVisible(store, roi) && rectsOverlap(boundsOf(previewPoints(store, roi)), drag.rect);
+    const ids = store.doc.rois.filter(inside).map((roi) => roi.id);
+    select(store, ids, "add");
   }
-  editor.invalidate("shapes");
+  invalidate(store, "shapes");
 }
 
-function wheel(editor, event) {
+function wheel(store, editor, event) {
   event.preventDefault();
-  const { view } = editor.state;
+  const { view } = store;
   const pixels = event.deltaMode ? event.deltaY * 40 : event.deltaY;
-  editor.setView(zoomAt(view, view.scale * Math.exp(-pixels * 0.0015), where(editor, event).screen));
+  const at = where(store, editor, event).screen;
+  setView(store, zoomAt(view, view.scale * Math.exp(-pixels * 0.0015), at));
 }
 
-export function bindPointer(editor) {
-  const on = (type, handler, options) => editor.stage.addEventListener(type, (event) => handler(editor, event), options);
-  for (const [type, handler] of [["pointerdown", down], ["pointermove", move], ["pointerup", up], ["pointercancel", up]]) on(type, handler);
-  on("pointerleave", () => editor.hover(null));
+export function bindPointer(store, editor) {
+  const on = (type, handler, options) => {
+    editor.stage.addEventListener(type, (event) => handler(store, editor, event), options);
+  };
+  on("pointerdown", down);
+  on("pointermove", move);
+  on("pointerup", up);
+  on("pointercancel", up);
+  on("pointerleave", () => hover(store, null));
   on("wheel", wheel, { passive: false });
-  on("contextmenu", (_, event) => event.preventDefault());
+  on("contextmenu", (_store, _editor, event) => event.preventDefault());
 }

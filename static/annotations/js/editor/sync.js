@@ -1,51 +1,73 @@
-// The storage backup stays until the server has the change.
+// Saving one frame: debounced, retried, and backed up in storage until the server has it.
 import { mergeDocs, sameDoc, snapshot } from "./history.js";
+import { stored } from "./prefs.js";
 
-export function stored(storage, key, fallback) {
-  try {
-    return JSON.parse(storage.getItem(key)) ?? fallback;
-  } catch {
-    return fallback;
-  }
-}
+const MAX_RETRY_MS = 30000;
 
 export function createSaver({ record, save, storage, storageKey, onUpdate, delay = 500 }) {
-  let [timer, inFlight, retry] = [0, null, 0];
-  const set = (status, error = "") => onUpdate(Object.assign(record, { status, error }));
+  let timer = 0;
+  let inFlight = null;
+  let retry = 0;
+
+  function setStatus(status, error = "") {
+    record.status = status;
+    record.error = error;
+    onUpdate(record);
+  }
+
   const pending = () => record.changes !== record.savedChanges;
-  const schedule = (ms) => [clearTimeout(timer), (timer = setTimeout(send, ms))];
-  const clean = () => [storage.removeItem(storageKey), set("saved")];
+
+  function schedule(ms) {
+    clearTimeout(timer);
+    timer = setTimeout(send, ms);
+  }
+
+  function clean() {
+    storage.removeItem(storageKey);
+    setStatus("saved");
+  }
 
   function saved(data, sent) {
     Object.assign(record, { revision: data.revision, base: snapshot(data), savedChanges: sent });
     retry = 0;
-    if (pending()) return [set("dirty"), schedule(0)];
-    clean();
+    if (pending()) {
+      setStatus("dirty");
+      schedule(0);
+    } else {
+      clean();
+    }
   }
 
   function failed(error) {
     const { code, status, body, message } = error;
-    if (code === "stale_revision") [(record.conflict = body.current), set("conflict", message)];
-    else if (code === "version_published" || status === 403) set("readonly", message);
-    else if (status === 400) {
+    if (code === "stale_revision") {
+      record.conflict = body.current;
+      setStatus("conflict", message);
+    } else if (code === "version_published" || status === 403) {
+      setStatus("readonly", message);
+    } else if (status === 400) {
       // Retrying cannot help: keep the change and its backup.
       const [field, why] = Object.entries(body?.errors || {})[0] || [];
-      set("error", field ? `${field}: ${[].concat(why).join(" ")}` : message);
+      setStatus("error", field ? `${field}: ${[].concat(why).join(" ")}` : message);
     } else {
-      retry = Math.min(30000, retry * 2 || 1000);
-      set("error", `${message} Retrying in ${retry / 1000} s.`);
+      retry = Math.min(MAX_RETRY_MS, retry * 2 || 1000);
+      setStatus("error", `${message} Retrying in ${retry / 1000} s.`);
       schedule(retry);
     }
   }
 
   function send() {
     clearTimeout(timer);
-    if (inFlight || record.conflict || !pending() || record.status === "readonly") return inFlight || Promise.resolve();
+    if (inFlight) return inFlight;
+    if (record.conflict || !pending() || record.status === "readonly") return Promise.resolve();
     const sent = record.changes;
-    set("saving");
-    return (inFlight = save({ revision: record.revision, ...snapshot(record.doc) })
+    setStatus("saving");
+    inFlight = save({ revision: record.revision, ...snapshot(record.doc) })
       .then(({ data }) => saved(data, sent), failed)
-      .finally(() => (inFlight = null)));
+      .finally(() => {
+        inFlight = null;
+      });
+    return inFlight;
   }
 
   return {
@@ -56,7 +78,7 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
       } catch {
         // The page still holds the change.
       }
-      set("dirty");
+      setStatus("dirty");
       schedule(delay);
     },
     async flush() {
@@ -69,19 +91,39 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
     },
     resolve(choice) {
       const theirs = record.conflict;
-      const doc = choice === "mine" ? mergeDocs(record.base, snapshot(record.doc), theirs) : snapshot(theirs);
-      Object.assign(record, { doc, revision: theirs.revision, base: snapshot(theirs), conflict: null });
-      if (choice === "mine") return this.changed();
+      const doc =
+        choice === "mine" ? mergeDocs(record.base, snapshot(record.doc), theirs) : snapshot(theirs);
+      Object.assign(record, {
+        doc,
+        revision: theirs.revision,
+        base: snapshot(theirs),
+        conflict: null,
+      });
+      if (choice === "mine") {
+        this.changed();
+        return;
+      }
       record.savedChanges = record.changes;
       clean();
     },
+    // "restored" when a backup of this revision was put back.
     restore() {
       const backup = stored(storage, storageKey, null);
-      if (!backup || sameDoc(backup.doc, record.doc)) return storage.removeItem(storageKey);
-      if (backup.revision === record.revision) return [(record.doc = backup.doc), this.changed(), "restored"][2];
-      Object.assign(record, { conflict: { ...snapshot(record.doc), revision: record.revision }, doc: backup.doc, base: null });
-      set("conflict", "Unsaved changes from an earlier visit clash with a newer save.");
+      if (!backup || sameDoc(backup.doc, record.doc)) {
+        storage.removeItem(storageKey);
+        return;
+      }
+      if (backup.revision === record.revision) {
+        record.doc = backup.doc;
+        this.changed();
+        return "restored";
+      }
+      const mine = { ...snapshot(record.doc), revision: record.revision };
+      Object.assign(record, { conflict: mine, doc: backup.doc, base: null });
+      setStatus("conflict", "Unsaved changes from an earlier visit clash with a newer save.");
     },
-    dispose: () => clearTimeout(timer),
+    dispose() {
+      clearTimeout(timer);
+    },
   };
 }

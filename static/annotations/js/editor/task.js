@@ -1,84 +1,194 @@
-import { stored } from "./sync.js";
+// Moving through the task: claim, open by position, mark done, and the records of an item.
+import { createHistory, snapshot } from "./history.js";
+import { stored } from "./prefs.js";
+import { addLabels, allItems, invalidate, isUnsaved, setReadOnly } from "./store.js";
+import { createSaver } from "./sync.js";
 
-const historyKey = ({ config }) => `hyperlabel-done:${config.task}:${config.user.id}`;
+const DONE_KEPT = 1000;
+const historyKey = (config) => `hyperlabel-done:${config.task}:${config.user.id}`;
+
 // The page's list plus those done since.
-const doneByMe = (editor) => [...new Set([...editor.config.donePositions, ...stored(localStorage, historyKey(editor), [])])].sort((a, b) => a - b);
-
-export function start(editor) {
-  const requested = new URLSearchParams(location.search).get("position");
-  if (/^\d+$/.test(requested || "")) return openPosition(editor, Number(requested));
-  return editor.config.taskCompleted ? openPosition(editor, 0) : claimNext(editor);
+function doneByMe(config) {
+  const done = new Set([...config.donePositions, ...stored(localStorage, historyKey(config), [])]);
+  return [...done].sort((a, b) => a - b);
 }
 
-async function claimNext(editor) {
+export function start(store, editor) {
+  const requested = new URLSearchParams(location.search).get("position");
+  if (/^\d+$/.test(requested || "")) return openPosition(store, editor, Number(requested));
+  if (editor.config.taskCompleted) return openPosition(store, editor, 0);
+  return claimNext(store, editor);
+}
+
+async function claimNext(store, editor) {
   editor.busy("Claiming the next item…");
   try {
     const { status, data } = await editor.api.next();
-    return status === 204 ? finished(editor) : editor.show(data, "claim");
+    if (status === 204) finished(store, editor);
+    else showItem(store, editor, data, "claim");
   } catch (error) {
-    if (error.code !== "task_completed") return editor.busy(`Could not load: ${error.message}`);
+    if (error.code !== "task_completed") {
+      editor.busy(`Could not load: ${error.message}`);
+      return;
+    }
     editor.config.taskCompleted = true;
-    editor.setReadOnly(error.message);
-    return openPosition(editor, editor.state.item?.position ?? 0);
+    setReadOnly(store, error.message);
+    return openPosition(store, editor, store.item?.position ?? 0);
   }
 }
 
-async function openPosition(editor, position) {
+async function openPosition(store, editor, position) {
   editor.busy(`Opening item ${position + 1}…`);
   try {
     const item = await editor.api.item(position);
     const frames = await Promise.all(item.frames.map((key) => editor.api.frame(key)));
     const mine = item.claimed_by === editor.config.user.username;
-    editor.show({ ...item, frames }, item.status === "done" ? "review" : mine ? "claim" : "view");
+    const mode = item.status === "done" ? "review" : mine ? "claim" : "view";
+    showItem(store, editor, { ...item, frames }, mode);
   } catch (error) {
     editor.busy(`Could not open item ${position + 1}: ${error.message}`);
   }
 }
 
-function finished(editor) {
-  for (const record of editor.state.records) record.saver.dispose();
-  Object.assign(editor.state, { records: [], item: null });
+function finished(store, editor) {
+  for (const record of store.records) record.saver.dispose();
+  store.records = [];
+  store.item = null;
   editor.dataset.item = "finished";
   editor.busy(editor.$("finished").innerHTML, true);
-  editor.goFrame(0);
+  editor.showFrame(0);
+}
+
+function createRecord(store, editor, frame) {
+  const record = {
+    ...frame.source,
+    key: frame.id,
+    context_id: frame.context_id,
+    timestamp: frame.timestamp,
+    revision: frame.revision,
+    imageUrl: frame.image_url || frame.source.uri,
+    doc: snapshot(frame),
+    base: snapshot(frame),
+    history: createHistory(),
+    changes: 0,
+    savedChanges: 0,
+    status: "saved",
+  };
+  record.saver = createSaver({
+    record,
+    save: (body) => editor.api.saveFrame(record.key, body),
+    storage: localStorage,
+    storageKey: `hyperlabel-frame:${editor.config.version}:${record.key}`,
+    onUpdate: () => {
+      if (record.status === "readonly" && !store.readOnly) setReadOnly(store, record.error);
+      // A resolved conflict or restored backup replaced the document.
+      if (record === store.record && record.doc !== store.shownDoc) {
+        store.shownDoc = record.doc;
+        invalidate(store, "shapes", "panel");
+      }
+      invalidate(store, "chrome");
+    },
+  });
+  return record;
+}
+
+function showItem(store, editor, item, mode) {
+  for (const record of store.records) record.saver.dispose();
+  Object.assign(store, { item, mode, drawing: null, pending: null, hoverId: null });
+  store.records = item.frames.map((frame) => createRecord(store, editor, frame));
+  store.hidden.clear();
+  for (const frame of item.frames)
+    addLabels(
+      store,
+      allItems(frame).flatMap((a) => a.labels),
+    );
+  for (const record of store.records) {
+    if (record.saver.restore() === "restored") {
+      editor.toast(`Restored unsaved changes to frame ${record.key}; saving them.`);
+    }
+  }
+  editor.$("message").hidden = true;
+  const url = new URL(location);
+  url.searchParams.set("position", item.position);
+  history.replaceState(null, "", url);
+  const of = editor.config.itemCount ? ` of ${editor.config.itemCount}` : "";
+  const done = mode === "review" ? " (done)" : "";
+  editor.$("position").textContent = `Item ${item.position + 1}${of}${done}`;
+  editor.showFrame(0);
+  editor.fit();
+  editor.dataset.item = item.position;
+  prefetch(store, editor);
+}
+
+// Saves every frame first; false, with a toast, when one cannot be saved.
+export async function leave(store, editor) {
+  const { records } = store;
+  const results = await Promise.all(records.map((record) => record.saver.flush()));
+  const stuck = records.find((record, i) => !results[i] && record.status !== "readonly");
+  if (stuck) {
+    const why = stuck.error || stuck.status;
+    editor.toast(`Not moving on: frame ${stuck.key} is not saved (${why}).`, "error");
+  }
+  return !stuck;
+}
+
+export function hasUnsavedChanges(store) {
+  return store.records.some(isUnsaved);
+}
+
+async function markDone(editor, item) {
+  await editor.api.done(item.position);
+  const done = [...doneByMe(editor.config), item.position].slice(-DONE_KEPT);
+  localStorage.setItem(historyKey(editor.config), JSON.stringify(done));
+  const bar = editor.$("progress");
+  bar.value = Math.min(bar.max, bar.value + item.frames.length);
+  editor.$("progress-text").textContent = `${bar.value} / ${bar.max} frames done`;
 }
 
 // In my finished items Next goes on, then back to my claim.
-export async function next(editor) {
-  if (!(await editor.leave())) return;
-  const { config, state } = editor;
-  const { item, mode } = state;
-  if (config.taskCompleted) return item && item.position + 1 < config.itemCount ? openPosition(editor, item.position + 1) : finished(editor);
-  if (mode === "claim" && !state.readOnly) {
+export async function next(store, editor) {
+  if (!(await leave(store, editor))) return;
+  const { config } = editor;
+  const { item, mode } = store;
+  if (config.taskCompleted) {
+    if (item && item.position + 1 < config.itemCount) {
+      return openPosition(store, editor, item.position + 1);
+    }
+    return finished(store, editor);
+  }
+  if (mode === "claim" && !store.readOnly) {
     try {
-      await editor.api.done(item.position);
-      localStorage.setItem(historyKey(editor), JSON.stringify([...doneByMe(editor), item.position].slice(-1000)));
-      const bar = editor.$("progress");
-      bar.value = Math.min(bar.max, bar.value + item.frames.length);
-      editor.$("progress-text").textContent = `${bar.value} / ${bar.max} frames done`;
+      await markDone(editor, item);
     } catch (error) {
       if (error.status !== 409) return editor.toast(error.message, "error");
     }
   }
-  const later = mode === "review" && doneByMe(editor).find((position) => position > item.position);
-  return later ? openPosition(editor, later) : claimNext(editor);
+  const later = mode === "review" && doneByMe(config).find((position) => position > item.position);
+  return later ? openPosition(store, editor, later) : claimNext(store, editor);
 }
 
-export async function previous(editor) {
-  if (!(await editor.leave())) return;
-  const current = editor.state.item;
-  if (editor.config.taskCompleted) return current?.position > 0 ? openPosition(editor, current.position - 1) : editor.toast("This is the first item.");
-  const below = current && editor.state.mode === "review" ? current.position : Infinity;
-  const earlier = doneByMe(editor).filter((position) => position < below && position !== current?.position);
+export async function previous(store, editor) {
+  if (!(await leave(store, editor))) return;
+  const current = store.item;
+  if (editor.config.taskCompleted) {
+    if (current?.position > 0) return openPosition(store, editor, current.position - 1);
+    return editor.toast("This is the first item.");
+  }
+  const below = current && store.mode === "review" ? current.position : Infinity;
+  const earlier = doneByMe(editor.config).filter(
+    (position) => position < below && position !== current?.position,
+  );
   if (!earlier.length) return editor.toast("No earlier item of yours in this task.");
-  openPosition(editor, earlier.at(-1));
+  openPosition(store, editor, earlier.at(-1));
 }
 
-export async function prefetch(editor) {
-  const preload = (url) => (new Image().src = url);
-  editor.state.records.forEach((record) => preload(record.imageUrl));
+async function prefetch(store, editor) {
+  const preload = (url) => {
+    new Image().src = url;
+  };
+  for (const record of store.records) preload(record.imageUrl);
   try {
-    const item = await editor.api.item(editor.state.item.position + 1);
+    const item = await editor.api.item(store.item.position + 1);
     if (item.status !== "done") preload((await editor.api.frame(item.frames[0])).image_url);
   } catch {
     // The end of the task.

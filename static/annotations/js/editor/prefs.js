@@ -1,0 +1,34 @@
+// What this browser keeps between visits: label colours and fill opacities per version, and the
+// clipboard per tab (so shapes can be pasted on another item).
+const CLIPBOARD_KEY = "hyperlabel-clipboard";
+const colorsKey = (version) => `hyperlabel-colors:${version}`;
+const opacityKey = (version) => `hyperlabel-opacity:${version}`;
+const OPACITY_KEPT = 5000;
+
+export function stored(storage, key, fallback) {
+  try {
+    return JSON.parse(storage.getItem(key)) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export function loadPrefs(version) {
+  return {
+    labelColors: stored(localStorage, colorsKey(version), {}),
+    opacity: stored(localStorage, opacityKey(version), []),
+    clipboard: stored(sessionStorage, CLIPBOARD_KEY, []),
+  };
+}
+
+export function saveLabelColors(version, labelColors) {
+  localStorage.setItem(colorsKey(version), JSON.stringify(labelColors));
+}
+
+export function saveOpacity(version, opacity) {
+  localStorage.setItem(opacityKey(version), JSON.stringify([...opacity].slice(-OPACITY_KEPT)));
+}
+
+export function saveClipboard(items) {
+  sessionStorage.setItem(CLIPBOARD_KEY, JSON.stringify(items));
+}

@@ -1,0 +1,249 @@
+// The editor's state and the only functions that change it; no DOM, so tests import it alone.
+import { hexByte, labelColor } from "./colors.js";
+import { boundsOf, clamp, createGrid, nearestIndex } from "./geometry.js";
+import { snapshot } from "./history.js";
+import { SHAPES } from "./shapes.js";
+
+const EMPTY_DOC = { rois: [], frame_labels: [], meta: {} };
+const MIN_POINTS = { box: 2, polygon: 3, keypoints: 1 };
+const ALL_PARTS = ["view", "panel", "labels"];
+
+// `onInvalidate` is called after each change; the editor draws on the next animation frame.
+export function createStore({ labelColors = {}, opacity = [], clipboard = [], onInvalidate }) {
+  return {
+    records: [],
+    index: 0,
+    shownDoc: null, // the document the panel and canvas show; a save may replace it
+    item: null,
+    mode: "claim",
+    tool: "select",
+    labels: [],
+    label: "",
+    minConfidence: 0,
+    selected: new Set(),
+    hidden: new Set(),
+    hoverId: null,
+    opacity: new Map(opacity),
+    labelColors,
+    clipboard,
+    view: { scale: 1, x: 0, y: 0, dpr: 1 },
+    fitted: false,
+    readOnly: "",
+    drawing: null,
+    pending: null,
+    drag: null,
+    spaceDown: false,
+    dirty: new Set(),
+    hitGrid: null,
+    onInvalidate: onInvalidate || (() => {}),
+    get record() {
+      return this.records[this.index];
+    },
+    get doc() {
+      return this.record?.doc || EMPTY_DOC;
+    },
+  };
+}
+
+export const newId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), hexByte).join("");
+
+// Shapes and frame labels: what selection, locks and metadata apply to.
+export const allItems = (doc) => [...doc.rois, ...doc.frame_labels];
+
+// Parts: view, shapes, overlay, panel, labels, chrome; none means view, panel and labels.
+export function invalidate(store, ...parts) {
+  for (const part of parts.length ? parts : ALL_PARTS) store.dirty.add(part);
+  if (parts.includes("shapes")) store.hitGrid = null;
+  store.onInvalidate();
+}
+
+export function takeDirty(store) {
+  const dirty = store.dirty;
+  store.dirty = new Set();
+  return dirty;
+}
+
+export const isUnsaved = (record) => record.changes !== record.savedChanges;
+
+export function isVisible(store, roi) {
+  return !store.hidden.has(roi.id) && (roi.confidence ?? 1) >= store.minConfidence;
+}
+
+export function setReadOnly(store, reason = "") {
+  store.readOnly = reason;
+  store.tool = "select";
+  invalidate(store);
+}
+
+export function setFrame(store, index) {
+  store.index = clamp(Number(index), 0, store.records.length - 1);
+  store.selected = new Set();
+  store.drawing = null;
+  store.shownDoc = store.record?.doc;
+  invalidate(store, "shapes", "panel");
+}
+
+// A `fitted` view refits when the stage resizes.
+export function setView(store, view, fitted = false) {
+  store.fitted = fitted;
+  Object.assign(store.view, view);
+  invalidate(store, "view");
+}
+
+// Every change to a frame's shapes goes through here: undo, backup and save follow from it.
+export function commit(store, change) {
+  const { record } = store;
+  if (!record || store.readOnly) return;
+  record.history.push(snapshot(record.doc));
+  change(record.doc);
+  record.saver.changed();
+  invalidate(store, "shapes", "panel");
+}
+
+export function restoreDoc(store, direction) {
+  const { record } = store;
+  if (!record || store.readOnly) return;
+  const previous = record.history[direction](snapshot(record.doc));
+  if (!previous) return;
+  record.doc = previous;
+  const ids = new Set(allItems(previous).map((item) => item.id));
+  store.selected = new Set([...store.selected].filter((id) => ids.has(id)));
+  record.saver.changed();
+  invalidate(store, "shapes", "panel");
+}
+
+// `how`: "only" replaces the selection, "add" adds, "toggle" flips each id.
+export function select(store, ids, how = "only") {
+  const { selected } = store;
+  if (how === "only") selected.clear();
+  for (const id of [].concat(ids ?? [])) {
+    if (how === "toggle" && selected.has(id)) selected.delete(id);
+    else selected.add(id);
+  }
+  invalidate(store, "shapes", "panel");
+}
+
+export function hover(store, id) {
+  if (store.hoverId === id) return;
+  store.hoverId = id;
+  invalidate(store, "overlay");
+}
+
+// The given item, else the selection; `editable` leaves out locked ones.
+export function targets(store, id, editable = false) {
+  return allItems(store.doc).filter((item) => {
+    const chosen = id ? item.id === id : store.selected.has(item.id);
+    return chosen && !(editable && item.locked);
+  });
+}
+
+export function updateItem(store, id, change) {
+  commit(store, (doc) => {
+    for (const item of allItems(doc)) if (item.id === id) change(item);
+  });
+}
+
+export function setField(store, items, field, value) {
+  const ids = new Set(items.map((item) => item.id));
+  if (!ids.size) return;
+  commit(store, (doc) => {
+    for (const item of allItems(doc)) if (ids.has(item.id)) item[field] = value;
+  });
+}
+
+// Not saved; hidden shapes cannot be selected or edited.
+export function toggleHidden(store, items) {
+  const { hidden, selected } = store;
+  const hide = !items.every((item) => hidden.has(item.id));
+  for (const item of items) {
+    if (hide) {
+      hidden.add(item.id);
+      selected.delete(item.id);
+    } else {
+      hidden.delete(item.id);
+    }
+  }
+  invalidate(store, "shapes", "panel");
+}
+
+export function colorFor(store, label) {
+  return store.labelColors[label] || labelColor(label);
+}
+
+export function addLabels(store, labels) {
+  const fresh = [...new Set(labels)].filter((label) => label && !store.labels.includes(label));
+  if (!fresh.length) return;
+  store.labels = [...store.labels, ...fresh];
+  invalidate(store, "labels");
+}
+
+export function pickLabel(store, label) {
+  store.label = label;
+  invalidate(store, "labels");
+}
+
+export function newAnnotation(store, fields) {
+  const color = colorFor(store, fields.labels[0]);
+  return { id: newId(), confidence: 1, meta: {}, color, locked: false, ...fields };
+}
+
+// A shape (with points) or a frame label. Without a current label it becomes `pending`
+// and returns false: the label typed next finishes it.
+export function addItem(store, { type, points }) {
+  const { label } = store;
+  if (!label) {
+    store.pending = { type, points };
+    invalidate(store, "overlay");
+    return false;
+  }
+  if (points) {
+    const roi = newAnnotation(store, { type, labels: [label], points });
+    commit(store, (doc) => doc.rois.push(roi));
+    select(store, roi.id);
+  } else {
+    const frameLabel = newAnnotation(store, { labels: [label] });
+    commit(store, (doc) => doc.frame_labels.push(frameLabel));
+  }
+  return true;
+}
+
+// Returns false when the shape waits for a label.
+export function finishDrawing(store) {
+  const shape = store.drawing;
+  store.drawing = null;
+  if (!shape || shape.points.length < MIN_POINTS[shape.type]) {
+    invalidate(store, "overlay");
+    return true;
+  }
+  return addItem(store, shape);
+}
+
+export const previewPoints = (store, roi) => store.drag?.previews?.get(roi.id) || roi.points;
+
+// The topmost visible, unlocked shape at image point `p`, or null.
+export function hitShape(store, p) {
+  const { record } = store;
+  if (!store.hitGrid) {
+    const items = store.doc.rois.filter((roi) => isVisible(store, roi) && !roi.locked);
+    store.hitGrid = { items, index: null };
+  }
+  const grid = store.hitGrid;
+  if (!grid.index) {
+    const boxes = grid.items.map((roi) => ({ bounds: boundsOf(roi.points) }));
+    grid.index = createGrid(boxes, record.width, record.height);
+  }
+  const tolerance = 6 / store.view.scale;
+  const hit = grid.index.at(p, tolerance).find((i) => {
+    const roi = grid.items[i];
+    return SHAPES[roi.type].hitTest(roi.points, p, tolerance);
+  });
+  return grid.items[hit] || null;
+}
+
+// A handle of the one selected, editable shape at image point `p`: {roi, handle} or null.
+export function hitHandle(store, p) {
+  const [roi, more] = store.doc.rois.filter((r) => store.selected.has(r.id));
+  if (!roi || more || roi.locked || store.readOnly || !isVisible(store, roi)) return null;
+  const handle = nearestIndex(SHAPES[roi.type].handles(roi.points), p, 8 / store.view.scale);
+  return handle < 0 ? null : { roi, handle };
+}
