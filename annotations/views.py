@@ -14,9 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from config.errors import ConflictError
+from config.htmx import is_fragment_request, toast
 from datasets.models import Dataset, Version
 from datasets.services import unique_version_name
 
@@ -26,15 +27,6 @@ from .models import AnnotationTask
 
 LIST = "annotations/task_list.html"
 FORM = "annotations/task_form.html"
-
-
-def is_fragment_request(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
-    trigger_client_event(response, "toast", {"message": message, "level": level})
-    return response
 
 
 def _get_task(pk: int) -> AnnotationTask:

@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from annotations import services as annotation_services
 from config.errors import ConflictError
+from config.htmx import is_fragment_request, navigate, render_dialog, toast
 from frames import services as frame_services
 from frames.imports import frames_import_uploads
 from frames.selectors import version_frame_page
@@ -24,30 +24,6 @@ from frames.selectors import version_frame_page
 from . import selectors, services
 from .forms import DatasetForm, UploadForm, VersionForkForm, VersionPublishForm, add_service_error
 from .models import Dataset, Version
-
-
-def is_fragment_request(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def navigate(request: HttpRequest, url: str) -> HttpResponse:
-    """After a write: a full page load, also when htmx sent the form."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
-def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
-    trigger_client_event(response, "toast", {"message": message, "level": level})
-    return response
-
-
-def render_dialog(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    """The page's `dialog` fragment for htmx (opened as a modal), else the whole page."""
-    if is_fragment_request(request):
-        return render(request, f"{template}#dialog", {**context, "is_modal": True})
-    return render(request, template, context)
-
 
 # Datasets
 
