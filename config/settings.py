@@ -147,6 +147,12 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1000
 # How long a claimed task item stays with its annotator before others may take it.
 TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 30 * 60)
 
+# API request bodies, refused (413 `too_large`) before they are parsed.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2 * 1024 * 1024)
+API_MAX_BULK_BODY_BYTES = env_int("API_MAX_BULK_BODY_BYTES", 64 * 1024 * 1024)
+# Filter and preview queries stop after this long (400 `query_too_slow`), never a stuck server.
+FILTER_STATEMENT_TIMEOUT_MS = env_int("FILTER_STATEMENT_TIMEOUT_MS", 20_000)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
