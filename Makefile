@@ -23,8 +23,12 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# Development commands run in development mode (DEBUG defaults to off; production sets nothing).
+migrate demo run test test-fast: export DEBUG ?= true
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 
 demo: migrate
 	$(BIN)/python manage.py make_demo

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from .models import AnnotationTask, TaskItem
+from .models import AnnotationTask, FrameRevision, TaskItem
 from .services import task_complete
 
 
@@ -81,3 +81,18 @@ class AnnotationTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_complete_permission(self, request) -> bool:
         return request.user.has_perm("annotations.complete_annotationtask")
+
+
+@admin.register(FrameRevision)
+class FrameRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail of frame saves: read-only; a restore goes through the API or the editor."""
+
+    list_display = ["key", "revision", "version", "user", "at", "task"]
+    list_filter = ["version__dataset"]
+    search_fields = ["key", "user__username"]
+    list_select_related = ["version__dataset", "user", "task"]
+    readonly_fields = ["version", "key", "revision", "user", "at", "task", "change", "state"]
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

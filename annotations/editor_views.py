@@ -3,8 +3,9 @@
 import math
 import random
 
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
@@ -53,6 +54,8 @@ def editor_config(task: AnnotationTask, user) -> dict:
         "tasksUrl": _tasks_url(),
         "user": {"id": user.pk, "username": user.get_username()},
         "readOnly": read_only_reason(task, user),
+        # Managers save any frame and restore revisions; others only the items they hold.
+        "canSaveAny": user.has_perm("frames.change_any_frame"),
         # Completed tasks, and users who may not take work, browse items by position.
         "taskCompleted": not task.is_active or not can_work,
         "itemCount": task.item_count,
@@ -125,7 +128,12 @@ def bench_frame(polygons: int, vertices: int) -> dict:
 
 @require_GET
 def editor_bench(request: HttpRequest) -> HttpResponse:
-    """The editor on a generated frame, without data or API: `bench_editor` measures it."""
+    """The editor on a generated frame, without data or API: `bench_editor` measures it.
+
+    A development tool: it exists only with DEBUG on.
+    """
+    if not settings.DEBUG:
+        raise Http404("The editor benchmark page exists only with DEBUG on.")
     vertices = max(3, _bounded(request.GET.get("vertices"), BENCH_VERTICES))
     # At most BENCH_MAX_POINTS points, so no request can make the server build gigabytes.
     polygons = min(
@@ -138,6 +146,7 @@ def editor_bench(request: HttpRequest) -> HttpResponse:
         "tasksUrl": _tasks_url(),
         "user": {"id": 0, "username": "bench"},
         "readOnly": "",
+        "canSaveAny": True,
         "taskCompleted": False,
         "itemCount": 1,
         "clipLength": 0,

@@ -9,6 +9,7 @@ holds and its frame query matches. A rule counts the frame's annotations (ROIs a
 that carry all its labels, match its query and lie in its confidence range.
 """
 
+import math
 import operator
 from dataclasses import dataclass
 from functools import reduce
@@ -18,10 +19,16 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual, Range
 
+from config.errors import NUL_TEXT
 from frames.lucene import QueryError, compile_frame_query, compile_roi_query
 from frames.models import Frame, Roi, RoiLabel
+from frames.validation import MAX_LABEL_LENGTH, MAX_LABELS, short
 
 from .models import FilterMode
+
+MAX_FILTERS = 20
+MAX_RULES = 20  # a filter
+MAX_COUNT = 2**31 - 1  # an instance count bound: compared in SQL, it must fit the database
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,11 @@ def _error(field: str, message: str, code: str = "invalid_filters") -> Validatio
 def _number(value, field: str, *, whole: bool = False):
     kinds = int if whole else int | float
     if not isinstance(value, kinds) or isinstance(value, bool):
-        raise _error(field, f"Expected a {'whole ' if whole else ''}number; got {value!r}.")
+        raise _error(field, f"Expected a {'whole ' if whole else ''}number; got {short(value)}.")
+    if whole and not -MAX_COUNT <= value <= MAX_COUNT:
+        raise _error(field, f"Expected a whole number up to {MAX_COUNT:,}; got {short(value)}.")
+    if not whole and not math.isfinite(value):
+        raise _error(field, f"Expected a finite number; got {short(value)}.")
     return value
 
 
@@ -86,6 +97,16 @@ def _clean_rule(data, field: str) -> Rule:
         labels = [labels]
     if not isinstance(labels, list) or not all(isinstance(x, str) and x.strip() for x in labels):
         raise _error(f"{field}.labels", "Labels are a list of non-empty strings.")
+    if len(labels) > MAX_LABELS:
+        raise _error(f"{field}.labels", f"A rule names at most {MAX_LABELS} labels.", "too_many")
+    for index, label in enumerate(labels):
+        if len(label) > MAX_LABEL_LENGTH:
+            message = (
+                f"A label has at most {MAX_LABEL_LENGTH} characters; this one has {len(label):,}."
+            )
+            raise _error(f"{field}.labels[{index}]", message, "too_long")
+        if "\x00" in label:
+            raise _error(f"{field}.labels[{index}]", NUL_TEXT, "nul_character")
     confidence = _pair(data.get("confidence"), f"{field}.confidence", (0.0, 1.0), whole=False)
     if not 0 <= confidence[0] <= confidence[1] <= 1:
         raise _error(f"{field}.confidence", "Confidence bounds lie between 0 and 1.")
@@ -107,10 +128,16 @@ def _clean_filter(data, field: str) -> Filter:
     mode = data.get("mode", FilterMode.ALL)
     if mode not in FilterMode.values:
         modes = ", ".join(FilterMode.values)
-        raise _error(f"{field}.mode", f"Mode is one of {modes}; got {mode!r}.")
+        raise _error(f"{field}.mode", f"Mode is one of {modes}; got {short(mode)}.")
     rules = data.get("rules") or []
     if not isinstance(rules, list):
         raise _error(f"{field}.rules", "Rules are a list.")
+    if len(rules) > MAX_RULES:
+        raise _error(
+            f"{field}.rules",
+            f"A filter has at most {MAX_RULES} rules; this one has {len(rules):,}.",
+            "too_many_rules",
+        )
     if rules and mode != FilterMode.BY_LABEL:
         raise _error(f"{field}.rules", f"Label rules need mode by_label; this filter is {mode!r}.")
     return Filter(
@@ -125,6 +152,13 @@ def clean_filters(data) -> list[Filter]:
         return []
     if not isinstance(data, list):
         raise _error("filters", "Filters are a list (an empty list selects every frame).")
+    if len(data) > MAX_FILTERS:
+        raise _error(
+            "filters",
+            f"At most {MAX_FILTERS} filters; got {len(data):,}. A frame is selected when any "
+            "filter holds: merge filters with a Lucene OR.",
+            "too_many_filters",
+        )
     return [_clean_filter(item, f"filters[{i}]") for i, item in enumerate(data)]
 
 

@@ -10,11 +10,14 @@ from itertools import groupby
 
 from django.core.exceptions import ValidationError
 
+from frames.validation import short
+
 from .models import AnnotationTask
 
 Order = AnnotationTask.Order
 
 MAX_SEED = 2**32 - 1
+MAX_LIMIT = 2**31 - 1  # AnnotationTask.limit is a PositiveIntegerField
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ def _whole(value, field: str, minimum: int, maximum: int | None = None) -> int:
         or (maximum is not None and value > maximum)
     ):
         upper = f" to {maximum}" if maximum is not None else " or more"
-        raise _error(field, f"Expected a whole number from {minimum}{upper}; got {value!r}.")
+        raise _error(field, f"Expected a whole number from {minimum}{upper}; got {short(value)}.")
     return value
 
 
@@ -52,13 +55,13 @@ def clean_iteration(data, *, generate_seed: bool = True) -> Iteration:
         )
     order = data.get("order") or Order.SEQUENTIAL
     if order not in Order.values:
-        raise _error("order", f"Order is {' or '.join(Order.values)}; got {order!r}.")
+        raise _error("order", f"Order is {' or '.join(Order.values)}; got {short(order)}.")
     seed = data.get("seed")
     seed = None if seed in (None, "") else _whole(seed, "seed", 0, MAX_SEED)
     if order == Order.RANDOM and seed is None and generate_seed:
         seed = random.SystemRandom().randint(0, MAX_SEED)
     limit = data.get("limit")
-    limit = None if limit in (None, "") else _whole(limit, "limit", 1)
+    limit = None if limit in (None, "") else _whole(limit, "limit", 1, MAX_LIMIT)
     clip_length = _whole(data.get("clip_length") or 0, "clip_length", 0, 10_000)
     return Iteration(order=order, seed=seed, limit=limit, clip_length=clip_length)
 

@@ -84,6 +84,10 @@ class AnnotationTask(models.Model):
         return round(100 * self.done_count / self.frame_count) if self.frame_count else 0
 
 
+# Items per TaskChunk row.
+CHUNK_SIZE = 1000
+
+
 class TaskChunk(models.Model):
     """Items `index * CHUNK_SIZE …` of a task's stream; each item is a list of frame keys."""
 
@@ -137,3 +141,68 @@ class TaskItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}@{self.position}"
+
+
+class TaskItemSkip(models.Model):
+    """A user skipped this item: `next` never hands it to them again (a Manager may assign it)."""
+
+    item = models.ForeignKey(TaskItem, on_delete=models.CASCADE, related_name="skips")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "user"], name="annotations_taskitemskip_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} skipped by {self.user_id}"
+
+
+class FrameRevisionQuerySet(models.QuerySet):
+    def of_frame(self, version_ids: list[int], key: str):
+        return self.filter(version_id__in=version_ids, key=key)
+
+
+class FrameRevision(models.Model):
+    """One accepted save of a frame: who, when, the revision it made, what changed.
+
+    Keyed by (version, key), not by frame row: a Draft's copy-on-write copy keeps the revision
+    number of the row it copied, so a version's history of a frame is its own rows plus those of
+    its ancestors (Published, so finished) under the same key, in revision order.
+    `state` holds the parts the save wrote (`rois`, `frame_labels`, `meta`, in the API's shape),
+    so any revision can be put back; the first save of a frame also records revision 1 (the
+    import) with its whole state, `user` None.
+    """
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    revision = models.PositiveIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    # The task whose item the save went through (None: a Manager's save outside tasks).
+    task = models.ForeignKey(
+        AnnotationTask,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
+    change = models.JSONField(default=dict)
+    state = models.JSONField(default=dict)
+
+    objects = FrameRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "key", "revision"], name="annotations_framerevision_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["task", "user"], name="annotations_revision_task")]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}:{self.key}@{self.revision}"

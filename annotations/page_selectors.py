@@ -1,5 +1,7 @@
 """Reads only the task pages need: versions to choose from, labels to suggest, a page of cards."""
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.paginator import Page, Paginator
 
 from datasets.models import Version
@@ -36,3 +38,24 @@ def task_card_page(*, user, filters: dict, page: int | str | None) -> Page:
 
 def has_any_task() -> bool:
     return AnnotationTask.objects.exists()
+
+
+ASSIGNABLE_SHOWN = 500
+
+
+def assignable_usernames() -> list[str]:
+    """Active users who may work on tasks (directly, through a group, or superusers), sorted."""
+    permission = Permission.objects.filter(
+        codename="work_annotationtask", content_type__app_label="annotations"
+    )
+    users = get_user_model().objects.filter(is_active=True)
+    allowed = (
+        users.filter(is_superuser=True)
+        | users.filter(user_permissions__in=permission)
+        | users.filter(groups__permissions__in=permission)
+    )
+    return list(
+        allowed.distinct()
+        .order_by("username")
+        .values_list("username", flat=True)[:ASSIGNABLE_SHOWN]
+    )

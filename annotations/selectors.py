@@ -1,9 +1,17 @@
-"""Reads of tasks: the card list, a task's items (stream rows merged with hand-out rows)."""
+"""Reads of tasks: the card list, a task's items (stream rows merged with hand-out rows), who
+holds what, and the history of a frame's saves."""
 
-from django.db.models import QuerySet
+from datetime import timedelta
 
-from .models import AnnotationTask, TaskChunk, TaskItem
-from .services import CHUNK_SIZE
+from django.conf import settings
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from datasets.models import Version
+
+from .models import CHUNK_SIZE, AnnotationTask, FrameRevision, TaskChunk, TaskItem
+
+HOLDERS_SHOWN = 200
 
 ORDERINGS = {"recent": ("-created_at", "-pk"), "name": ("name", "pk")}
 
@@ -85,3 +93,83 @@ def task_workers(task: AnnotationTask) -> list[str]:
         .distinct()
     )
     return sorted({name for pair in rows for name in pair if name})
+
+
+def held_items(task: AnnotationTask) -> list[TaskItem]:
+    """The task's claimed items with their holders, by position (at most HOLDERS_SHOWN)."""
+    lease_start = timezone.now() - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    items = list(
+        TaskItem.objects.filter(task=task, status=TaskItem.Status.CLAIMED)
+        .select_related("claimed_by")
+        .order_by("position")[:HOLDERS_SHOWN]
+    )
+    for item in items:
+        item.is_expired = item.claimed_at is not None and item.claimed_at < lease_start
+    return items
+
+
+def worker_counts(task: AnnotationTask) -> list[dict]:
+    """Per user: items done and saves recorded in the task, by username (two queries)."""
+    counts: dict[str, dict] = {}
+
+    def row(name: str) -> dict:
+        return counts.setdefault(name, {"username": name, "items_done": 0, "saves": 0})
+
+    done = (
+        TaskItem.objects.filter(task=task, status=TaskItem.Status.DONE, done_by__isnull=False)
+        .values_list("done_by__username")
+        .annotate(count=Count("id"))
+    )
+    for name, count in done:
+        row(name)["items_done"] = count
+    saves = (
+        FrameRevision.objects.filter(task=task, user__isnull=False)
+        .values_list("user__username")
+        .annotate(count=Count("id"))
+    )
+    for name, count in saves:
+        row(name)["saves"] = count
+    return [counts[name] for name in sorted(counts)]
+
+
+def version_chain(version: Version) -> list[int]:
+    """The version's id and its ancestors', nearest first: where a frame's history lives."""
+    ids = [version.pk]
+    parent_id = version.parent_id
+    while parent_id is not None and parent_id not in ids:
+        ids.append(parent_id)
+        parent_id = Version.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    return ids
+
+
+def frame_history(*, version: Version, key: str) -> list[FrameRevision]:
+    """The recorded revisions of the version's frame `key`, oldest first, its ancestors' too."""
+    return list(
+        FrameRevision.objects.of_frame(version_chain(version), key)
+        .select_related("user")
+        .order_by("revision")
+    )
+
+
+def frame_revision_state(*, version: Version, key: str, revision: int) -> dict | None:
+    """The frame's rois, frame labels and meta as they were at `revision`; None if not recorded.
+
+    Each recorded save holds the parts it wrote, so a part comes from the latest save at or
+    before `revision` that wrote it.
+    """
+    rows = list(
+        FrameRevision.objects.of_frame(version_chain(version), key)
+        .filter(revision__lte=revision)
+        .order_by("-revision")
+        .values_list("revision", "state")
+    )
+    if not rows or rows[0][0] != revision:
+        return None
+    state: dict = {}
+    for _, written in rows:
+        for part in ("rois", "frame_labels", "meta"):
+            if part in written and part not in state:
+                state[part] = written[part]
+        if len(state) == 3:
+            break
+    return state

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -19,30 +20,53 @@ from config.sql import chunked
 from datasets.models import Version
 from datasets.services import lock_version, unique_version_name
 from frames.models import Frame, VersionFrame
-from frames.services import version_fork
+from frames.services import frame_write, lock_frame, version_fork
 from frames.sql import delete_annotations
 
 from .filters import clean_filters, filters_as_json, filters_q
 from .iteration import Iteration, clean_iteration, items_from, sequential_keys
-from .models import AnnotationTask, TaskChunk, TaskItem
+from .models import (
+    CHUNK_SIZE,
+    AnnotationTask,
+    FrameRevision,
+    TaskChunk,
+    TaskItem,
+    TaskItemSkip,
+)
+from .selectors import frame_revision_state
 from .sql import (
     TaskNotActive,
     advance_cursor,
     claim_position,
     finish_own,
+    hold_for_save,
+    insert_revisions,
     take_held,
     tune_for_big_reads,
 )
 
-CHUNK_SIZE = 1000
 PREVIEW_KEYS = 20
 COMPLETED = "Task “%(name)s” is completed, so it is read-only."
 IN_USE = "Version “%(version)s” is used by active task(s) %(tasks)s. Confirm to %(action)s anyway."
 
 
+SAVE_ANY = "frames.change_any_frame"
+MANAGE_ITEMS = "annotations.change_annotationtask"
+
+
+class NotYourItem(PermissionDenied):
+    """A 403 with the API code `not_your_item`: the frame or item is not the caller's to change."""
+
+    code = "not_your_item"
+
+
 def _require(user, permission: str, action: str) -> None:
     if user is None or not user.has_perm(permission):
         raise PermissionDenied(f"You do not have permission to {action}.")
+
+
+def _lease_start(now):
+    return now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -185,8 +209,7 @@ def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
     """
     _require(user, "annotations.work_annotationtask", "work on annotation tasks")
     now = timezone.now()
-    lease_start = now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
-    held = take_held(task, user, now=now, lease_start=lease_start)
+    held = take_held(task, user, now=now, lease_start=_lease_start(now))
     if held is not None:
         return held
     position = advance_cursor(task)
@@ -286,6 +309,193 @@ def frames_delete(*, version: Version, keys: list[str], user, force: bool = Fals
         memberships.delete()
         delete_annotations(owned)
         Frame.objects.filter(pk__in=owned).delete()
+        # A key imported again later starts a new history.
+        FrameRevision.objects.filter(version=version, key__in=chunk).delete()
         removed += len(frame_ids)
     Version.objects.filter(pk=version.pk).update(frame_count=F("frame_count") - removed)
     return removed
+
+
+# Saves: who may write which frame, and the audit trail
+
+
+@transaction.atomic
+def frame_save(
+    *, version: Version, key: str, revision: int, user, rois=None, frame_labels=None, meta=None
+) -> Frame:
+    """Save a frame of a Draft: Managers any; others only one of an item they hold or finished.
+
+    An Annotator's frame must be in an item of an Active task on the version that they hold
+    (claimed, lease running) or marked done; anything else is 403 `not_your_item`. The save
+    renews the lease of the caller's item and is recorded (`FrameRevision`).
+    """
+    _require(user, "frames.change_frame", "change frames")
+    # The version lock makes a concurrent publish wait for this save (or this save see it).
+    version = lock_version(version)
+    now = timezone.now()
+    held = hold_for_save(version.pk, key, user, now=now, lease_start=_lease_start(now))
+    if held is None and not user.has_perm(SAVE_ANY):
+        raise NotYourItem(
+            f"Frame “{key}” is not in an item you hold or finished in an Active task on version "
+            f"“{version.name}”; take it with Next, or ask a Manager to assign it to you."
+        )
+    frame = lock_frame(version, key)
+    written = frame_write(
+        version=version,
+        frame=frame,
+        revision=revision,
+        user=user,
+        rois=rois,
+        frame_labels=frame_labels,
+        meta=meta,
+    )
+    _record(version, written, user=user, at=now, task_id=held[1] if held else None)
+    return written.frame
+
+
+def _record(version: Version, written, *, user, at, task_id, change_extra=None) -> None:
+    frame = written.frame
+    rows = []
+    if written.before is not None:  # the first save: revision 1 (the import) is recorded too
+        before = frame.revision - 1
+        rows.append(
+            (version.pk, frame.key, before, None, at, None, {"imported": True}, written.before)
+        )
+    change = written.change | (change_extra or {})
+    rows.append(
+        (version.pk, frame.key, frame.revision, user.pk, at, task_id, change, written.state)
+    )
+    insert_revisions(rows)
+
+
+@transaction.atomic
+def frame_restore(*, version: Version, key: str, revision: int, to_revision: int, user) -> Frame:
+    """Put revision `to_revision` of a frame back, as a new recorded save; Managers only.
+
+    `revision` is the one the caller sees (409 `stale_revision` when someone saved since). A
+    restore may change locked annotations: it puts a whole earlier state back.
+    """
+    _require(user, SAVE_ANY, "restore earlier revisions of frames")
+    version = lock_version(version)
+    frame = lock_frame(version, key)
+    state = frame_revision_state(version=version, key=key, revision=to_revision)
+    if state is None:
+        raise FrameRevision.DoesNotExist(
+            f"Frame “{key}” has no recorded revision {to_revision} in version “{version.name}”."
+        )
+    written = frame_write(
+        version=version,
+        frame=frame,
+        revision=revision,
+        user=user,
+        rois=state.get("rois"),
+        frame_labels=state.get("frame_labels"),
+        meta=state.get("meta"),
+        enforce_locks=False,
+    )
+    now = timezone.now()
+    _record(
+        version, written, user=user, at=now, task_id=None, change_extra={"restored": to_revision}
+    )
+    return written.frame
+
+
+# Items: skip, release, assign
+
+
+def _lock_item(task: AnnotationTask, position: int) -> TaskItem:
+    """The handed-out item, locked, of an Active task; 409 when the task or item says no."""
+    task = _lock_active(task)
+    item = (
+        TaskItem.objects.select_for_update(of=("self",))
+        .select_related("claimed_by")
+        .filter(task_id=task.pk, position=position)
+        .first()
+    )
+    if item is None:
+        raise ConflictError(
+            "Item %(position)s of task “%(name)s” has not been handed out; call next first.",
+            code="item_not_claimed",
+            params={"position": position, "name": task.name},
+        )
+    item.task = task
+    return item
+
+
+def _back_to_queue(item: TaskItem) -> None:
+    item.status, item.claimed_by, item.claimed_at = TaskItem.Status.TODO, None, None
+    item.save(update_fields=["status", "claimed_by", "claimed_at"])
+
+
+@transaction.atomic
+def task_item_skip(*, task: AnnotationTask, position: int, user) -> TaskItem:
+    """The caller's held item goes back to the queue for others; `next` never gives it them again."""
+    _require(user, "annotations.work_annotationtask", "work on annotation tasks")
+    item = _lock_item(task, position)
+    if item.status != TaskItem.Status.CLAIMED or item.claimed_by_id != user.pk:
+        raise NotYourItem(f"Item {position} is not yours to skip; only the item you hold is.")
+    _back_to_queue(item)
+    TaskItemSkip.objects.get_or_create(item=item, user=user)
+    return item
+
+
+@transaction.atomic
+def task_item_release(*, task: AnnotationTask, position: int, user) -> TaskItem:
+    """A Manager takes a held item from its holder: it goes back to the queue for anyone."""
+    _require(user, MANAGE_ITEMS, "release task items")
+    item = _lock_item(task, position)
+    if item.status != TaskItem.Status.CLAIMED:
+        raise ConflictError(
+            "Item %(position)s is not held by anyone (it is %(status)s).",
+            code="item_not_held",
+            params={"position": position, "status": item.get_status_display().lower()},
+        )
+    _back_to_queue(item)
+    return item
+
+
+def _worker(username) -> object:
+    users = get_user_model().objects
+    worker = users.filter(username=username).first() if isinstance(username, str) else None
+    if worker is None:
+        raise ValidationError(
+            {
+                "user": ValidationError(
+                    "No user “%(user)s”.", code="unknown_user", params={"user": username}
+                )
+            }
+        )
+    if not worker.is_active or not worker.has_perm("annotations.work_annotationtask"):
+        raise ValidationError(
+            {
+                "user": ValidationError(
+                    "%(user)s may not work on tasks (not an Annotator or Manager).",
+                    code="cannot_work",
+                    params={"user": username},
+                )
+            }
+        )
+    return worker
+
+
+@transaction.atomic
+def task_item_assign(*, task: AnnotationTask, position: int, username: str, user) -> TaskItem:
+    """A Manager hands a handed-out, unfinished item to a user, with a fresh lease."""
+    _require(user, MANAGE_ITEMS, "assign task items")
+    worker = _worker(username)
+    item = _lock_item(task, position)
+    if item.status == TaskItem.Status.DONE:
+        raise ConflictError(
+            "Item %(position)s is done already; it cannot be assigned.",
+            code="item_done",
+            params={"position": position},
+        )
+    item.status, item.claimed_by, item.claimed_at = (
+        TaskItem.Status.CLAIMED,
+        worker,
+        timezone.now(),
+    )
+    item.save(update_fields=["status", "claimed_by", "claimed_at"])
+    # Assigned on purpose: an earlier skip of theirs no longer hides it from their `next`.
+    TaskItemSkip.objects.filter(item=item, user=worker).delete()
+    return item

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from config import converters  # noqa: F401  (registers <id:…>)
+
 from . import editor_views, views
 
 app_name = "annotations"
@@ -9,9 +11,9 @@ urlpatterns = [
     path("new/", views.task_create, name="task_create"),
     path("new/preview/", views.task_preview, name="task_preview"),
     path("new/labels/", views.task_labels, name="task_labels"),
-    path("<int:pk>/info/", views.task_info, name="task_info"),
-    path("<int:pk>/complete/", views.task_complete, name="task_complete"),
-    path("<int:pk>/delete/", views.task_delete, name="task_delete"),
-    path("<int:pk>/annotate/", editor_views.task_annotate, name="task_annotate"),
+    path("<id:pk>/info/", views.task_info, name="task_info"),
+    path("<id:pk>/complete/", views.task_complete, name="task_complete"),
+    path("<id:pk>/delete/", views.task_delete, name="task_delete"),
+    path("<id:pk>/annotate/", editor_views.task_annotate, name="task_annotate"),
     path("editor-bench/", editor_views.editor_bench, name="editor_bench"),
 ]

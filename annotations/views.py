@@ -161,12 +161,21 @@ def task_labels(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @permission_required("annotations.view_annotationtask", raise_exception=True)
 def task_info(request: HttpRequest, pk: int) -> HttpResponse:
+    """The task's settings and progress, who holds which item (Managers release or assign it) and
+    what each annotator did; `?part=holders` is the holders' fragment, refreshed after a change."""
     task = _get_task(pk)
     context = {
         "task": task,
         "claimed": selectors.claimed_count(task),
-        "workers": selectors.task_workers(task),
+        "holders": selectors.held_items(task),
+        "worker_counts": selectors.worker_counts(task),
+        "can_manage": request.user.has_perm("annotations.change_annotationtask"),
     }
+    if request.GET.get("part") == "holders" and is_fragment_request(request):
+        context["assignable"] = page_selectors.assignable_usernames()
+        return render(request, "annotations/task_info.html#holders", context)
+    if context["can_manage"]:
+        context["assignable"] = page_selectors.assignable_usernames()
     if is_fragment_request(request):
         context["is_modal"] = True
         return render(request, "annotations/task_info.html#dialog", context)

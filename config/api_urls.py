@@ -2,11 +2,12 @@
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from annotations.api.views import TaskItemViewSet, TaskPreviewViewSet, TaskViewSet
+from config.views import TokenView
 from datasets.api.views import DatasetViewSet, VersionViewSet
+from frames.api.history import FrameHistoryViewSet
 from frames.api.views import FrameUploadViewSet, FrameViewSet, VersionLabelViewSet
 
 VERSION = r"versions/(?P<version_pk>[0-9]+)"
@@ -15,6 +16,11 @@ READ = ["get", "head"]  # the Swagger page's OPTIONS would crash its HTML render
 router = SimpleRouter()
 router.register("datasets", DatasetViewSet, basename="dataset")
 router.register("versions", VersionViewSet, basename="version")
+# Before the frames: a frame key may hold slashes, so ".../frames/<key>/history/" would else be
+# read as the frame "<key>/history".
+router.register(
+    rf"{VERSION}/frames/(?P<frame_key>.+)/history", FrameHistoryViewSet, basename="frame-history"
+)
 router.register(f"{VERSION}/frames", FrameViewSet, basename="version-frame")
 router.register(f"{VERSION}/uploads", FrameUploadViewSet, basename="version-upload")
 router.register(f"{VERSION}/labels", VersionLabelViewSet, basename="version-label")
@@ -23,7 +29,7 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register(r"tasks/(?P<task_pk>[0-9]+)/items", TaskItemViewSet, basename="task-item")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("auth/token/", TokenView.as_view(), name="api_token"),
     path("schema/", SpectacularAPIView.as_view(http_method_names=READ), name="api_schema"),
     path(
         "docs/",

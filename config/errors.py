@@ -1,6 +1,14 @@
 """Domain errors and the API's one error shape: {"code", "message", "errors"?}."""
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -13,6 +21,22 @@ class ConflictError(ValidationError):
     def __init__(self, message, code=None, params=None, *, current=None):
         super().__init__(message, code=code, params=params)
         self.current = current
+
+
+class BodyTooLarge(exceptions.APIException):
+    """A request body past its limit (413), refused before it is read."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+NUL_TEXT = "Text cannot hold the NUL character (\\u0000); remove it."
+
+
+def refuse_nul(value: str, field: str) -> None:
+    """PostgreSQL refuses NUL in text (a 500 at the insert); refuse it as bad input first."""
+    if "\x00" in value:
+        raise ValidationError({field: ValidationError(NUL_TEXT, code="nul_character")})
 
 
 def error_message(error: ValidationError) -> str:
@@ -65,10 +89,21 @@ def api_exception_handler(exc, context):
                 body["current"] = exc.current
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Http404 | ObjectDoesNotExist):
+    if isinstance(exc, RequestDataTooBig):  # a multipart body's fields past Django's limit
+        exc = BodyTooLarge(
+            "The form fields of this request are larger than DATA_UPLOAD_MAX_MEMORY_SIZE "
+            f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes); send less at a time."
+        )
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ValidationError(
+            f"Too many form fields or files in one request ({exc}); send fewer at a time.",
+            code="too_many_fields",
+        )
+    elif isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or None)
+        code = getattr(exc, "code", None) or "permission_denied"
+        exc = exceptions.PermissionDenied(str(exc) or None, code=code)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
-from config.errors import ConflictError, ValidationError
+from config.errors import ConflictError, ValidationError, refuse_nul
 
 from .models import Dataset, Version
 from .sql import lock_version_row
@@ -42,12 +42,35 @@ def _check_dataset_name(name: str, *, exclude: Dataset | None = None) -> str:
         raise _name_error("Give the dataset a name.", "required")
     if len(name) > 200:
         raise _name_error("A name has at most 200 characters.", "max_length")
+    refuse_nul(name, "name")
     taken = Dataset.objects.filter(name=name)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
         raise _name_error("A dataset named “%(name)s” exists already.", "unique", name=name)
     return name
+
+
+MAX_DESCRIPTION_LENGTH = 5000
+
+
+def check_description(description: str) -> str:
+    if not isinstance(description, str):
+        raise ValidationError(
+            {"description": ValidationError("A description is text.", code="invalid")}
+        )
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise ValidationError(
+            {
+                "description": ValidationError(
+                    "A description has at most %(limit)s characters.",
+                    code="max_length",
+                    params={"limit": f"{MAX_DESCRIPTION_LENGTH:,}"},
+                )
+            }
+        )
+    refuse_nul(description, "description")
+    return description
 
 
 def save_named(instance) -> None:
@@ -62,7 +85,11 @@ def save_named(instance) -> None:
 @transaction.atomic
 def dataset_create(*, name: str, description: str = "", user=None) -> Dataset:
     """A new dataset starts with one empty Draft root version."""
-    dataset = Dataset(name=_check_dataset_name(name), description=description, created_by=user)
+    dataset = Dataset(
+        name=_check_dataset_name(name),
+        description=check_description(description),
+        created_by=user,
+    )
     save_named(dataset)
     Version.objects.create(dataset=dataset, name=ROOT_VERSION_NAME, created_by=user)
     return dataset
@@ -75,7 +102,7 @@ def dataset_update(
     if name is not None:
         dataset.name = _check_dataset_name(name, exclude=dataset)
     if description is not None:
-        dataset.description = description
+        dataset.description = check_description(description)
     save_named(dataset)
     return dataset
 
@@ -94,7 +121,7 @@ def unique_version_name(*, dataset: Dataset, name: str) -> str:
 
 
 def check_version_name(*, dataset: Dataset, name: str) -> str:
-    name = name.strip()
+    name = name.strip() if isinstance(name, str) else ""
     if not name:
         raise ValidationError(
             {"name": ValidationError("Give the version a name.", code="required")}
@@ -103,6 +130,7 @@ def check_version_name(*, dataset: Dataset, name: str) -> str:
         raise ValidationError(
             {"name": ValidationError("A name has at most 200 characters.", code="max_length")}
         )
+    refuse_nul(name, "name")
     if Version.objects.filter(dataset=dataset, name=name).exists():
         raise ValidationError(
             {
@@ -124,6 +152,6 @@ def version_update(
     if name is not None and name != version.name:
         version.name = check_version_name(dataset=version.dataset, name=name)
     if description is not None:
-        version.description = description
+        version.description = check_description(description)
     save_named(version)
     return version

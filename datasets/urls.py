@@ -1,5 +1,7 @@
 from django.urls import path
 
+from config import converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "datasets"
@@ -7,9 +9,9 @@ app_name = "datasets"
 urlpatterns = [
     path("", views.dataset_list, name="dataset_list"),
     path("create/", views.dataset_create, name="dataset_create"),
-    path("<int:pk>/", views.dataset_detail, name="dataset_detail"),
-    path("versions/<int:pk>/", views.version_detail, name="version_detail"),
-    path("versions/<int:pk>/upload/", views.version_upload, name="version_upload"),
-    path("versions/<int:pk>/publish/", views.version_publish, name="version_publish"),
-    path("versions/<int:pk>/fork/", views.version_fork, name="version_fork"),
+    path("<id:pk>/", views.dataset_detail, name="dataset_detail"),
+    path("versions/<id:pk>/", views.version_detail, name="version_detail"),
+    path("versions/<id:pk>/upload/", views.version_upload, name="version_upload"),
+    path("versions/<id:pk>/publish/", views.version_publish, name="version_publish"),
+    path("versions/<id:pk>/fork/", views.version_fork, name="version_fork"),
 ]

@@ -40,6 +40,7 @@ def _dataset_list_page(request: HttpRequest, form: DatasetForm | None = None) ->
 
 @require_GET
 @vary_on_headers("HX-Request")
+@permission_required("datasets.view_dataset", raise_exception=True)
 def dataset_list(request: HttpRequest) -> HttpResponse:
     return _dataset_list_page(request)
 
@@ -62,6 +63,7 @@ def dataset_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@permission_required("datasets.view_dataset", raise_exception=True)
 def dataset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = get_object_or_404(Dataset.objects.select_related("created_by"), pk=pk)
     return render(
@@ -102,6 +104,7 @@ def _version_page(
 
 @require_GET
 @vary_on_headers("HX-Request")
+@permission_required("datasets.view_version", raise_exception=True)
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _version_page(request, _get_version(pk))
 

@@ -1,15 +1,17 @@
 """Admin for frames and ROIs. Frame rows are shared between versions (copy-on-write), so the admin
-edits only the meta of a frame its Draft owns, through `frame_save`; ROIs are read-only here."""
+edits only the meta of a frame its Draft owns, through `annotations.services.frame_save` (checked
+and recorded in the frame's history like any save); ROIs are read-only here."""
 
 from django import forms
 from django.contrib import admin
 
+from annotations.services import frame_save
 from config.admin import ServiceErrorsMixin
 from datasets.services import ensure_draft
 from frames.validation import FieldError, clean_meta
 
 from .models import Frame, Roi
-from .services import check_revision, frame_save
+from .services import check_revision
 
 
 class FrameAdminForm(forms.ModelForm):
@@ -85,6 +87,7 @@ class FrameAdmin(ServiceErrorsMixin, admin.ModelAdmin):
             key=obj.key,
             revision=form.cleaned_data["opened_revision"],
             meta=form.cleaned_data["meta"],
+            user=request.user,
         )
 
 

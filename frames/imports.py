@@ -50,6 +50,7 @@ from .media import (
 from .models import Frame
 from .selectors import keys_taken
 from .services import MAX_BULK_ERRORS, BulkImportError, frames_bulk_create
+from .validation import MAX_CONTEXT_LENGTH, FieldError, clean_text
 
 MAX_STEM_LENGTH = 200
 
@@ -246,8 +247,19 @@ def _assign_timestamps(version: Version, imported: list[Imported]) -> None:
         next_timestamp[frame["context_id"]] = frame["timestamp"] + 1
 
 
-def _check_request(version: Version, files: list, step: int) -> None:
+def _check_request(version: Version, files: list, step: int, context_id: str | None) -> None:
     ensure_draft(Version.objects.get(pk=version.pk))
+    if context_id is not None:
+        try:
+            clean_text(
+                context_id,
+                "context_id",
+                max_length=MAX_CONTEXT_LENGTH,
+                what="context_id",
+                required=False,
+            )
+        except FieldError as error:
+            raise error.as_validation_error() from None
     if not isinstance(step, int) or isinstance(step, bool) or step < 1:
         raise ValidationError(
             "step is a whole number of at least 1; got %(step)r.",
@@ -266,7 +278,7 @@ def frames_import_uploads(
     step: int = 1,
 ) -> list[str]:
     """Images and videos become frames, all or none; a bad file is named and nothing is kept."""
-    _check_request(version, files, step)
+    _check_request(version, files, step, context_id)
     if context_id is None and any(isinstance(item, UploadedFile) for item in files):
         context_id = f"upload-{timezone.now():%Y%m%d-%H%M%S}"  # one name for the whole batch
     store = Store(folder=f"frames/{version.pk}/{uuid.uuid4().hex[:12]}")

@@ -161,11 +161,32 @@ def _needs_png(image: Image.Image) -> bool:
     return image.format == "TIFF" or animated
 
 
+# Every PNG ends with this IEND chunk (its CRC is fixed). Bytes after it are how PNG/HTML and
+# PNG/ZIP polyglots are made; a PNG editor never writes them.
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _check_png_end(name: str, file: BinaryIO) -> None:
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    file.seek(max(0, size - len(PNG_END)))
+    if file.read(len(PNG_END)) != PNG_END:
+        raise ValidationError(
+            "“%(name)s” has data after the end of its PNG image (a polyglot file?); "
+            "export it again from an image editor.",
+            code="trailing_data",
+            params={"name": name},
+        )
+
+
 def inspect_image(name: str, file: BinaryIO) -> ImageInfo:
     """Check one image file; its size is as a browser shows it (EXIF rotation applied)."""
-    width, height = _open_image(name, file).size
+    opened = _open_image(name, file)
+    width, height = opened.size
     check_pixels(name, width, height)
     image = _decode_fully(name, file)
+    if opened.format == "PNG":  # after decoding: a truncated file is "damaged", not a polyglot
+        _check_png_end(name, file)
     if image.getexif().get(ImageOps.ExifTags.Base.Orientation) in QUARTER_TURNS:
         width, height = height, width
     needs_png = _needs_png(image)

@@ -7,6 +7,7 @@ never changes. Foreign keys on the big tables are not enforced by the database
 services keep them consistent.
 """
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -39,10 +40,25 @@ class Frame(models.Model):
     # ROIs plus frame labels, kept by the services: "empty frames" reads it instead of NOT EXISTS.
     annotation_count = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who saved the frame last; None for an imported frame nobody has saved.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     objects = FrameQuerySet.as_manager()
 
     class Meta:
+        permissions = [
+            # Managers: any frame of a Draft. Without it a user saves only frames of task items
+            # they hold (annotations.services.frame_save).
+            ("change_any_frame", "Can save any frame of a Draft version, outside tasks"),
+        ]
         indexes = [
             models.Index(
                 fields=["annotation_count"],

@@ -76,6 +76,18 @@ def annotation_as_dict(roi: Roi) -> dict:
     }
 
 
+def updated_by_name(frame: Frame) -> str | None:
+    """The last saver's username: from the loaded user, the reading statement, or one query."""
+    if frame.updated_by_id is None:
+        return None
+    if Frame.updated_by.is_cached(frame):
+        return frame.updated_by.username if frame.updated_by else None
+    if "updated_by_name" in frame.__dict__:
+        return frame.updated_by_name
+    user = Frame.updated_by.get_queryset().filter(pk=frame.updated_by_id).first()
+    return user.username if user else None
+
+
 def frame_as_dict(frame: Frame) -> dict:
     """The frame in the API's shape; uses prefetched ROIs when there are some."""
     rois = sorted(frame.rois.all(), key=lambda roi: roi.position)
@@ -88,6 +100,8 @@ def frame_as_dict(frame: Frame) -> dict:
         "revision": frame.revision,
         "rois": [annotation_as_dict(roi) for roi in rois if not roi.is_frame_label],
         "frame_labels": [annotation_as_dict(roi) for roi in rois if roi.is_frame_label],
+        "updated_by": updated_by_name(frame),
+        "updated_at": frame.updated_at,
     }
 
 

@@ -4,6 +4,7 @@ Each runs for every `next`, frame GET or save (or copies a million rows in a for
 each cost more to build than to run. Names come from model metadata, values are parameters.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from config.sql import chunked, for_update, placeholders, table
@@ -14,12 +15,15 @@ from .models import Frame, Roi, RoiLabel, VersionFrame
 def frames_under_keys(version_id: int, keys: list[str], *, lock: bool = False) -> list[Frame]:
     """The frame rows the version shows under `keys` (any order); `lock` takes their row locks.
 
+    Each carries `updated_by_name`, the username of its last saver, from the same statement.
     Replaced an ORM join: a frame save went from 7.6 to 4.7 ms with the other plain reads here.
     """
     locked = for_update(of="f") if lock else ""
     return list(
         Frame.objects.raw(
-            f"SELECT f.* FROM {table(Frame)} f JOIN {table(VersionFrame)} m ON m.frame_id = f.id "
+            f"SELECT f.*, u.username AS updated_by_name FROM {table(Frame)} f "
+            f"JOIN {table(VersionFrame)} m ON m.frame_id = f.id "
+            f"LEFT JOIN {table(get_user_model())} u ON u.id = f.updated_by_id "
             f"WHERE m.version_id = %s AND m.key IN ({placeholders(len(keys))}){locked}",
             [version_id, *keys],
         )
@@ -33,17 +37,6 @@ def rois_of_frames(frame_ids: list[int]) -> list[Roi]:
             f"SELECT * FROM {table(Roi)} WHERE frame_id IN ({placeholders(len(frame_ids))}) "
             "ORDER BY frame_id, position",
             frame_ids,
-        )
-    )
-
-
-def rois_of_frame(frame_id: int, *, frame_labels: bool) -> list[Roi]:
-    """The frame's shapes, or its frame labels, in order: what a save of the other part keeps."""
-    which = "=" if frame_labels else "<>"
-    return list(
-        Roi.objects.raw(
-            f"SELECT * FROM {table(Roi)} WHERE frame_id = %s AND type {which} %s ORDER BY position",
-            [frame_id, Roi.Type.FRAME.value],
         )
     )
 

@@ -1,4 +1,4 @@
-"""Frame images for logged-in users: the original and a cached thumbnail.
+"""Frame images for users who may view frames: the original and a cached thumbnail.
 
 Files in local storage are streamed by Django (`FileResponse`), after the login check. With S3-style
 storage (django-storages' S3 backend with `querystring_auth`), `storage.path()` raises
@@ -9,6 +9,7 @@ way an image URL stays `/frames/<pk>/image/`, so pages and the API never change.
 
 import hashlib
 
+from django.contrib.auth.decorators import permission_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -46,6 +47,7 @@ def _serve(name: str) -> HttpResponse:
 
 
 @require_GET
+@permission_required("frames.view_frame", raise_exception=True)
 def frame_image(request: HttpRequest, pk: int) -> HttpResponse:
     frame = get_object_or_404(Frame.objects.only("uri"), pk=pk)
     if _is_url(frame.uri):
@@ -70,6 +72,7 @@ def _thumbnail(name: str) -> str:
 
 
 @require_GET
+@permission_required("frames.view_frame", raise_exception=True)
 def frame_thumb(request: HttpRequest, pk: int) -> HttpResponse:
     frame = get_object_or_404(Frame.objects.only("uri"), pk=pk)
     if _is_url(frame.uri):

@@ -152,3 +152,9 @@ class TaskItemSerializer(serializers.Serializer):
 class WorkItemSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     frames = FrameSerializer(many=True)
+
+
+class AssignSerializer(serializers.Serializer):
+    user = serializers.CharField(
+        max_length=150, help_text="The username of the Annotator (or Manager) to hold the item."
+    )

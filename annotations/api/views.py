@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
+from django_htmx.http import trigger_client_event
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -10,6 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
 from annotations.models import AnnotationTask
@@ -23,7 +25,10 @@ from annotations.services import (
     task_complete,
     task_create,
     task_delete,
+    task_item_assign,
     task_item_done,
+    task_item_release,
+    task_item_skip,
     task_next,
     task_preview,
 )
@@ -31,6 +36,7 @@ from config.api import (
     VERSION_PARAMETER,
     ApiViewSet,
     ErrorSerializer,
+    JSONParser,
     VersionScopedViewSet,
     validated,
 )
@@ -38,6 +44,7 @@ from frames.api.serializers import FrameSerializer
 from frames.selectors import frames_by_keys
 
 from .serializers import (
+    AssignSerializer,
     PreviewInputSerializer,
     PreviewSerializer,
     TaskCreateSerializer,
@@ -75,7 +82,8 @@ class TaskItemSequence:
     )
 )
 class TaskPreviewViewSet(VersionScopedViewSet):
-    action_permissions = {"create": "frames.view_frame"}
+    # As the create page's live count: previewing is part of creating a task.
+    action_permissions = {"create": "annotations.add_annotationtask"}
 
     def create(self, request, version_pk):
         data = validated(PreviewInputSerializer, request.data)
@@ -168,10 +176,15 @@ class TaskItemViewSet(ApiViewSet):
     lookup_field = "position"
     lookup_value_regex = r"[0-9]+"
     serializer_class = TaskItemSerializer
+    # Forms too: the task's Info page posts release and assign with htmx.
+    parser_classes = [JSONParser, FormParser]
     action_permissions = {
         "list": "annotations.view_annotationtask",
         "retrieve": "annotations.view_annotationtask",
         "done": "annotations.work_annotationtask",
+        "skip": "annotations.work_annotationtask",
+        "release": "annotations.change_annotationtask",
+        "assign": "annotations.change_annotationtask",
     }
 
     @cached_property
@@ -199,3 +212,53 @@ class TaskItemViewSet(ApiViewSet):
     def done(self, request, task_pk, position):
         item = task_item_done(task=self.task, position=int(position), user=request.user)
         return Response(TaskItemSerializer(handed_item_as_dict(item)).data)
+
+    def _changed(self, request, item, message: str) -> Response:
+        response = Response(TaskItemSerializer(handed_item_as_dict(item)).data)
+        if getattr(request, "htmx", False):  # the Info page: refresh its holders, say so
+            trigger_client_event(response, "task-items-changed", {})
+            trigger_client_event(response, "toast", {"message": message})
+        return response
+
+    @extend_schema(
+        summary="Skip your item: it goes back to the queue, and never comes back to you",
+        description="Only the item you hold: 403 `not_your_item` otherwise; 409 "
+        "`item_not_claimed` for an item not handed out, `task_completed` on a Completed task.",
+        parameters=[TASK_PARAMETER, POSITION_PARAMETER],
+        request=None,
+        responses={200: TaskItemSerializer, 409: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def skip(self, request, task_pk, position):
+        item = task_item_skip(task=self.task, position=int(position), user=request.user)
+        return self._changed(request, item, f"Item {item.position + 1} skipped.")
+
+    @extend_schema(
+        summary="Release a held item back to the queue (Managers)",
+        description="409 `item_not_held` when nobody holds it, `item_not_claimed` for an item "
+        "not handed out, `task_completed` on a Completed task.",
+        parameters=[TASK_PARAMETER, POSITION_PARAMETER],
+        request=None,
+        responses={200: TaskItemSerializer, 409: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request, task_pk, position):
+        item = task_item_release(task=self.task, position=int(position), user=request.user)
+        return self._changed(request, item, f"Item {item.position + 1} released to the queue.")
+
+    @extend_schema(
+        summary="Hand a handed-out item to a user (Managers)",
+        description="`user` is a username of someone who may work on tasks (400 "
+        "`unknown_user` / `cannot_work`); they hold it with a fresh lease, even if they skipped "
+        "it. 409 `item_done` for a finished item, `item_not_claimed` for one not handed out.",
+        parameters=[TASK_PARAMETER, POSITION_PARAMETER],
+        request=AssignSerializer,
+        responses={200: TaskItemSerializer, 409: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, task_pk, position):
+        username = validated(AssignSerializer, request.data)["user"]
+        item = task_item_assign(
+            task=self.task, position=int(position), username=username, user=request.user
+        )
+        return self._changed(request, item, f"Item {item.position + 1} assigned to {username}.")

@@ -85,6 +85,10 @@ class FrameSerializer(serializers.Serializer):
     revision = serializers.IntegerField(help_text="Goes up on every change; PATCH sends it back.")
     rois = RoiSerializer(many=True, help_text=PIXELS)
     frame_labels = FrameLabelSerializer(many=True)
+    updated_by = serializers.CharField(
+        allow_null=True, help_text="Username of the last save; null until someone saves it."
+    )
+    updated_at = serializers.DateTimeField(help_text="When the frame was last written.")
     image_url = serializers.CharField(help_text="URL path of the image (login required).")
 
     def to_representation(self, instance: Frame) -> dict:

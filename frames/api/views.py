@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from annotations.services import frames_delete
+from annotations.services import frame_save, frames_delete
 from config.api import (
     VERSION_PARAMETER,
     ErrorSerializer,
@@ -22,7 +22,6 @@ from frames.imports import frames_import_json, frames_import_uploads
 from frames.lucene import compile_frame_query
 from frames.models import Frame
 from frames.selectors import frame_get, frames_with_annotations, version_labels
-from frames.services import frame_save
 
 from .serializers import (
     BulkCreatedSerializer,
@@ -63,10 +62,14 @@ KEY_PARAMETER = OpenApiParameter(
     ),
     partial_update=extend_schema(
         summary="Replace a frame's ROIs, frame labels or meta",
-        description="Send the `revision` you loaded. 409 `stale_revision` (with `current`, the "
-        "frame as it is now) when someone saved since; 409 `version_published` on a Published "
-        "version; 400 naming the field (`rois[2].points`) for bad input. A failed request "
-        "changes nothing.",
+        description="Send the `revision` you loaded. Managers save any frame of a Draft; "
+        "Annotators only frames of an item they hold (claimed, lease running) or finished in an "
+        "Active task on the version, else 403 `not_your_item`. A save renews the lease of the "
+        "caller's item and is recorded in the frame's history. 409 `stale_revision` (with "
+        "`current`, the frame as it is now) when someone saved since; 409 `roi_locked` when a "
+        "ROI locked in the stored revision would change or go (only unlocking it is allowed); "
+        "409 `version_published` on a Published version; 400 naming the field "
+        "(`rois[2].points`) for bad input. A failed request changes nothing.",
         parameters=[VERSION_PARAMETER, KEY_PARAMETER],
         request=FramePatchSerializer,
         responses={200: FrameSerializer, 409: FrameConflictSerializer},
@@ -81,6 +84,7 @@ class FrameViewSet(VersionScopedViewSet):
     lookup_field = "key"
     lookup_value_regex = ".+"  # keys may hold slashes (sent as %2F)
     serializer_class = FrameSerializer
+    body_limits = {"create": "API_MAX_BULK_BODY_BYTES"}  # a bulk import's bigger bodies
     action_permissions = {
         "list": "frames.view_frame",
         "retrieve": "frames.view_frame",
@@ -92,7 +96,9 @@ class FrameViewSet(VersionScopedViewSet):
     def list(self, request, version_pk):
         params = validated(FrameFilterSerializer, request.query_params)
         frames = frames_with_annotations(
-            Frame.objects.filter(memberships__version=self.version).order_by("memberships__key")
+            Frame.objects.filter(memberships__version=self.version)
+            .select_related("updated_by")
+            .order_by("memberships__key")
         )
         if "context_id" in params:
             frames = frames.filter(context_id=params["context_id"])
@@ -133,7 +139,7 @@ class FrameViewSet(VersionScopedViewSet):
         # The save reads and locks the version itself (404 when missing): no lookup first.
         version = Version(pk=int(version_pk))
         try:
-            frame = frame_save(version=version, key=key, **changes)
+            frame = frame_save(version=version, key=key, user=request.user, **changes)
         except ConflictError as error:
             if error.current is not None:  # the same shape as a GET, image URL included
                 error.current = FrameSerializer(self.get_frame(key)).data

@@ -9,8 +9,9 @@ carrying both labels.
 
 Choices beyond the Lucene syntax:
 - Juxtaposed terms mean AND. Text matches are exact and case-sensitive (keyword fields).
-- `*` and `?` are wildcards in words (a backslash makes them literal); a phrase is literal text.
-  `field:*` means the field has a value.
+- `*` and `?` are wildcards in words (a backslash makes them literal), at most four a word; a
+  phrase is literal text. `field:*` means the field has a value. Wildcards compile to GLOB
+  (SQLite) or LIKE (PostgreSQL) patterns, never to regular expressions.
 - `meta.a.b` walks nested objects; quote or escape a key holding dots, spaces or dashes:
   `meta."weather type":rain`, `meta.weather\\ type:rain`.
 - A `meta` value's type comes from the query: `true`/`false` match JSON booleans only, a number
@@ -42,6 +43,8 @@ def compile_query(text: str, *, scope: Scope) -> Q:
         return Q()
     if len(text) > MAX_LENGTH:
         raise QueryError(f"The query is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+    if "\x00" in text:  # PostgreSQL cannot compare text holding NUL
+        raise QueryError("The NUL character (\\u0000) cannot be searched for", text.index("\x00"))
     rewritten, origin = unquote_keys(text)
     try:
         return QueryCompiler(scope).compile(parse(rewritten))

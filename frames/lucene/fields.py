@@ -13,16 +13,16 @@ from django.db.models.lookups import (
     IsNull,
     LessThan,
     LessThanOrEqual,
-    Regex,
 )
 
 from frames.models import Roi, RoiLabel
 
 from .parsing import QueryError, Term, unescape
-from .sql import CodePointOrder, JsonBooleanIs, JsonNumber, JsonText, JsonType
+from .sql import CodePointOrder, JsonBooleanIs, JsonNumber, JsonText, JsonType, Wildcard
 
 TEXT, NUMBER, JSON = "text", "number", "json"
 ALWAYS = Q(pk__isnull=False)
+MAX_WILDCARDS = 4  # a term; each `*` multiplies the work of matching one value
 ORDERING = (GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual)
 META_PATH = re.compile(r"(?:\\.|[^.\\])+(?:\.(?:\\.|[^.\\])+)*", re.S)
 META_KEY = re.compile(r"(?:\\.|[^.\\])+", re.S)
@@ -168,19 +168,21 @@ def equals(field, term: Term) -> Q:
 
 
 def matches(field, term: Term, pieces: list[tuple[str, bool]]) -> Q:
-    """A word with wildcards: a prefix when the only wildcard is a final `*`, else a regex."""
+    """A word with wildcards: a prefix when the only wildcard is a final `*`, else a GLOB or
+    LIKE pattern (never a regular expression: see `Wildcard`)."""
     if field.kind == NUMBER:
         raise QueryError(f"Wildcards work on text; {field.name} is a number", term.position)
+    wildcards = sum(is_wildcard for _, is_wildcard in pieces)
+    if wildcards > MAX_WILDCARDS:
+        raise QueryError(
+            f"A term may hold at most {MAX_WILDCARDS} wildcards (* or ?); this one has {wildcards}",
+            term.position,
+        )
     *head, (last, last_is_wildcard) = pieces
     if last == "*" and last_is_wildcard and not any(is_wildcard for _, is_wildcard in head):
         prefix = "".join(text for text, _ in head)
         return field.wrap(Exact(Left(field.target(TEXT), len(prefix)), prefix))
-    regex = "".join(
-        (".*" if text == "*" else ".") if is_wildcard else re.escape(text)
-        for text, is_wildcard in pieces
-    )
-    # (?s), \A and \Z mean the same to Python (SQLite's REGEXP) and PostgreSQL.
-    return compare(field, TEXT, Regex, rf"(?s)\A{regex}\Z")
+    return field.wrap(Wildcard(field.target(TEXT), pieces))
 
 
 def bounded(field, bounds: list[tuple[type, Term]]) -> Q:

@@ -1,4 +1,4 @@
-"""The SQL each database gets for Lucene conditions on JSON values and text order.
+"""The SQL each database gets for Lucene conditions on JSON values, text order and wildcards.
 
 Each `JsonAt` class reads the value at a key path and yields it only when it has the class's JSON
 type, else NULL, so a cast never sees a wrong type (PostgreSQL would raise). The path is always a
@@ -114,3 +114,57 @@ class CodePointOrder(Expression):
     def as_postgresql(self, compiler, connection):
         sql, params = compiler.compile(self.expression)
         return f'({sql} COLLATE "C")', params
+
+
+class Wildcard(Expression):
+    """Text matching a Lucene wildcard word: `*` any run of characters, `?` one character, the
+    rest literal; case-sensitive on both databases, as Lucene keyword fields are.
+
+    Compiled to a pattern, never a regular expression: SQLite's REGEXP is a Python function that
+    backtracks for minutes on a term with many `*` (while the query holds SQLite's lock), and
+    PostgreSQL's regex engine is no cheaper. SQLite gets GLOB (case-sensitive, unlike its LIKE),
+    PostgreSQL LIKE with its default escape, the backslash; both give up early on a hopeless
+    `*` instead of backtracking.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, pieces: list[tuple[str, bool]]):
+        super().__init__()
+        self.expression = expression
+        self.pieces = pieces
+
+    def get_source_expressions(self):
+        return [self.expression]
+
+    def set_source_expressions(self, exprs):
+        (self.expression,) = exprs
+
+    def as_sql(self, compiler, connection):
+        raise NotSupportedError(f"Lucene wildcards do not support {connection.vendor}.")
+
+    def as_sqlite(self, compiler, connection):
+        sql, params = compiler.compile(self.expression)
+        return f"({sql} GLOB %s)", (*params, glob_pattern(self.pieces))
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = compiler.compile(self.expression)
+        return f"({sql} LIKE %s)", (*params, like_pattern(self.pieces))
+
+
+GLOB_SPECIAL = str.maketrans({"*": "[*]", "?": "[?]", "[": "[[]"})
+LIKE_SPECIAL = str.maketrans({"%": "\\%", "_": "\\_", "\\": "\\\\"})
+
+
+def glob_pattern(pieces: list[tuple[str, bool]]) -> str:
+    return "".join(
+        text if is_wildcard else text.translate(GLOB_SPECIAL) for text, is_wildcard in pieces
+    )
+
+
+def like_pattern(pieces: list[tuple[str, bool]]) -> str:
+    wildcards = {"*": "%", "?": "_"}
+    return "".join(
+        wildcards[text] if is_wildcard else text.translate(LIKE_SPECIAL)
+        for text, is_wildcard in pieces
+    )

@@ -103,6 +103,16 @@ def test_the_task_name_is_escaped(annotator_client, task):
     assert "&lt;script&gt;alert(1)" in html
 
 
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+
+
+def test_without_debug_there_is_no_bench_page(client, annotator):
+    client.force_login(annotator)
+    assert client.get(reverse("annotations:editor_bench")).status_code == 404
+
+
 def bench_frame(client, **params) -> dict:
     response = client.get(reverse("annotations:editor_bench"), params)
     assert response.status_code == 200
@@ -119,7 +129,7 @@ def test_the_bench_page_needs_a_login(client):
     assert response.url.startswith(reverse("login"))
 
 
-def test_the_bench_page_carries_its_polygons(client, annotator):
+def test_the_bench_page_carries_its_polygons(client, annotator, debug):
     client.force_login(annotator)
     frame = bench_frame(client, polygons=5, vertices=7)
     assert len(frame["rois"]) == 5
@@ -127,7 +137,21 @@ def test_the_bench_page_carries_its_polygons(client, annotator):
     assert all(0 <= x <= 4000 and 0 <= y <= 3000 for roi in frame["rois"] for x, y in roi["points"])
 
 
-def test_the_bench_page_caps_the_points_it_builds(client, annotator):
+def test_the_bench_page_caps_the_points_it_builds(client, annotator, debug):
     client.force_login(annotator)
     frame = bench_frame(client, polygons=20000, vertices=20000)
     assert sum(len(roi["points"]) for roi in frame["rois"]) <= 200_000
+
+
+def test_the_editor_tells_who_may_save_any_frame(client, manager, annotator, task):
+    client.force_login(annotator)
+    assert editor_config(client.get(annotate_url(task)))["canSaveAny"] is False
+    client.force_login(manager)
+    assert editor_config(client.get(annotate_url(task)))["canSaveAny"] is True
+
+
+def test_the_shortcut_sheet_and_the_bar_offer_skip_and_history(annotator_client, task):
+    html = annotator_client.get(annotate_url(task)).text
+    assert "<kbd>Shift+S</kbd>" in html
+    assert 'data-action="skip"' in html
+    assert "data-history" in html

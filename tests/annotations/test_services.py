@@ -9,6 +9,7 @@ from django.utils import timezone
 from annotations.models import AnnotationTask, TaskItem
 from annotations.selectors import task_items_page
 from annotations.services import (
+    frame_save,
     frames_delete,
     task_complete,
     task_delete,
@@ -21,7 +22,6 @@ from config.errors import ConflictError
 from datasets.models import Version
 from frames.models import VersionFrame
 from frames.selectors import frame_as_dict, frame_get
-from frames.services import frame_save
 from tests.annotations.factories import AnnotatorFactory, make_task
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box, frame_data
@@ -57,7 +57,7 @@ def test_fork_name_gets_a_suffix_when_taken(street_version, manager):
 def test_annotating_the_fork_leaves_the_parent_untouched(street_version, manager):
     published = version_publish(version=street_version, user=manager)
     task = make_task(published, manager, filters=CARS)
-    frame_save(version=task.version, key="a1", revision=1, rois=[box("truck")])
+    frame_save(version=task.version, key="a1", revision=1, rois=[box("truck")], user=manager)
     assert frame_as_dict(frame_get(version=published, key="a1"))["rois"][0]["labels"] == ["car"]
 
 
@@ -94,7 +94,7 @@ def test_the_generated_seed_is_stored(street_version, manager):
 
 def test_the_stream_is_a_snapshot(street_version, manager):
     task = make_task(street_version, manager, filters=CARS)
-    frame_save(version=street_version, key="b2", revision=1, rois=[box("car")])
+    frame_save(version=street_version, key="b2", revision=1, rois=[box("car")], user=manager)
     assert task_preview(version=street_version, filters=CARS, iteration={}).matched == 4
     task.refresh_from_db()
     assert task.frame_count == 3
@@ -230,7 +230,7 @@ def test_deleting_a_task_keeps_its_version_and_annotations(street_version, manag
     published = version_publish(version=street_version, user=manager)
     task = make_task(published, manager)
     task_next(task=task, user=annotator)
-    frame_save(version=task.version, key="a1", revision=1, rois=[box("truck")])
+    frame_save(version=task.version, key="a1", revision=1, rois=[box("truck")], user=manager)
     version = task.version
     task_delete(task=task, user=manager)
     assert not AnnotationTask.objects.exists()

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import AnnotationTask, TaskItem
+from annotations.services import task_next
 from config.api_urls import urlpatterns
 from datasets.models import Dataset, Version
 from frames.models import Frame, Roi, VersionFrame
@@ -27,14 +28,20 @@ MANAGER_ONLY = {
     ("task-list", "post"),
     ("task-detail", "delete"),
     ("task-complete", "post"),
+    ("task-item-release", "post"),
+    ("task-item-assign", "post"),
+    ("frame-history-restore", "post"),
+    ("version-preview-list", "post"),
 }
-# Everything else an annotator may do: read, save frames, preview, take and finish work.
+# Everything else an annotator may do: read, save frames, take and finish work.
 ANNOTATOR_WRITES = {
     ("version-frame-detail", "patch"),
-    ("version-preview-list", "post"),
     ("task-next", "post"),
     ("task-item-done", "post"),
+    ("task-item-skip", "post"),
 }
+# An annotator saves only frames of an item they hold: without one, 403 `not_your_item`.
+ITEM_HOLDERS_ONLY = {("version-frame-detail", "patch")}
 OPEN = {("api_token", "post")}
 
 
@@ -72,12 +79,18 @@ def url_for(name: str, world: dict) -> str:
                 "version_pk": world["version"].pk,
                 "task_pk": world["task"].pk,
                 "key": "a",
+                "frame_key": "a",
                 "position": 0,
+                "revision": 1,
             }[group]
     return reverse(name, kwargs=kwargs)
 
 
-BODIES = {("version-frame-detail", "patch"): {"revision": 1}}
+BODIES = {
+    ("version-frame-detail", "patch"): {"revision": 1},
+    ("frame-history-restore", "post"): {"revision": 1},
+    ("task-item-assign", "post"): {"user": "manager"},
+}
 
 
 def call(client, name: str, method: str, world: dict):
@@ -124,7 +137,17 @@ def test_annotator_gets_403_with_a_message_on_manager_actions(annotator_api, wor
     assert state() == before
 
 
-@pytest.mark.parametrize(("name", "method"), sorted(set(GUARDED) - MANAGER_ONLY))
+@pytest.mark.parametrize(("name", "method"), sorted(ITEM_HOLDERS_ONLY))
+def test_annotator_without_an_item_gets_403_not_your_item(annotator_api, world, name, method):
+    before = state()
+    response = call(annotator_api, name, method, world)
+    assert (response.status_code, response.json()["code"]) == (403, "not_your_item")
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "method"), sorted(set(GUARDED) - MANAGER_ONLY - ITEM_HOLDERS_ONLY)
+)
 def test_annotator_may_read_save_frames_and_work(annotator_api, world, name, method):
     response = call(annotator_api, name, method, world)
     assert response.status_code not in (401, 403), (name, method, response.content)
@@ -152,6 +175,7 @@ def test_the_browser_session_works_with_csrf(annotator, world, client):
     refused = browser.patch(url, {"revision": 1}, content_type="application/json")
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["message"]
+    task_next(task=world["task"], user=annotator)  # holds frame "a": theirs to save
     browser.get("/api/datasets/")
     token = browser.cookies.get("csrftoken")
     if token is None:  # the API answers JSON, so no page set the cookie: ask Django for one

@@ -185,3 +185,15 @@ def test_renaming_a_published_version_is_409(manager_api):
     assert (response.status_code, response.json()["code"]) == (409, "version_published")
     version.refresh_from_db()
     assert version.name != "x"
+
+
+def test_nul_in_a_dataset_name_is_400_naming_the_field_and_creates_nothing(manager_api):
+    response = manager_api.post("/api/datasets/", {"name": "Str\x00eets"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "nul_character")
+    assert response.json()["message"].startswith("name: ")
+    assert not Dataset.objects.exists()
+
+
+def test_nul_in_a_version_filter_is_400(annotator_api):
+    response = annotator_api.get("/api/versions/?dataset=1%00")
+    assert (response.status_code, response.json()["code"]) == (400, "nul_character")

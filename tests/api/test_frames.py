@@ -1,15 +1,18 @@
 """Frames of a version over the API: list, bulk import, one frame, PATCH with revisions, uploads."""
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from rest_framework.renderers import JSONRenderer
 
+from annotations.services import frame_save
 from frames.models import Frame, Roi, VersionFrame
 from frames.selectors import frame_as_dict, frame_get
-from frames.services import frame_save, version_fork
-from tests.annotations.factories import AnnotatorFactory, make_task
+from frames.services import version_fork
+from tests.annotations.factories import ManagerFactory, make_task
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box, frame_data
 
@@ -21,8 +24,10 @@ def frames_url(version, key=None) -> str:
 
 
 def snapshot(version) -> list[dict]:
+    """The version's frames as the API's JSON would have them (times as strings)."""
     frames = Frame.objects.filter(memberships__version=version).order_by("key")
-    return [frame_as_dict(frame) for frame in frames.prefetch_related("rois")]
+    dicts = [frame_as_dict(frame) for frame in frames.prefetch_related("rois")]
+    return json.loads(JSONRenderer().render(dicts))
 
 
 # Reading
@@ -189,13 +194,13 @@ def test_a_bulk_import_into_a_published_version_is_409(manager_api):
 # PATCH
 
 
-def test_patch_replaces_the_given_parts_and_answers_the_new_frame(annotator_api):
+def test_patch_replaces_the_given_parts_and_answers_the_new_frame(manager_api):
     version = VersionFactory(
         frames=[
             frame_data("a", rois=[box("car")], frame_labels=[{"labels": ["day"]}], meta={"m": 1})
         ]
     )
-    response = annotator_api.patch(
+    response = manager_api.patch(
         frames_url(version, "a"),
         {"revision": 1, "rois": [box("bus"), box("car", x=50)], "meta": {"m": 2}},
         format="json",
@@ -209,11 +214,11 @@ def test_patch_replaces_the_given_parts_and_answers_the_new_frame(annotator_api)
     assert body == {**snapshot(version)[0], "image_url": body["image_url"]}
 
 
-def test_a_stale_revision_is_409_with_the_current_frame_and_changes_nothing(annotator_api):
+def test_a_stale_revision_is_409_with_the_current_frame_and_changes_nothing(manager_api, manager):
     version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
-    frame_save(version=version, key="a", revision=1, rois=[box("bus")])
+    frame_save(version=version, key="a", revision=1, rois=[box("bus")], user=manager)
     before = snapshot(version)
-    response = annotator_api.patch(
+    response = manager_api.patch(
         frames_url(version, "a"), {"revision": 1, "rois": [box("truck")]}, format="json"
     )
     assert response.status_code == 409
@@ -221,14 +226,14 @@ def test_a_stale_revision_is_409_with_the_current_frame_and_changes_nothing(anno
     assert body["code"] == "stale_revision"
     assert body["current"]["revision"] == 2
     assert body["current"]["rois"][0]["labels"] == ["bus"]
-    assert body["current"] == annotator_api.get(frames_url(version, "a")).json()
+    assert body["current"] == manager_api.get(frames_url(version, "a")).json()
     assert snapshot(version) == before
 
 
-def test_patching_a_published_version_is_409_version_published(annotator_api):
+def test_patching_a_published_version_is_409_version_published(manager_api):
     version = VersionFactory(frames=[frame_data("a", rois=[box("car")])], published=True)
     before = snapshot(version)
-    response = annotator_api.patch(
+    response = manager_api.patch(
         frames_url(version, "a"), {"revision": 1, "rois": []}, format="json"
     )
     assert (response.status_code, response.json()["code"]) == (409, "version_published")
@@ -252,12 +257,10 @@ def test_patching_a_published_version_is_409_version_published(annotator_api):
         ({"meta": [1, 2]}, "meta"),
     ],
 )
-def test_bad_input_is_400_naming_the_field_and_changes_nothing(annotator_api, change, field):
+def test_bad_input_is_400_naming_the_field_and_changes_nothing(manager_api, change, field):
     version = VersionFactory(frames=[frame_data("a", rois=[box("car")], meta={"m": 1})])
     before = snapshot(version)
-    response = annotator_api.patch(
-        frames_url(version, "a"), {"revision": 1, **change}, format="json"
-    )
+    response = manager_api.patch(frames_url(version, "a"), {"revision": 1, **change}, format="json")
     assert response.status_code == 400, response.content
     body = response.json()
     assert list(body["errors"]) == [field]
@@ -265,48 +268,48 @@ def test_bad_input_is_400_naming_the_field_and_changes_nothing(annotator_api, ch
     assert snapshot(version) == before
 
 
-def test_a_patch_without_revision_is_400_required(annotator_api):
+def test_a_patch_without_revision_is_400_required(manager_api):
     version = VersionFactory(frames=[frame_data("a")])
-    response = annotator_api.patch(frames_url(version, "a"), {"rois": []}, format="json")
+    response = manager_api.patch(frames_url(version, "a"), {"rois": []}, format="json")
     assert (response.status_code, response.json()["code"]) == (400, "required")
     assert "revision" in response.json()["message"]
 
 
-def test_a_patch_with_an_unknown_field_is_400_naming_it(annotator_api):
+def test_a_patch_with_an_unknown_field_is_400_naming_it(manager_api):
     version = VersionFactory(frames=[frame_data("a")])
-    response = annotator_api.patch(
+    response = manager_api.patch(
         frames_url(version, "a"), {"revision": 1, "roi": []}, format="json"
     )
     assert (response.status_code, response.json()["code"]) == (400, "unknown_field")
     assert "roi" in response.json()["message"]
 
 
-def test_patching_an_unknown_frame_is_404(annotator_api):
+def test_patching_an_unknown_frame_is_404(manager_api):
     version = VersionFactory(frames=[frame_data("a")])
-    response = annotator_api.patch(frames_url(version, "b"), {"revision": 1}, format="json")
+    response = manager_api.patch(frames_url(version, "b"), {"revision": 1}, format="json")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
-def test_patching_a_frame_of_an_unknown_version_is_404(annotator_api):
-    response = annotator_api.patch("/api/versions/999999/frames/a/", {"revision": 1}, format="json")
+def test_patching_a_frame_of_an_unknown_version_is_404(manager_api):
+    response = manager_api.patch("/api/versions/999999/frames/a/", {"revision": 1}, format="json")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
-def test_patching_a_fork_leaves_the_parent_untouched(annotator_api):
+def test_patching_a_fork_leaves_the_parent_untouched(manager_api):
     parent = VersionFactory(frames=[frame_data("a", rois=[box("car")])], published=True)
     child = version_fork(version=parent, name="child")
-    response = annotator_api.patch(
+    response = manager_api.patch(
         frames_url(child, "a"), {"revision": 1, "rois": [box("bus")]}, format="json"
     )
     assert response.status_code == 200
     assert frame_as_dict(frame_get(version=parent, key="a"))["rois"][0]["labels"] == ["car"]
 
 
-def test_the_second_patch_of_one_revision_is_409_and_the_first_is_kept(annotator_api):
+def test_the_second_patch_of_one_revision_is_409_and_the_first_is_kept(manager_api):
     version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
     url = frames_url(version, "a")
-    first = annotator_api.patch(url, {"revision": 1, "rois": [box("bus")]}, format="json")
-    second = annotator_api.patch(url, {"revision": 1, "rois": [box("truck")]}, format="json")
+    first = manager_api.patch(url, {"revision": 1, "rois": [box("bus")]}, format="json")
+    second = manager_api.patch(url, {"revision": 1, "rois": [box("truck")]}, format="json")
     assert (first.status_code, second.status_code) == (200, 409)
     assert second.json()["current"]["rois"][0]["labels"] == ["bus"]
     assert snapshot(version)[0]["rois"][0]["labels"] == ["bus"]
@@ -316,7 +319,7 @@ def test_the_second_patch_of_one_revision_is_409_and_the_first_is_kept(annotator
 @pytest.mark.django_db(transaction=True)
 def test_two_clients_patching_one_revision_at_once_get_one_200_and_one_409():
     version = VersionFactory(frames=[frame_data("a", rois=[box("car")])])
-    clients = [token_client(AnnotatorFactory()) for _ in range(2)]
+    clients = [token_client(ManagerFactory()) for _ in range(2)]
 
     def save(index: int):
         body = {"revision": 1, "rois": [box(f"label{index}")]}

@@ -88,10 +88,10 @@ def test_a_task_on_an_unknown_version_is_400_naming_the_field(manager_api):
     assert response.json()["message"].startswith("version:")
 
 
-def test_preview_counts_without_creating_anything(annotator_api):
+def test_preview_counts_without_creating_anything(manager_api):
     source = street(30)
     before = counts()
-    response = annotator_api.post(
+    response = manager_api.post(
         f"/api/versions/{source.pk}/preview/",
         {"filters": [], "iteration": {"limit": 25}},
         format="json",
@@ -104,14 +104,20 @@ def test_preview_counts_without_creating_anything(annotator_api):
     assert counts() == before
 
 
-def test_preview_with_a_bad_query_is_400_invalid_query(annotator_api):
+def test_preview_with_a_bad_query_is_400_invalid_query(manager_api):
     source = street()
-    response = annotator_api.post(
+    response = manager_api.post(
         f"/api/versions/{source.pk}/preview/",
         {"filters": [{"mode": "by_label", "rules": [{"query": "label:(car"}]}]},
         format="json",
     )
     assert (response.status_code, response.json()["code"]) == (400, "invalid_query")
+
+
+def test_annotators_may_not_preview_as_they_may_not_create(annotator_api):
+    source = street()
+    response = annotator_api.post(f"/api/versions/{source.pk}/preview/", {}, format="json")
+    assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
 
 
 # Reading
@@ -298,3 +304,88 @@ def test_concurrent_next_never_hands_one_item_to_two_users(manager):
     assert sorted(positions) == list(range(40))
     task.refresh_from_db()
     assert task.done_count == 40
+
+
+# Skip, release, assign
+
+
+def item_url(task, position, verb) -> str:
+    return f"/api/tasks/{task.pk}/items/{position}/{verb}/"
+
+
+def test_skip_gives_the_item_back_and_next_never_returns_it(manager, annotator, annotator_api):
+    task = make_task(street(), manager)
+    task_next(task=task, user=annotator)
+    response = annotator_api.post(item_url(task, 0, "skip"))
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["claimed_by"]) == ("todo", None)
+    assert annotator_api.post(f"/api/tasks/{task.pk}/next/").json()["position"] == 1
+    other = token_client(AnnotatorFactory())
+    assert other.post(f"/api/tasks/{task.pk}/next/").json()["position"] == 0
+
+
+def test_skipping_someone_elses_item_is_403_not_your_item(manager, annotator_api):
+    task = make_task(street(), manager)
+    task_next(task=task, user=AnnotatorFactory())
+    response = annotator_api.post(item_url(task, 0, "skip"))
+    assert (response.status_code, response.json()["code"]) == (403, "not_your_item")
+    assert TaskItem.objects.get().status == TaskItem.Status.CLAIMED
+
+
+def test_skipping_an_item_not_handed_out_is_409(manager, annotator_api):
+    task = make_task(street(), manager)
+    response = annotator_api.post(item_url(task, 3, "skip"))
+    assert (response.status_code, response.json()["code"]) == (409, "item_not_claimed")
+
+
+def test_a_manager_releases_a_held_item(manager, manager_api, annotator):
+    task = make_task(street(), manager)
+    task_next(task=task, user=annotator)
+    response = manager_api.post(item_url(task, 0, "release"))
+    assert response.status_code == 200
+    assert TaskItem.objects.get().status == TaskItem.Status.TODO
+    again = manager_api.post(item_url(task, 0, "release"))
+    assert (again.status_code, again.json()["code"]) == (409, "item_not_held")
+
+
+def test_annotators_may_not_release_or_assign(manager, annotator, annotator_api):
+    task = make_task(street(), manager)
+    task_next(task=task, user=AnnotatorFactory())
+    assert annotator_api.post(item_url(task, 0, "release")).status_code == 403
+    response = annotator_api.post(item_url(task, 0, "assign"), {"user": "annotator"})
+    assert response.status_code == 403
+    assert TaskItem.objects.get().claimed_by.username != "annotator"
+
+
+def test_a_manager_assigns_an_item_by_username(manager, manager_api, annotator, annotator_api):
+    task = make_task(street(), manager)
+    task_next(task=task, user=AnnotatorFactory())
+    response = manager_api.post(item_url(task, 0, "assign"), {"user": "annotator"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["claimed_by"] == "annotator"
+    assert annotator_api.post(f"/api/tasks/{task.pk}/next/").json()["position"] == 0
+
+
+def test_assigning_to_an_unknown_user_is_400_naming_the_field(manager, manager_api, annotator):
+    task = make_task(street(), manager)
+    task_next(task=task, user=annotator)
+    response = manager_api.post(item_url(task, 0, "assign"), {"user": "ghost"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "unknown_user")
+    assert TaskItem.objects.get().claimed_by == annotator
+
+
+def test_the_info_page_assigns_with_a_form_post_and_refreshes_its_holders(
+    manager, client, annotator
+):
+    task = make_task(street(), manager)
+    task_next(task=task, user=AnnotatorFactory())
+    client.force_login(manager)
+    response = client.post(  # as htmx sends a form
+        item_url(task, 0, "assign"),
+        "user=annotator",
+        content_type="application/x-www-form-urlencoded",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "task-items-changed" in response.headers["HX-Trigger"]
+    assert TaskItem.objects.get().claimed_by == annotator

@@ -15,9 +15,9 @@ from django.core.files.storage import default_storage
 from PIL import Image
 from playwright.sync_api import expect
 
-from annotations.services import task_complete
+from annotations.services import task_complete, task_next
 from frames.media import media_uri
-from tests.annotations.factories import make_task
+from tests.annotations.factories import ManagerFactory, make_task
 from tests.browser.conftest import log_in
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box, frame_data
@@ -435,14 +435,15 @@ def test_a_completed_task_opens_read_only_with_a_banner(editor, task_over, manag
 
 
 def test_two_editors_on_one_frame_get_a_conflict_and_nothing_is_lost(
-    editor, task_over, browser, live_server, annotator
+    editor, task_over, browser, live_server
 ):
     task = task_over(frames(1, rois={0: [box("car")]}))
     editor.open(task)
     other_context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         other = Editor(other_context.new_page(), live_server)
-        log_in(other.page, live_server, annotator, "pw-annotator")
+        # Another Manager: Managers may save any frame, so both editors write this one.
+        log_in(other.page, live_server, ManagerFactory(username="lead"), "pw-lead")
         other.open(task, position=0)
         editor.draw_box((300, 200), (400, 300))
         editor.wait_saved()
@@ -615,3 +616,55 @@ def test_dragging_a_polygon_vertex_moves_only_that_vertex(editor, task_over):
     assert points[0] == [100, 100]
     assert points[2] == [200, 300]
     assert close_to([points[1]], [[350, 60]], 1 / editor.scale + 0.01)
+
+
+# Skip, read-only items of others, the History panel
+
+
+def test_shift_s_skips_the_item_and_the_next_one_is_claimed(editor, task_over):
+    task = task_over(frames(3))
+    editor.open(task)
+    editor.page.locator("[data-stage]").focus()
+    editor.key("Shift+S")
+    editor.wait_item(1)
+    item = editor.page.request.get(f"{editor.url}/api/tasks/{task.pk}/items/0/").json()
+    assert (item["status"], item["claimed_by"]) == ("todo", None)
+    editor.page.click("[data-action=help]")
+    assert "Skip the item" in editor.page.locator("dialog[data-help]").inner_text()
+
+
+def test_an_annotator_opens_someone_elses_held_item_read_only(
+    page, live_server, task_over, manager, annotator
+):
+    task = task_over(frames(2, rois={0: [box("car")]}))
+    task_next(task=task, user=manager)
+    log_in(page, live_server, annotator, "pw-annotator")
+    editor = Editor(page, live_server).open(task, position=0)
+    expect(page.locator("[data-info=readonly]")).to_contain_text("held by manager")
+    expect(page.locator("[data-action=tool][data-arg=box]")).to_be_disabled()
+    editor.drag((20, 20), (120, 120))
+    assert editor.api_frame(task, "f0")["revision"] == 1
+    assert editor.errors == []
+
+
+def test_the_history_panel_lists_saves_and_restores_an_earlier_revision(editor, task_over):
+    task = task_over(frames(1, rois={0: [box("car", x=100, y=100, w=100, h=80)]}))
+    editor.open(task)
+    original = editor.api_frame(task, "f0")["rois"]
+    editor.draw_box((300, 200), (400, 300))
+    editor.wait_saved()
+    editor.page.locator("[data-history] summary").click()
+    rows = editor.page.locator("[data-history-list] > li")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Revision 2 (current)")
+    expect(rows.first).to_contain_text("1 shape(s) added")
+    expect(rows.nth(1)).to_contain_text("as imported")
+    editor.page.locator("[data-history]").scroll_into_view_if_needed()
+    editor.screenshot("editor-history")
+
+    rows.nth(1).locator("[data-action=restore]").click()
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("restored revision 1")
+    saved = editor.api_frame(task, "f0")
+    assert (saved["revision"], saved["rois"]) == (3, original)
+    assert len(editor.rois()) == 1

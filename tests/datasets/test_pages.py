@@ -491,3 +491,23 @@ def test_missing_objects_render_the_styled_404_page(manager_client):
 
     assert response.status_code == 404
     assert "Nothing here" in response.text
+
+
+# View permissions
+
+
+@pytest.mark.parametrize("page", ["dataset_list", "dataset_detail", "version_detail"])
+def test_a_user_in_no_group_sees_no_dataset_page(client, draft, page):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("nobody"))
+    args = {"dataset_list": [], "dataset_detail": [draft.dataset_id], "version_detail": [draft.pk]}
+    response = client.get(reverse(f"datasets:{page}", args=args[page]))
+    assert response.status_code == 403
+    assert b"streets" not in response.content
+
+
+@pytest.mark.parametrize("page", ["dataset_list", "dataset_detail", "version_detail"])
+def test_annotators_see_the_dataset_pages(annotator_client, draft, page):
+    args = {"dataset_list": [], "dataset_detail": [draft.dataset_id], "version_detail": [draft.pk]}
+    assert annotator_client.get(reverse(f"datasets:{page}", args=args[page])).status_code == 200

@@ -64,3 +64,19 @@ def test_dataset_names_longer_than_200_characters_are_refused():
         dataset_create(name="x" * 201)
     assert error.value.error_dict["name"][0].code == "max_length"
     assert not Dataset.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("write", "field"),
+    [
+        (lambda: dataset_create(name="Str\x00eets"), "name"),
+        (lambda: dataset_create(name="Streets", description="a\x00"), "description"),
+        (lambda: version_update(version=VersionFactory(), name="v\x002"), "name"),
+        (lambda: version_update(version=VersionFactory(), description="\x00"), "description"),
+    ],
+)
+def test_nul_in_names_and_descriptions_is_refused_naming_the_field(write, field):
+    with pytest.raises(ValidationError) as error:
+        write()
+    assert error.value.error_dict[field][0].code == "nul_character"
+    assert Dataset.objects.filter(name__startswith="Str").count() == 0

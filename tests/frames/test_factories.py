@@ -47,7 +47,10 @@ def label_index(frame: Frame) -> list[tuple]:
 
 
 def test_a_factory_frame_with_factory_rois_reads_like_the_same_frame_imported(db):
-    assert frame_as_dict(made_frame()) == frame_as_dict(imported_frame())
+    made, imported = frame_as_dict(made_frame()), frame_as_dict(imported_frame())
+    made.pop("updated_at")  # written moments apart
+    imported.pop("updated_at")
+    assert made == imported
 
 
 def test_a_factory_frame_has_the_label_index_rows_of_the_same_frame_imported(db):

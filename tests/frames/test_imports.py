@@ -219,3 +219,23 @@ def test_an_image_is_stored_under_its_detected_format_not_its_given_extension():
     (key,) = frames_import_uploads(version=version, files=[upload("page.html", image_bytes("PNG"))])
     uri = Frame.objects.get(key=key).uri
     assert uri.endswith("/page.png")
+
+
+def test_json_import_names_each_bad_frame_by_index_and_field_and_writes_nothing():
+    version = VersionFactory(frames=[])
+    frames = [
+        frame_data("ok"),
+        frame_data("a\x00b"),
+        frame_data("c", context_id="cam\x00"),
+        frame_data("d", meta={"deep": {"note": "\x00"}}),
+        frame_data("e") | {"timestamp": 2**63},
+    ]
+    with pytest.raises(BulkImportError) as caught:
+        frames_import_json(version=version, frames=frames)
+    assert [(error["index"], error["field"]) for error in caught.value.errors] == [
+        (1, "id"),
+        (2, "context_id"),
+        (3, "meta.deep.note"),
+        (4, "timestamp"),
+    ]
+    assert not Frame.objects.exists()

@@ -166,3 +166,22 @@ def test_video_over_the_size_setting_is_refused(settings, tmp_path, media_root):
     error = refused(version, [clip])
     assert error.code == "file_too_large"
     assert_nothing_imported(version, media_root)
+
+
+@pytest.mark.parametrize(
+    "tail", [b"<html><script>alert(1)</script></html>", b"PK\x03\x04" + b"\0" * 26, b"\0"]
+)
+def test_png_with_data_after_its_end_is_refused_as_a_polyglot(media_root, tail):
+    version = VersionFactory(frames=[])
+    error = refused(version, [upload("poly.png", image_bytes("PNG") + tail)])
+    assert error.code == "trailing_data"
+    assert "poly.png" in error.messages[0]
+    assert_nothing_imported(version, media_root)
+
+
+@pytest.mark.parametrize("context_id", ["cam\x00", "c" * 256])
+def test_a_bad_context_id_is_refused_naming_it(media_root, context_id):
+    version = VersionFactory(frames=[])
+    error = refused(version, [upload("one.png", image_bytes("PNG"))], context_id=context_id)
+    assert list(error.error_dict) == ["context_id"]
+    assert_nothing_imported(version, media_root)

@@ -75,3 +75,11 @@ def test_sources_outside_the_media_storage_are_not_found(annotator_client, frame
 
 def test_unknown_frame_is_not_found(annotator_client):
     assert annotator_client.get(reverse("frames:frame_image", args=[999])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["frames:frame_image", "frames:frame_thumb"])
+def test_a_user_who_may_not_view_frames_gets_no_image(client, frame, name):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("nobody"))
+    assert client.get(reverse(name, args=[frame.pk])).status_code == 403

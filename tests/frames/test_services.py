@@ -1,13 +1,13 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from annotations.services import frame_save as public_frame_save
 from annotations.services import frames_delete, version_publish
 from config.errors import ConflictError
 from frames.models import Frame, Roi, RoiLabel, VersionFrame
 from frames.selectors import frame_as_dict, frame_get
 from frames.services import (
     BulkImportError,
-    frame_save,
     frames_bulk_create,
     version_fork,
 )
@@ -16,6 +16,11 @@ from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box, frame_data
 
 pytestmark = pytest.mark.django_db
+
+
+def frame_save(**changes):
+    """A save as a Manager: these tests are about what a save writes, not who may save."""
+    return public_frame_save(user=ManagerFactory(), **changes)
 
 
 def published_with_fork(frames):
@@ -288,3 +293,19 @@ def test_a_fork_of_a_fork_reads_through_to_the_root():
         version=version_publish(version=child, user=ManagerFactory()), name="grandchild"
     )
     assert frame_as_dict(frame_get(version=grandchild, key="a"))["rois"][0]["labels"] == ["bus"]
+
+
+def test_a_save_records_who_saved_the_frame():
+    version = VersionFactory(frames=[frame_data("a")])
+    assert frame_as_dict(frame_get(version=version, key="a"))["updated_by"] is None
+    frame = frame_save(version=version, key="a", revision=1, meta={"k": 1})
+    data = frame_as_dict(frame_get(version=version, key="a"))
+    assert data["updated_by"] == frame.updated_by.username
+    assert data["updated_at"] == frame.updated_at
+
+
+def test_saving_only_meta_keeps_every_annotation():
+    version = VersionFactory(frames=[frame_data("a", rois=[box("car")], meta={"k": 0})])
+    frame_save(version=version, key="a", revision=1, meta={"k": 1})
+    data = frame_as_dict(frame_get(version=version, key="a"))
+    assert (data["rois"][0]["labels"], data["meta"]) == (["car"], {"k": 1})

@@ -123,6 +123,7 @@ class Command(BaseCommand):
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
         }
         command = [
             sys.executable,

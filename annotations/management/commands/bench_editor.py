@@ -11,7 +11,7 @@ import threading
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.core.servers.basehttp import (
     ThreadedWSGIServer,
     WSGIRequestHandler,
@@ -108,6 +108,9 @@ class Command(BaseCommand):
 
     def handle(self, *, polygons, vertices, runs, as_json: bool, **options):
         from playwright.sync_api import sync_playwright
+
+        if not settings.DEBUG:
+            raise CommandError("The bench page exists only in development: run with DEBUG=true.")
 
         server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
         server.set_app(StaticFilesHandler(get_internal_wsgi_application()))

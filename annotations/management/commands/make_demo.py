@@ -19,12 +19,12 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from annotations.roles import ANNOTATORS, MANAGERS
-from annotations.services import task_create, version_publish
+from annotations.services import frame_save, task_create, version_publish
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create
 from frames.imports import frames_import_json, frames_import_uploads
 from frames.media import media_uri
-from frames.services import frame_save, version_fork
+from frames.services import version_fork
 
 DATASET = "Demo streets"
 FORK = "v2 working"
@@ -214,14 +214,14 @@ def write_demo_video(path: Path, frame_count: int) -> list[list[list[int]]]:
     return boxes
 
 
-def add_video(version: Version, frame_count: int) -> int:
+def add_video(version: Version, frame_count: int, user: User) -> int:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / VIDEO_NAME
         boxes = write_demo_video(path, frame_count)
         keys = frames_import_uploads(version=version, files=[path])
     for key, points in zip(keys, boxes, strict=True):
         roi = {"type": "box", "labels": ["car"], "points": points, "confidence": 0.9}
-        frame_save(version=version, key=key, revision=1, rois=[roi])
+        frame_save(version=version, key=key, revision=1, rois=[roi], user=user)
     return len(keys)
 
 
@@ -264,7 +264,7 @@ class Command(BaseCommand):
         root = dataset.versions.get()
         images = demo_images(per_sequence)
         frames_import_json(version=root, frames=images)
-        video_count = add_video(root, video_frames)
+        video_count = add_video(root, video_frames, admin)
         version_publish(version=root, user=admin)
         fork = version_fork(version=root, name=FORK, user=admin)
         tasks = self._tasks(fork, admin)

@@ -80,6 +80,12 @@ function remove(store, editor, id) {
   select(store, null);
 }
 
+// Saved at once: the server refuses changing a shape in the same save that unlocks it.
+function setLocked(store, items, value) {
+  setField(store, items, "locked", value);
+  store.record?.saver.flush();
+}
+
 export const ACTIONS = {
   tool({ store, arg: name }) {
     if (!store.readOnly || name === "select") {
@@ -162,13 +168,13 @@ export const ACTIONS = {
   },
   toggleLock({ store, id }) {
     const items = targets(store, id);
-    setField(store, items, "locked", !items.every((item) => item.locked));
+    setLocked(store, items, !items.every((item) => item.locked));
   },
   lock({ store, arg: value }) {
-    setField(store, targets(store), "locked", value === "true");
+    setLocked(store, targets(store), value === "true");
   },
   lockAll({ store, arg: value }) {
-    setField(store, store.doc.rois, "locked", value === "true");
+    setLocked(store, store.doc.rois, value === "true");
   },
   toggleHide({ store, id }) {
     toggleHidden(
@@ -281,6 +287,23 @@ export const ACTIONS = {
       () => editor.toast("Link to this item copied."),
       () => editor.toast(`Link to this item: ${location.href}`),
     );
+  },
+  skip({ store, editor }) {
+    task.skip(store, editor);
+  },
+  // Put an earlier revision back (Managers), after saving what is pending.
+  async restore({ store, editor, arg: revision }) {
+    const { record } = store;
+    if (!record || !(await task.leave(store, editor))) return;
+    try {
+      const { data } = await editor.api.restore(record.key, revision, record.revision);
+      record.history.push(structuredClone(record.doc));
+      record.saver.replace(data);
+      editor.toast(`Revision ${revision} restored as revision ${data.revision}.`, "success");
+    } catch (error) {
+      editor.toast(error.message, "error");
+    }
+    editor.loadHistory();
   },
   // After a 409; undo brings mine back.
   resolve({ store, arg: choice }) {

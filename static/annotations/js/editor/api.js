@@ -36,8 +36,12 @@ export function taskApi({ api, task, version }) {
     next: () => request("POST", `${tasks}next/`),
     item: (position) => get(`${tasks}items/${position}/`),
     done: (position) => request("POST", `${tasks}items/${position}/done/`),
+    skip: (position) => request("POST", `${tasks}items/${position}/skip/`),
     frame: (key) => get(frameUrl(key)),
     saveFrame: (key, body) => request("PATCH", frameUrl(key), body),
+    history: (key) => get(`${frameUrl(key)}history/`),
+    restore: (key, revision, current) =>
+      request("POST", `${frameUrl(key)}history/${revision}/restore/`, { revision: current }),
     labels: () => get(`${api}versions/${version}/labels/`),
   };
 }

@@ -3,7 +3,7 @@ import { ACTIONS, useLabel } from "./actions.js";
 import { taskApi } from "./api.js";
 import { fitView } from "./geometry.js";
 import { lookup } from "./keymap.js";
-import { frameLabelRowsHtml, labelBarHtml, roiRowsHtml, stripHtml } from "./panel.js";
+import { frameLabelRowsHtml, historyHtml, labelBarHtml, roiRowsHtml, stripHtml } from "./panel.js";
 import { bindPointer } from "./pointer.js";
 import { loadPrefs, saveOpacity } from "./prefs.js";
 import { drawOverlay, drawShapes, sizeCanvas } from "./render.js";
@@ -231,6 +231,23 @@ class FrameEditor extends HTMLElement {
       this.toast(`The image of frame ${record.key} could not be loaded.`, "error");
     };
     if (record && image.getAttribute("src") !== record.imageUrl) image.src = record.imageUrl;
+    this.loadHistory();
+  }
+
+  // The open History panel lists the current frame's recorded saves.
+  async loadHistory() {
+    const panel = this.$("history");
+    const { record } = this.store;
+    if (!panel.open || !record) return;
+    const list = this.$("history-list");
+    try {
+      const entries = await this.api.history(record.key);
+      if (record !== this.store.record) return;
+      const canRestore = this.config.canSaveAny && !this.store.readOnly;
+      list.innerHTML = historyHtml(entries, { current: record.revision, canRestore });
+    } catch (error) {
+      list.textContent = `Could not load the history: ${error.message}`;
+    }
   }
 
   // The label field asks for the label of store.pending.
@@ -277,6 +294,7 @@ class FrameEditor extends HTMLElement {
       hover(store, event.target.closest(".ed-row")?.dataset.id ?? null);
     });
     panel.addEventListener("mouseleave", () => hover(store, null));
+    this.$("history").addEventListener("toggle", () => this.loadHistory());
     this.$("label-input").addEventListener("keydown", (event) => {
       if (event.key !== "Enter") return;
       event.preventDefault();

@@ -14,6 +14,7 @@ const KEYMAP = {
   h: ["toggleHide"],
   "Shift+M": ["editMeta"],
   "Shift+N": ["addFrameLabel"],
+  "Shift+S": ["skip"],
   "Ctrl+C": ["copy"],
   "Ctrl+Shift+C": ["copyAll"],
   "Ctrl+V": ["paste"],

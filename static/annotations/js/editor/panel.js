@@ -152,3 +152,43 @@ export function stripHtml({ records, index }) {
   });
   return html.join("");
 }
+
+function changeText(change) {
+  if (change.imported) return "as imported";
+  const parts = [];
+  if (change.restored) parts.push(`restored revision ${change.restored}`);
+  for (const [name, what] of [
+    ["shape", change.rois],
+    ["frame label", change.frame_labels],
+  ]) {
+    if (!what) continue;
+    const counts = [
+      ["added", what.added],
+      ["changed", what.changed],
+      ["removed", what.removed],
+    ].filter(([, ids]) => ids.length);
+    for (const [verb, ids] of counts) parts.push(`${ids.length} ${name}(s) ${verb}`);
+  }
+  if (change.meta) parts.push("metadata changed");
+  return parts.join(", ") || "no change";
+}
+
+// The History panel: newest first; Managers may put an earlier revision back.
+export function historyHtml(entries, { current, canRestore }) {
+  const rows = [...entries].reverse().map((entry) => {
+    const when = new Date(entry.at).toLocaleString();
+    const restore =
+      canRestore && entry.revision !== current
+        ? `<button type="button" class="ed-btn" data-action="restore" data-arg="${entry.revision}"` +
+          ` title="Put revision ${entry.revision} back (a new save)">Restore</button>`
+        : "";
+    const now = entry.revision === current ? " (current)" : "";
+    return (
+      `<li class="ed-row" data-revision="${entry.revision}"><div class="ed-row-head">` +
+      `<span class="ed-row-title">Revision ${entry.revision}${now}</span>${restore}</div>` +
+      `<div class="ed-muted">${esc(entry.user || "import")} · ${esc(when)}</div>` +
+      `<div>${esc(changeText(entry.change))}</div></li>`
+    );
+  });
+  return list(rows, "No recorded saves yet.");
+}

@@ -45,7 +45,7 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
       setStatus("conflict", message);
     } else if (code === "version_published" || status === 403) {
       setStatus("readonly", message);
-    } else if (status === 400) {
+    } else if (status === 400 || code === "roi_locked") {
       // Retrying cannot help: keep the change and its backup.
       const [field, why] = Object.entries(body?.errors || {})[0] || [];
       setStatus("error", field ? `${field}: ${[].concat(why).join(" ")}` : message);
@@ -104,6 +104,17 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
         return;
       }
       record.savedChanges = record.changes;
+      clean();
+    },
+    // The server's frame replaces the document (a restored revision).
+    replace(frame) {
+      Object.assign(record, {
+        doc: snapshot(frame),
+        revision: frame.revision,
+        base: snapshot(frame),
+        conflict: null,
+        savedChanges: record.changes,
+      });
       clean();
     },
     // "restored" when a backup of this revision was put back.

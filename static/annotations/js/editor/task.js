@@ -32,6 +32,7 @@ async function claimNext(store, editor) {
       return;
     }
     editor.config.taskCompleted = true;
+    editor.config.readOnly = error.message;
     setReadOnly(store, error.message);
     return openPosition(store, editor, store.item?.position ?? 0);
   }
@@ -87,13 +88,30 @@ function createRecord(store, editor, frame) {
         invalidate(store, "shapes", "panel");
       }
       invalidate(store, "chrome");
+      if (record.status === "saved" && record === store.record) editor.loadHistory();
     },
   });
   return record;
 }
 
+// Annotators change only their own held or finished items; the server refuses the rest too.
+function itemReadOnly({ config }, item, mode) {
+  const me = config.user.username;
+  if (config.readOnly || config.canSaveAny) return config.readOnly;
+  const number = item.position + 1;
+  if (mode === "view") {
+    const who = item.claimed_by ? `held by ${item.claimed_by}` : "not handed out to you";
+    return `Read-only: item ${number} is ${who}.`;
+  }
+  if (mode === "review" && item.done_by !== me) {
+    return `Read-only: item ${number} was finished by ${item.done_by || "someone else"}.`;
+  }
+  return "";
+}
+
 function showItem(store, editor, item, mode) {
   for (const record of store.records) record.saver.dispose();
+  setReadOnly(store, itemReadOnly(editor, item, mode));
   Object.assign(store, { item, mode, drawing: null, pending: null, hoverId: null });
   store.records = item.frames.map((frame) => createRecord(store, editor, frame));
   store.hidden.clear();
@@ -180,6 +198,22 @@ export async function previous(store, editor) {
   );
   if (!earlier.length) return editor.toast("No earlier item of yours in this task.");
   openPosition(store, editor, earlier.at(-1));
+}
+
+// The held item goes back to the queue for others; this user never gets it again.
+export async function skip(store, editor) {
+  const { item, mode } = store;
+  if (!item || mode !== "claim" || editor.config.taskCompleted) {
+    return editor.toast("Only an item you hold can be skipped.");
+  }
+  if (!(await leave(store, editor))) return;
+  try {
+    await editor.api.skip(item.position);
+  } catch (error) {
+    return editor.toast(error.message, "error");
+  }
+  editor.toast(`Item ${item.position + 1} skipped; it goes to someone else.`);
+  return claimNext(store, editor);
 }
 
 async function prefetch(store, editor) {
