@@ -186,12 +186,6 @@ def test_task_create_form_by_label_with_errors(logged_in_page, live_server, publ
     assert_no_violations(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="editor.html and static/annotations/js/editor/panel.js are being edited elsewhere; "
-    "pending: a role on .ed-stage (aria-label on a role-less div), aria-label on the colour "
-    "inputs and the panel rows' icon buttons (named by title only), and an h1 (the task name)",
-)
 def test_editor(logged_in_page, live_server, task):
     page = logged_in_page
     page.goto(f"{live_server.url}/tasks/{task.pk}/annotate/")

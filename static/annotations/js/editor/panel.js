@@ -23,12 +23,15 @@ function button(action, iconName, { id, title, on, disabled, label } = {}) {
     "data-id": id,
     "data-label": label,
     title,
+    "aria-label": title,
     disabled,
   };
   return `<button type="button"${attrs(values)}>${icon(iconName)}</button>`;
 }
 
-const colorDot = (values) => `<input type="color" class="ed-dot"${attrs(values)}>`;
+// The title is the colour input's only visible hint, so it is its accessible name too.
+const colorDot = (values) =>
+  `<input type="color" class="ed-dot"${attrs({ ...values, "aria-label": values.title })}>`;
 
 function chips(item, editable, extra) {
   const removable = editable && item.labels.length > 1;
@@ -81,7 +84,7 @@ function shapeRow(store, roi, index) {
   const color = colorDot({
     value: roi.color,
     "data-shape-color": roi.id,
-    title: "Shape colour",
+    title: `Colour of shape ${index + 1}`,
     disabled: roi.locked || !!store.readOnly,
   });
   const opacity = attrs({
