@@ -162,7 +162,27 @@ class ErrorSerializer(serializers.Serializer):
 
 class ApiSchema(AutoSchema):
     """Adds the error responses every endpoint can give (401, 403, and 400/404/413 where they
-    apply)."""
+    apply); documents PATCH bodies as the views check them, and `max_items` of pass-through list
+    fields (a frame's `rois`, a task's `filters`) as maxItems."""
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # Views check a PATCH body with the whole serializer (`validated`), not a partial one: a
+        # frame PATCH needs its `revision`. Described as such, not as drf-spectacular's "Patched"
+        # copy with every field optional.
+        method = self.method
+        if method == "PATCH":
+            self.method = "POST"
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = method
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        max_items = getattr(field, "max_items", None)
+        if max_items is not None and isinstance(schema, dict) and schema.get("type") == "array":
+            schema = {**schema, "maxItems": max_items}
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -1,5 +1,11 @@
 """Failed logins: counted per address and user name in the shared cache, then refused with 429."""
 
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -10,6 +16,7 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 TOKEN = "/api/auth/token/"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -98,3 +105,35 @@ def test_counts_live_in_the_cache_table_every_process_reads(annotator, settings)
 def test_common_and_numeric_passwords_are_refused(password):
     with pytest.raises(ValidationError):
         validate_password(password)
+
+
+REDIS_CHECK = """
+import django; django.setup()
+from django.conf import settings
+from django.core.cache import cache
+from django.test import RequestFactory
+from config.throttle import is_throttled, record_failure
+assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+request = RequestFactory().post("/login/", REMOTE_ADDR="10.9.9.9")
+name = "redis-check-" + settings.SECRET_KEY[:8]
+for _ in range(settings.LOGIN_FAILURE_LIMIT):
+    record_failure(request, name)
+print(is_throttled(request, name))
+cache.clear()
+"""
+
+
+def test_with_redis_configured_the_counts_live_in_redis():
+    """A second process (another web worker) sees the counts a first one wrote."""
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env |= {"SECRET_KEY": secrets.token_urlsafe(50), "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    env |= {"LOGIN_FAILURE_LIMIT": "3"}
+    writer = REDIS_CHECK.replace("print(is_throttled(request, name))\ncache.clear()", "")
+    reader = REDIS_CHECK.replace(
+        "for _ in range(settings.LOGIN_FAILURE_LIMIT):\n    record_failure(request, name)\n", ""
+    )
+    subprocess.run([sys.executable, "-c", writer], env=env, check=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", reader], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "True", result.stderr
