@@ -8,64 +8,24 @@ database is the one `DATABASE_URL` names; the server runs with DEBUG off.
 import gc
 import json
 import os
-import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from http.client import HTTPConnection
-from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 
 from annotations.roles import ANNOTATORS, MANAGERS, group_member
 from frames.sql import analyze_tables
 from frames.synthetic import synthetic_frames
 
+from ._http import Client, start_server, stop_server, wait_until_up
+
 BATCH = 10_000
-PORTS = range(8200, 8300)
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise CommandError(f"No free port in {PORTS.start}-{PORTS.stop - 1}.")
 
 
 def bench_token(username: str, group: str) -> str:
     return Token.objects.get_or_create(user=group_member(username, group))[0].key
-
-
-class Client:
-    """One keep-alive HTTP connection with a token; answers (status, body, milliseconds)."""
-
-    def __init__(self, port: int, token: str):
-        self.port, self.token = port, token
-        self.connection = HTTPConnection("127.0.0.1", port, timeout=600)
-
-    def call(self, method: str, path: str, body=None) -> tuple[int, object, float]:
-        data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
-        began = time.perf_counter()
-        self.connection.request(method, path, body=data, headers=headers)
-        response = self.connection.getresponse()
-        raw = response.read()
-        elapsed = (time.perf_counter() - began) * 1000
-        if response.getheader("Connection", "").lower() == "close":
-            self.connection.close()
-        return response.status, (json.loads(raw) if raw else None), elapsed
-
-    def ok(self, method: str, path: str, body=None, expect=(200, 201)) -> tuple[object, float]:
-        status, data, elapsed = self.call(method, path, body)
-        if status not in expect:
-            raise CommandError(f"{method} {path} answered {status}: {data}")
-        return data, elapsed
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -107,45 +67,14 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         manager = bench_token("bench-manager", MANAGERS)
         annotator = bench_token("bench-annotator", ANNOTATORS)
-        port = free_port()
-        server = self.start_server(port, workers)
+        server, port = start_server(workers=workers)
         try:
             boss, worker = Client(port, manager), Client(port, annotator)
-            self.wait_until_up(boss)
+            wait_until_up(boss, server)
             result = self.run(boss, worker, frames, rois, iterations, publish, vacuum)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
         self.stdout.write(json.dumps(result, indent=2))
-
-    def start_server(self, port: int, workers: int) -> subprocess.Popen:
-        env = os.environ | {
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            "--timeout=600",
-            "--log-level=warning",
-        ]
-        return subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=env)
-
-    def wait_until_up(self, client: Client) -> None:
-        for _ in range(300):
-            try:
-                client.call("GET", "/api/datasets/?page_size=1")
-                return
-            except OSError:
-                client.connection.close()
-                time.sleep(0.1)
-        raise CommandError("gunicorn did not answer within 30 s.")
 
     def run(self, boss: Client, worker: Client, frames, rois, iterations, publish, vacuum) -> dict:
         dataset, _ = boss.ok("POST", "/api/datasets/", {"name": f"bench-api-{time.time_ns()}"})
