@@ -5,10 +5,13 @@ more to build than to run (next + done went from 8 to 3.7 ms). Table names come 
 metadata, values are parameters.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from time import monotonic
 
 import orjson
-from django.db import connection
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 
 from config.sql import for_update, table
 
@@ -43,6 +46,10 @@ def _datetime(value):
     """A datetime column read by a raw cursor (SQLite gives text), as the ORM would give it."""
     convert = getattr(connection.ops, "convert_datetimefield_value", None)
     return convert(value, None, connection) if convert and value is not None else value
+
+
+class QueryTooSlow(Exception):
+    """A filter statement ran past `FILTER_STATEMENT_TIMEOUT_MS` and the database stopped it."""
 
 
 class TaskNotActive(Exception):
@@ -245,6 +252,16 @@ def insert_revisions(rows: list[tuple]) -> None:
         )
 
 
+def read_transaction() -> AbstractContextManager:
+    """A transaction for reads that only the database's local settings need: PostgreSQL's.
+
+    SQLite runs with `transaction_mode: IMMEDIATE`, so any transaction takes the write lock at
+    BEGIN: a preview inside one waited for every save and made every save wait for it. Without
+    one, in WAL mode, its reads see the last commit and take no lock a writer waits for.
+    """
+    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+
+
 def tune_for_big_reads() -> None:
     """Settings for this transaction's filter queries over up to millions of frames.
 
@@ -259,3 +276,57 @@ def tune_for_big_reads() -> None:
                 "SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true), "
                 "set_config('random_page_cost', '1.1', true)"
             )
+
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
+# SQLite calls the progress handler every this many virtual-machine instructions (~0.1 ms).
+PROGRESS_STEPS = 1000
+
+
+@contextmanager
+def filter_deadline() -> Iterator[None]:
+    """Statements inside stop after `settings.FILTER_STATEMENT_TIMEOUT_MS`: `QueryTooSlow`.
+
+    A filter over millions of frames (many wildcards, a deep Lucene query) must not hold a
+    connection, or SQLite's lock, for minutes. PostgreSQL: `statement_timeout` for this
+    transaction, each statement, put back on the way out so that the writes after it (a task's
+    chunks, a fork) and lock waits are not cut short. SQLite has no statement timeout: a progress
+    handler stops the running statement once the block has run that long. Enter inside a
+    transaction; after `QueryTooSlow` the caller's transaction is broken and must roll back.
+    """
+    limit_ms = settings.FILTER_STATEMENT_TIMEOUT_MS
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            (previous,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{limit_ms}ms"])
+        try:
+            yield
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) == QUERY_CANCELED:
+                raise QueryTooSlow from error
+            raise
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+    elif connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        deadline = monotonic() + limit_ms / 1000
+        stopped = False
+
+        def past_deadline() -> int:
+            nonlocal stopped
+            stopped = monotonic() > deadline
+            return int(stopped)  # non-zero interrupts the statement
+
+        raw.set_progress_handler(past_deadline, PROGRESS_STEPS)
+        try:
+            yield
+        except OperationalError as error:
+            if stopped:
+                raise QueryTooSlow from error
+            raise
+        finally:
+            raw.set_progress_handler(None, PROGRESS_STEPS)
+    else:
+        yield

@@ -135,9 +135,16 @@ def task_preview(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "preview": None, "fork_name": None, "show_errors": True}
     if form.is_valid() and form.cleaned_data["version"]:
         version = form.cleaned_data["version"]
-        context["preview"] = services.task_preview(
-            version=version, filters=form.filters(), iteration=form.iteration(), with_frames=False
-        )
+        try:
+            context["preview"] = services.task_preview(
+                version=version,
+                filters=form.filters(),
+                iteration=form.iteration(),
+                with_frames=False,
+            )
+        except ValidationError as error:  # e.g. query_too_slow: nothing to mark, say it here
+            context["preview_error"] = error.messages[0]
+            return render(request, f"{FORM}#preview-response", context)
         if version.is_published:
             name = form.cleaned_data["name"] or "the task's name"
             context["fork_name"] = unique_version_name(dataset=version.dataset, name=name)

@@ -5,10 +5,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from annotations.services import version_publish
+from annotations.models import AnnotationTask
+from annotations.services import dataset_delete, version_publish
 from config.admin import ServiceErrorsMixin
 from config.errors import error_message
-from frames.services import dataset_delete, version_fork
+from frames.services import version_fork
 
 from .models import Dataset, Version
 from .services import (
@@ -58,19 +59,26 @@ class DatasetAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         # `dataset_delete` removes the versions and frames; the admin's collector would trip on
         # the version tree (parents are protected) and on versions it may not delete itself.
+        # The page names the Active tasks that go too, so confirming it is the service's `force`.
         datasets = list(objs)
+        active = AnnotationTask.objects.active().filter(version__dataset__in=datasets)
         counts = {
             Dataset._meta.verbose_name_plural: len(datasets),
             Version._meta.verbose_name_plural: Version.objects.filter(dataset__in=datasets).count(),
         }
-        return [str(dataset) for dataset in datasets], counts, set(), []
+        if active_count := active.count():
+            counts["active annotation tasks"] = active_count
+        to_delete = [str(dataset) for dataset in datasets] + [
+            f"Active annotation task: {task.name}" for task in active.order_by("name")[:20]
+        ]
+        return to_delete, counts, set(), []
 
     def delete_model(self, request, obj) -> None:
-        dataset_delete(dataset=obj)
+        dataset_delete(dataset=obj, user=request.user, force=True)
 
     def delete_queryset(self, request, queryset) -> None:
         for dataset in queryset:
-            dataset_delete(dataset=dataset)
+            dataset_delete(dataset=dataset, user=request.user, force=True)
 
 
 class VersionAdminForm(forms.ModelForm):

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from config.converters import MAX_ID
 from datasets.models import Dataset, Version
 
 
@@ -66,7 +67,10 @@ class VersionUpdateSerializer(serializers.Serializer):
 
 
 class VersionFilterSerializer(serializers.Serializer):
-    dataset = serializers.IntegerField(required=False, help_text="Only this dataset's versions.")
+    # Bounded as the column: a bigger number overflowed it in SQL (a 500).
+    dataset = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Only this dataset's versions."
+    )
 
 
 class PublishSerializer(serializers.Serializer):

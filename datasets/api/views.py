@@ -2,15 +2,15 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from annotations.services import version_publish
+from annotations.services import dataset_delete, version_publish
 from config.api import ApiViewSet, ErrorSerializer, validated
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create, dataset_update, version_update
-from frames.services import dataset_delete, version_fork
+from frames.services import version_fork
 
 from .serializers import (
     DatasetInputSerializer,
@@ -24,6 +24,15 @@ from .serializers import (
 )
 
 
+# TODO(serializers owner): move to datasets/api/serializers.py beside PublishSerializer.
+class DatasetDeleteSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False,
+        help_text="Delete even though an Active task works on one of its versions (else 409 "
+        "`dataset_in_use`); the tasks go with it.",
+    )
+
+
 @extend_schema_view(
     list=extend_schema(summary="Datasets"),
     create=extend_schema(
@@ -35,7 +44,13 @@ from .serializers import (
     partial_update=extend_schema(
         summary="Rename or describe a dataset", request=DatasetUpdateSerializer
     ),
-    destroy=extend_schema(summary="Delete a dataset, its versions and their frames"),
+    destroy=extend_schema(
+        summary="Delete a dataset, its versions, their frames and tasks",
+        description="409 `dataset_in_use` when an Active task works on one of its versions, "
+        "unless `force`.",
+        parameters=[DatasetDeleteSerializer],
+        responses={204: None, 409: ErrorSerializer},
+    ),
 )
 class DatasetViewSet(ApiViewSet):
     queryset = Dataset.objects.prefetch_related(
@@ -71,7 +86,8 @@ class DatasetViewSet(ApiViewSet):
         return Response(DatasetSerializer(self.get_queryset().get(pk=dataset.pk)).data)
 
     def destroy(self, request, pk):
-        dataset_delete(dataset=self.get_object())
+        force = validated(DatasetDeleteSerializer, request.query_params)["force"]
+        dataset_delete(dataset=self.get_object(), user=request.user, force=force)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

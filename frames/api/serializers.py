@@ -1,15 +1,34 @@
 """Frames as JSON. `frame_as_dict` is the one representation; these classes add the schema.
 
 Input is checked by the frame services (`frames.validation`), which name each bad field as
-`rois[2].points`; the input serializers below only describe it and check the envelope.
+`rois[2].points`; the input serializers below describe it for the schema (per ROI type, with the
+documented bounds) and check only the envelope. A frame PATCH runs on every save of the editor,
+so its fields check only the JSON type (`JsonListField`, `JsonObjectField`): nested DRF
+serializers over 5,000 ROIs would cost more than the save.
 """
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from config.api import ErrorSerializer
-from frames.models import SHAPE_TYPES, Frame
+from frames.models import SHAPE_TYPES, Frame, Roi
 from frames.selectors import frame_as_dict
+from frames.validation import (
+    MAX_ANNOTATIONS,
+    MAX_CONTEXT_LENGTH,
+    MAX_DIMENSION,
+    MAX_KEY_LENGTH,
+    MAX_LABEL_LENGTH,
+    MAX_LABELS,
+    MAX_META_BYTES,
+    MAX_META_DEPTH,
+    MAX_POINTS,
+    MAX_TIMESTAMP,
+    MAX_UID_LENGTH,
+    MAX_URI_LENGTH,
+    MIN_POINTS,
+    MIN_TIMESTAMP,
+)
 
 PIXELS = (
     "Pixel coordinates of the source image: x from 0 (left edge) to width, y from 0 (top edge) "
@@ -17,61 +36,177 @@ PIXELS = (
 )
 POINTS_HELP = (
     PIXELS + "A box is exactly two points, stored as [[left, top], [right, bottom]]; a polygon "
-    "has at least 3 points; keypoints at least 1."
+    f"has at least 3 points; keypoints at least 1; an ROI at most {MAX_POINTS:,}."
 )
+META_HELP = (
+    f"Any JSON object: at most {MAX_META_BYTES:,} bytes as compact JSON, objects and lists "
+    f"nested at most {MAX_META_DEPTH} deep (the object itself is level 1), no NUL in any text."
+)
+LABELS_HELP = (
+    f"At least 1, at most {MAX_LABELS} labels of at most {MAX_LABEL_LENGTH} characters; "
+    "duplicates are dropped."
+)
+ANNOTATIONS_HELP = f"A frame has at most {MAX_ANNOTATIONS:,} annotations (ROIs and frame labels)."
+META_SCHEMA = {"type": "object", "additionalProperties": True}
+
+
+@extend_schema_field(META_SCHEMA)
+class JsonObjectField(serializers.Field):
+    """A JSON object, passed on as it is (the service checks its size, depth and text)."""
+
+    default_error_messages = {"invalid": "Expected a JSON object."}
+
+    def to_internal_value(self, data):
+        if type(data) is not dict:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class JsonListField(serializers.Field):
+    """A JSON list, passed on as it is: the service checks every item, naming its place.
+
+    `max_items` is documented (maxItems), not checked here: the service counts and words it.
+    """
+
+    default_error_messages = {"invalid": "Expected a list."}
+
+    def __init__(self, *, max_items: int | None = None, **kwargs):
+        self.max_items = max_items
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if type(data) is not list:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class PointField(serializers.ListField):
+    def __init__(self, **kwargs):
+        coordinate = serializers.FloatField(min_value=0)
+        super().__init__(child=coordinate, min_length=2, max_length=2, **kwargs)
 
 
 class AnnotationFieldsSerializer(serializers.Serializer):
     id = serializers.CharField(
-        max_length=64, required=False, help_text="Stable within the frame; generated if not given."
+        max_length=MAX_UID_LENGTH,
+        required=False,
+        help_text="Stable within the frame, unique in it; generated if not given.",
     )
-    labels = serializers.ListField(child=serializers.CharField(max_length=255), min_length=1)
+    labels = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_LABEL_LENGTH),
+        min_length=1,
+        max_length=MAX_LABELS,
+        help_text=LABELS_HELP,
+    )
     confidence = serializers.FloatField(min_value=0, max_value=1, default=1.0)
-    meta = serializers.DictField(required=False, help_text="Any JSON object.")
+    meta = JsonObjectField(required=False, help_text=META_HELP)
     color = serializers.RegexField(
         r"^#[0-9a-fA-F]{6}$",
         required=False,
         help_text="#rrggbb; a stable colour per first label when not given.",
     )
-    locked = serializers.BooleanField(default=False)
+    locked = serializers.BooleanField(
+        default=False,
+        help_text="A ROI locked in the stored revision can only be unlocked (409 `roi_locked`).",
+    )
 
 
 class RoiSerializer(AnnotationFieldsSerializer):
+    """A ROI as the API answers it."""
+
     type = serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in SHAPE_TYPES])
     points = serializers.ListField(
-        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
-        help_text=POINTS_HELP,
+        child=PointField(), min_length=1, max_length=MAX_POINTS, help_text=POINTS_HELP
     )
+
+
+def _shape_input_serializer(kind: Roi.Type) -> type[serializers.Serializer]:
+    """A ROI of one type as a client sends it (the schema's `oneOf` branch for that type)."""
+    most = MIN_POINTS[kind] if kind == Roi.Type.BOX else MAX_POINTS
+    name = kind.name.title()
+    type_field = extend_schema_field({"type": "string", "enum": [kind.value]})(
+        type(f"{name}TypeField", (serializers.Field,), {})
+    )
+    points_help = f"{PIXELS}At least {MIN_POINTS[kind]}, at most {most:,} [x, y] points."
+    if kind == Roi.Type.BOX:
+        points_help = PIXELS + "Two corners; stored as [[left, top], [right, bottom]]."
+    attributes = {
+        "__doc__": f"A {kind.label.lower()} ROI.",
+        "__module__": __name__,
+        "type": type_field(),
+        "points": serializers.ListField(
+            child=PointField(), min_length=MIN_POINTS[kind], max_length=most, help_text=points_help
+        ),
+    }
+    return type(f"{name}RoiSerializer", (AnnotationFieldsSerializer,), attributes)
+
+
+ROI_INPUT = PolymorphicProxySerializer(
+    component_name="RoiInput",
+    serializers={kind.value: _shape_input_serializer(kind) for kind in SHAPE_TYPES},
+    resource_type_field_name="type",
+)
 
 
 class FrameLabelSerializer(AnnotationFieldsSerializer):
     """A label on the whole frame: an annotation without geometry."""
 
 
+@extend_schema_field(serializers.ListField(child=ROI_INPUT))
+class RoisField(JsonListField):
+    pass
+
+
+@extend_schema_field(serializers.ListField(child=FrameLabelSerializer()))
+class FrameLabelsField(JsonListField):
+    pass
+
+
 class SourceSerializer(serializers.Serializer):
     uri = serializers.CharField(
-        max_length=2048, help_text="An http(s) URL, or media:<path inside the media folder>."
+        max_length=MAX_URI_LENGTH,
+        help_text="An http(s) URL, or media:<path inside the media folder>.",
     )
-    width = serializers.IntegerField(min_value=1, help_text="Image width in pixels.")
-    height = serializers.IntegerField(min_value=1, help_text="Image height in pixels.")
+    width = serializers.IntegerField(
+        min_value=1, max_value=MAX_DIMENSION, help_text="Image width in pixels."
+    )
+    height = serializers.IntegerField(
+        min_value=1, max_value=MAX_DIMENSION, help_text="Image height in pixels."
+    )
 
 
 class FrameInputSerializer(serializers.Serializer):
     """One frame of a bulk import (documentation: the import service checks it)."""
 
     id = serializers.CharField(
-        max_length=255, required=False, help_text="The frame key; generated if not given."
+        max_length=MAX_KEY_LENGTH,
+        required=False,
+        help_text="The frame key, unique in the version; generated if not given.",
     )
     context_id = serializers.CharField(
-        required=False, allow_blank=True, help_text="The sequence or video the frame belongs to."
+        max_length=MAX_CONTEXT_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="The sequence or video the frame belongs to.",
     )
     timestamp = serializers.IntegerField(
-        required=False, help_text="Milliseconds into the sequence."
+        min_value=MIN_TIMESTAMP,
+        max_value=MAX_TIMESTAMP,
+        required=False,
+        help_text="Milliseconds into the sequence.",
     )
     source = SourceSerializer()
-    meta = serializers.DictField(required=False)
-    rois = RoiSerializer(many=True, required=False, help_text=PIXELS)
-    frame_labels = FrameLabelSerializer(many=True, required=False)
+    meta = JsonObjectField(required=False, help_text=META_HELP)
+    rois = RoisField(required=False, max_items=MAX_ANNOTATIONS, help_text=ANNOTATIONS_HELP)
+    frame_labels = FrameLabelsField(
+        required=False, max_items=MAX_ANNOTATIONS, help_text=ANNOTATIONS_HELP
+    )
 
 
 class FrameSerializer(serializers.Serializer):
@@ -101,30 +236,29 @@ class FrameConflictSerializer(ErrorSerializer):
     )
 
 
-@extend_schema_field(RoiSerializer(many=True))
-class RoisField(serializers.JSONField):
-    pass
-
-
-@extend_schema_field(FrameLabelSerializer(many=True))
-class FrameLabelsField(serializers.JSONField):
-    pass
-
-
-@extend_schema_field({"type": "object", "additionalProperties": True})
-class MetaField(serializers.JSONField):
-    pass
-
-
 class FramePatchSerializer(serializers.Serializer):
-    """Replace any of the frame's ROIs, frame labels and meta; parts not given stay."""
+    """Replace any of the frame's ROIs, frame labels and meta; parts not given stay.
+
+    Runs on every save: each part is checked for its JSON type only, and the frame service checks
+    the rest (`frames.validation.clean_annotations`, `clean_meta`).
+    """
+
+    refuses_unknown_fields = True  # `validate` below; documented by config.api.ApiSchema
 
     revision = serializers.IntegerField(
         min_value=0, help_text="The revision you loaded; a newer one on the server answers 409."
     )
-    rois = RoisField(required=False, help_text="Replaces every ROI. " + POINTS_HELP)
-    frame_labels = FrameLabelsField(required=False, help_text="Replaces every frame label.")
-    meta = MetaField(required=False, help_text="Replaces the frame's meta.")
+    rois = RoisField(
+        required=False,
+        max_items=MAX_ANNOTATIONS,
+        help_text="Replaces every ROI. " + ANNOTATIONS_HELP,
+    )
+    frame_labels = FrameLabelsField(
+        required=False,
+        max_items=MAX_ANNOTATIONS,
+        help_text="Replaces every frame label. " + ANNOTATIONS_HELP,
+    )
+    meta = JsonObjectField(required=False, help_text="Replaces the frame's meta. " + META_HELP)
 
     def validate(self, attrs: dict) -> dict:
         unknown = sorted(set(self.initial_data) - set(self.fields))
@@ -159,7 +293,9 @@ class UploadSerializer(serializers.Serializer):
         help_text="Images (JPEG, PNG, WebP, BMP, TIFF, GIF) or videos (mp4, webm, avi, mov).",
     )
     context_id = serializers.CharField(
-        required=False, help_text="Sequence name for the images; default: one per upload."
+        required=False,
+        max_length=MAX_CONTEXT_LENGTH,
+        help_text="Sequence name for the images; default: one per upload.",
     )
 
 

@@ -1,7 +1,7 @@
 """Frames of a version: list and bulk import, one frame, uploads, the labels in use."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -181,8 +181,10 @@ class FrameUploadViewSet(VersionScopedViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Labels used in a version, sorted",
+        description="Every label of the version's ROIs and frame labels, once each, in one "
+        "list (not paginated).",
         parameters=[VERSION_PARAMETER],
-        responses={200: {"type": "array", "items": {"type": "string"}}},
+        responses={200: serializers.ListSerializer(child=serializers.CharField())},
     )
 )
 class VersionLabelViewSet(VersionScopedViewSet):

@@ -1,11 +1,14 @@
-"""Several annotators calling `next` at once (threads, PostgreSQL: SQLite has one writer anyway)."""
+"""Several annotators calling `next` at once, and a delete racing `next` (threads, PostgreSQL:
+SQLite has one writer anyway)."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
-from annotations.services import task_item_done, task_next
+from annotations.models import AnnotationTask, TaskItem
+from annotations.services import task_delete, task_item_done, task_next
 from tests.annotations.factories import AnnotatorFactory, ManagerFactory, make_task
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import frame_data
@@ -42,3 +45,74 @@ def test_concurrent_next_hands_every_item_to_exactly_one_user():
     assert sorted(positions) == list(range(FRAMES))
     task.refresh_from_db()
     assert task.done_count == FRAMES
+
+
+def _wait_until_blocked_on_a_lock() -> None:
+    """Until some other backend of this database waits for a row lock (or 10 s pass)."""
+    with connection.cursor() as cursor:
+        for _ in range(1000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            threading.Event().wait(0.01)
+    raise AssertionError("No transaction ever waited for the lock.")
+
+
+def _in_thread(function):
+    def run():
+        try:
+            return function()
+        finally:
+            connection.close()
+
+    return run
+
+
+def test_a_delete_waits_for_a_running_next_then_removes_the_item_it_handed_out():
+    manager, annotator = ManagerFactory(), AnnotatorFactory()
+    task = make_task(VersionFactory(frames=[frame_data("a"), frame_data("b")]), manager)
+    claimed, release = threading.Event(), threading.Event()
+
+    def next_held_open():
+        with transaction.atomic():
+            item = task_next(task=task, user=annotator)
+            claimed.set()
+            release.wait(10)
+        return item
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        handed = pool.submit(_in_thread(next_held_open))
+        assert claimed.wait(10)
+        deleted = pool.submit(_in_thread(lambda: task_delete(task=task, user=manager)))
+        _wait_until_blocked_on_a_lock()  # the delete waits for the task row
+        release.set()
+        assert handed.result(10).position == 0
+        deleted.result(10)  # without the lock: an IntegrityError for the new item's task_id
+    assert not AnnotationTask.objects.filter(pk=task.pk).exists()
+    assert not TaskItem.objects.filter(task_id=task.pk).exists()
+
+
+def test_a_next_during_a_delete_waits_then_finds_the_task_gone():
+    manager, annotator = ManagerFactory(), AnnotatorFactory()
+    task = make_task(VersionFactory(frames=[frame_data("a")]), manager)
+    locked, release = threading.Event(), threading.Event()
+
+    def delete_held_open():
+        with transaction.atomic():
+            task_delete(task=task, user=manager)
+            locked.set()
+            release.wait(10)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        deleted = pool.submit(_in_thread(delete_held_open))
+        assert locked.wait(10)
+        handed = pool.submit(_in_thread(lambda: task_next(task=task, user=annotator)))
+        _wait_until_blocked_on_a_lock()
+        release.set()
+        deleted.result(10)
+        with pytest.raises(AnnotationTask.DoesNotExist):
+            handed.result(10)
+    assert not TaskItem.objects.filter(task_id=task.pk).exists()

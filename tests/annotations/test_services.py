@@ -9,6 +9,7 @@ from django.utils import timezone
 from annotations.models import AnnotationTask, TaskItem
 from annotations.selectors import task_items_page
 from annotations.services import (
+    dataset_delete,
     frame_save,
     frames_delete,
     task_complete,
@@ -19,8 +20,8 @@ from annotations.services import (
     version_publish,
 )
 from config.errors import ConflictError
-from datasets.models import Version
-from frames.models import VersionFrame
+from datasets.models import Dataset, Version
+from frames.models import Frame, VersionFrame
 from frames.selectors import frame_as_dict, frame_get
 from tests.annotations.factories import AnnotatorFactory, make_task
 from tests.datasets.factories import VersionFactory
@@ -64,7 +65,7 @@ def test_annotating_the_fork_leaves_the_parent_untouched(street_version, manager
 def test_a_failed_creation_leaves_no_task_and_no_version(street_version, manager):
     published = version_publish(version=street_version, user=manager)
     with (
-        mock.patch("annotations.services._write_chunks", side_effect=RuntimeError),
+        mock.patch("annotations.services.tasks._write_chunks", side_effect=RuntimeError),
         pytest.raises(RuntimeError),
     ):
         make_task(published, manager)
@@ -285,7 +286,8 @@ def test_big_streams_span_several_chunks(manager):
 def test_a_stream_longer_than_a_chunk_reads_and_hands_out_in_order(
     street_version, manager, monkeypatch
 ):
-    monkeypatch.setattr("annotations.services.CHUNK_SIZE", 4)
+    monkeypatch.setattr("annotations.services.tasks.CHUNK_SIZE", 4)
+    monkeypatch.setattr("annotations.services.queue.CHUNK_SIZE", 4)
     monkeypatch.setattr("annotations.selectors.CHUNK_SIZE", 4)
     task = make_task(street_version, manager)
     expected = [["a1"], ["a2"], ["a3"], ["b1"], ["b2"], ["b3"]]
@@ -298,3 +300,46 @@ def test_a_stream_longer_than_a_chunk_reads_and_hands_out_in_order(
         task_item_done(task=task, position=item.position, user=manager)
     assert handed == expected
     assert task_next(task=task, user=manager) is None
+
+
+def test_deleting_a_dataset_an_active_task_uses_is_refused_naming_at_most_five_tasks(
+    street_version, manager
+):
+    published = version_publish(version=street_version, user=manager)
+    for number in range(6):  # each works on a Draft child forked from the Published root
+        make_task(published, manager, name=f"task {number}")
+    with pytest.raises(ConflictError) as error:
+        dataset_delete(dataset=street_version.dataset, user=manager)
+    assert error.value.code == "dataset_in_use"
+    assert error.value.messages[0].count("“task ") == 5
+    assert Dataset.objects.count() == 1
+    assert Version.objects.count() == 7
+    assert AnnotationTask.objects.count() == 6
+    assert Frame.objects.filter(version=street_version).count() == 6
+
+
+def test_deleting_a_dataset_with_force_removes_its_versions_frames_and_tasks(
+    street_version, manager
+):
+    make_task(street_version, manager)
+    dataset_delete(dataset=street_version.dataset, user=manager, force=True)
+    assert not Dataset.objects.exists()
+    assert not Version.objects.exists()
+    assert not Frame.objects.exists()
+    assert not AnnotationTask.objects.exists()
+
+
+def test_deleting_a_dataset_needs_the_delete_dataset_permission(street_version):
+    with pytest.raises(PermissionDenied):
+        dataset_delete(dataset=street_version.dataset, user=AnnotatorFactory(), force=True)
+    assert Dataset.objects.count() == 1
+    assert Frame.objects.count() == 6
+
+
+def test_a_task_name_with_a_nul_character_is_refused_and_nothing_is_created(
+    street_version, manager
+):
+    with pytest.raises(ValidationError) as error:
+        make_task(street_version, manager, name="cars\x00")
+    assert error.value.error_dict["name"][0].code == "nul_character"
+    assert not AnnotationTask.objects.exists()

@@ -8,6 +8,7 @@ from datasets.models import Dataset, Version
 from datasets.services import dataset_create
 from frames.models import Frame, Roi
 from frames.services import frames_bulk_create, version_fork
+from tests.annotations.factories import ManagerFactory, make_task
 from tests.frames.factories import box, frame_data
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,24 @@ def test_admin_dataset_delete_removes_versions_and_frames(admin_client, publishe
     assert "Versions: 2" in confirm.text
     assert not Dataset.objects.exists()
     assert not Version.objects.exists()
+    assert not Frame.objects.exists()
+
+
+def test_a_manager_deletes_a_dataset_an_active_task_uses_after_a_confirmation_naming_it(
+    client, draft
+):
+    manager = ManagerFactory(is_staff=True)
+    make_task(draft, manager, name="Label cars")
+    client.force_login(manager)
+    url = reverse("admin:datasets_dataset_delete", args=[draft.dataset_id])
+
+    confirm = client.get(url)
+    response = client.post(url, {"post": "yes"})
+
+    assert "Active annotation task: Label cars" in confirm.text
+    assert response.status_code == 302
+    assert not Dataset.objects.exists()
+    assert not AnnotationTask.objects.exists()
     assert not Frame.objects.exists()
 
 

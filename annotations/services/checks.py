@@ -1,0 +1,37 @@
+"""The checks every annotations service shares: permissions, leases, the Active-task lock."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from annotations.models import AnnotationTask
+from config.errors import ConflictError
+
+COMPLETED = "Task “%(name)s” is completed, so it is read-only."
+IN_USE = "Version “%(version)s” is used by active task(s) %(tasks)s. Confirm to %(action)s anyway."
+
+SAVE_ANY = "frames.change_any_frame"
+MANAGE_ITEMS = "annotations.change_annotationtask"
+
+
+class NotYourItem(PermissionDenied):
+    """A 403 with the API code `not_your_item`: the frame or item is not the caller's to change."""
+
+    code = "not_your_item"
+
+
+def _require(user, permission: str, action: str) -> None:
+    if user is None or not user.has_perm(permission):
+        raise PermissionDenied(f"You do not have permission to {action}.")
+
+
+def _lease_start(now):
+    return now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+
+
+def _lock_active(task: AnnotationTask) -> AnnotationTask:
+    task = AnnotationTask.objects.select_for_update().get(pk=task.pk)
+    if not task.is_active:
+        raise ConflictError(COMPLETED, code="task_completed", params={"name": task.name})
+    return task

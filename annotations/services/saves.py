@@ -1,0 +1,95 @@
+"""Saves: who may write which frame, and the audit trail (`FrameRevision`) of every save."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.models import FrameRevision
+from annotations.selectors import frame_revision_state
+from annotations.sql import hold_for_save, insert_revisions
+from datasets.models import Version
+from datasets.services import lock_version
+from frames.models import Frame
+from frames.services import frame_write, lock_frame
+
+from .checks import SAVE_ANY, NotYourItem, _lease_start, _require
+
+
+@transaction.atomic
+def frame_save(
+    *, version: Version, key: str, revision: int, user, rois=None, frame_labels=None, meta=None
+) -> Frame:
+    """Save a frame of a Draft: Managers any; others only one of an item they hold or finished.
+
+    An Annotator's frame must be in an item of an Active task on the version that they hold
+    (claimed, lease running) or marked done; anything else is 403 `not_your_item`. The save
+    renews the lease of the caller's item and is recorded (`FrameRevision`).
+    """
+    _require(user, "frames.change_frame", "change frames")
+    # The version lock makes a concurrent publish wait for this save (or this save see it).
+    version = lock_version(version)
+    now = timezone.now()
+    held = hold_for_save(version.pk, key, user, now=now, lease_start=_lease_start(now))
+    if held is None and not user.has_perm(SAVE_ANY):
+        raise NotYourItem(
+            f"Frame “{key}” is not in an item you hold or finished in an Active task on version "
+            f"“{version.name}”; take it with Next, or ask a Manager to assign it to you."
+        )
+    frame = lock_frame(version, key)
+    written = frame_write(
+        version=version,
+        frame=frame,
+        revision=revision,
+        user=user,
+        rois=rois,
+        frame_labels=frame_labels,
+        meta=meta,
+    )
+    _record(version, written, user=user, at=now, task_id=held[1] if held else None)
+    return written.frame
+
+
+def _record(version: Version, written, *, user, at, task_id, change_extra=None) -> None:
+    frame = written.frame
+    rows = []
+    if written.before is not None:  # the first save: revision 1 (the import) is recorded too
+        before = frame.revision - 1
+        rows.append(
+            (version.pk, frame.key, before, None, at, None, {"imported": True}, written.before)
+        )
+    change = written.change | (change_extra or {})
+    rows.append(
+        (version.pk, frame.key, frame.revision, user.pk, at, task_id, change, written.state)
+    )
+    insert_revisions(rows)
+
+
+@transaction.atomic
+def frame_restore(*, version: Version, key: str, revision: int, to_revision: int, user) -> Frame:
+    """Put revision `to_revision` of a frame back, as a new recorded save; Managers only.
+
+    `revision` is the one the caller sees (409 `stale_revision` when someone saved since). A
+    restore may change locked annotations: it puts a whole earlier state back.
+    """
+    _require(user, SAVE_ANY, "restore earlier revisions of frames")
+    version = lock_version(version)
+    frame = lock_frame(version, key)
+    state = frame_revision_state(version=version, key=key, revision=to_revision)
+    if state is None:
+        raise FrameRevision.DoesNotExist(
+            f"Frame “{key}” has no recorded revision {to_revision} in version “{version.name}”."
+        )
+    written = frame_write(
+        version=version,
+        frame=frame,
+        revision=revision,
+        user=user,
+        rois=state.get("rois"),
+        frame_labels=state.get("frame_labels"),
+        meta=state.get("meta"),
+        enforce_locks=False,
+    )
+    now = timezone.now()
+    _record(
+        version, written, user=user, at=now, task_id=None, change_extra={"restored": to_revision}
+    )
+    return written.frame

@@ -1,0 +1,91 @@
+"""The rows a bulk import and a frame write both insert: field lists, value builders, and
+`insert_annotations` (ROIs with their label index rows)."""
+
+from config.bulk import allocate_ids, insert_rows
+from frames.models import Roi, RoiLabel
+
+# Values of a frame and of an annotation as the inserts take them, after their ids.
+FRAME_FIELDS = [
+    "key",
+    "context_id",
+    "timestamp",
+    "uri",
+    "width",
+    "height",
+    "meta",
+    "annotation_count",
+]
+ANNOTATION_FIELDS = [
+    "uid",
+    "position",
+    "type",
+    "labels",
+    "points",
+    "confidence",
+    "meta",
+    "color",
+    "locked",
+]
+
+
+def frame_values(key: str, frame: dict) -> list:
+    return [
+        key,
+        frame["context_id"],
+        frame["timestamp"],
+        frame["uri"],
+        frame["width"],
+        frame["height"],
+        frame["meta"],
+        len(frame["annotations"]),
+    ]
+
+
+def _annotation_values(position: int, annotation: dict) -> list:
+    return [
+        annotation["uid"],
+        position,
+        annotation["type"],
+        annotation["labels"],
+        annotation["points"],
+        annotation["confidence"],
+        annotation["meta"],
+        annotation["color"],
+        annotation["locked"],
+    ]
+
+
+def insert_annotations(frame_ids_and_annotations) -> list[list]:
+    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])].
+
+    Answers the ROI rows as inserted (id, frame_id, then ANNOTATION_FIELDS).
+    """
+    rois, labels = [], []
+    pairs = [(frame_id, anns) for frame_id, anns in frame_ids_and_annotations]
+    count = sum(len(anns) for _, anns in pairs)
+    roi_ids = iter(allocate_ids(Roi, count))
+
+    def roi_rows():
+        # Label rows are collected while the ROI rows stream out, so the database writes ROIs
+        # while Python builds the rest.
+        for frame_id, annotations in pairs:
+            for position, annotation in enumerate(annotations):
+                roi_id = next(roi_ids)
+                row = [roi_id, frame_id, *_annotation_values(position, annotation)]
+                rois.append(row)
+                labels.extend(
+                    (roi_id, frame_id, label, annotation["confidence"])
+                    for label in annotation["labels"]
+                )
+                yield row
+
+    insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], roi_rows())
+    insert_rows(RoiLabel, ["roi_id", "frame_id", "label", "confidence"], labels)
+    return rois
+
+
+def annotation_dict(roi: Roi) -> dict:
+    return {
+        field: getattr(roi, field)
+        for field in ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
+    }

@@ -1,0 +1,225 @@
+"""Frame writes: the row locks, the revision check, locked annotations, copy-on-write, and the
+change a save records.
+
+Who may save a frame is a task rule: `annotations.services.frame_save` checks it and calls
+`frame_write` here.
+"""
+
+from dataclasses import dataclass
+
+from config.errors import ConflictError
+from datasets.models import Version
+from frames.models import Frame, Roi, VersionFrame
+from frames.selectors import frame_as_dict
+from frames.sql import delete_annotations, frames_under_keys, rois_of_frames
+from frames.validation import FieldError, clean_annotations, clean_meta
+
+from .rows import ANNOTATION_FIELDS, annotation_dict, insert_annotations
+
+STALE = (
+    "Frame “%(key)s” was saved by someone else (revision %(current)s; you had %(given)s). "
+    "Load theirs, or re-apply your changes on top."
+)
+
+
+def _copy_frame(frame: Frame, version: Version, annotations: list[dict] | None = None) -> Frame:
+    """Copy-on-write: the Draft gets its own row (and annotations) before it changes a shared one.
+
+    `annotations`: what the copy holds, when the caller knows (none when it replaces them all).
+    """
+    old_id = frame.pk
+    frame.pk = None
+    frame.version = version
+    frame.save(force_insert=True)
+    VersionFrame.objects.of(version).under_keys([frame.key]).update(frame=frame)
+    if annotations is None:
+        rois = Roi.objects.filter(frame_id=old_id).order_by("position")
+        annotations = [annotation_dict(roi) for roi in rois]
+    insert_annotations([(frame.pk, annotations)])
+    return frame
+
+
+def check_revision(frame: Frame, revision: int | None) -> None:
+    """A save must start from the frame's current revision, or it would overwrite someone's work."""
+    if frame.revision != revision:
+        raise ConflictError(
+            STALE,
+            code="stale_revision",
+            params={"key": frame.key, "current": frame.revision, "given": revision},
+            current=frame_as_dict(frame),
+        )
+
+
+def lock_frame(version: Version, key: str) -> Frame:
+    """The frame the version shows under `key`, locked; the caller holds the version's lock."""
+    found = frames_under_keys(version.pk, [key], lock=True)
+    if not found:
+        raise Frame.DoesNotExist(f"Version “{version.name}” has no frame “{key}”.")
+    return found[0]
+
+
+LOCKED = (
+    "Annotation “%(roi)s” of frame “%(key)s” is locked; unlock it (and save) before you change "
+    "or delete it."
+)
+# What a locked annotation keeps; `locked` itself may change (unlocking it).
+ANNOTATION_COMPARED = ("type", "labels", "points", "confidence", "meta", "color")
+
+
+@dataclass
+class FrameWrite:
+    """What `frame_write` did: the frame as written, the change, and the state to record.
+
+    `state` holds the parts the save replaced, in the API's shape (what a restore puts back);
+    `before` the whole state the save started from, given only for a frame's first save.
+    """
+
+    frame: Frame
+    change: dict
+    state: dict
+    before: dict | None = None
+
+
+def _by_uid(annotations: list[dict]) -> dict[str, dict]:
+    return {annotation["uid"]: annotation for annotation in annotations}
+
+
+def _fields(annotation: dict, *, locked: bool = False) -> tuple:
+    values = tuple(annotation[field] for field in ANNOTATION_COMPARED)
+    return (*values, annotation["locked"]) if locked else values
+
+
+def _diff(old: list[dict], new: list[dict]) -> dict:
+    """Ids of the annotations added, changed (any field, `locked` too) and removed."""
+    before, after = _by_uid(old), _by_uid(new)
+    return {
+        "added": [uid for uid in after if uid not in before],
+        "changed": [
+            uid
+            for uid, annotation in after.items()
+            if uid in before
+            and _fields(before[uid], locked=True) != _fields(annotation, locked=True)
+        ],
+        "removed": [uid for uid in before if uid not in after],
+    }
+
+
+def _check_locks(key: str, old: list[dict], new: list[dict]) -> None:
+    """A locked annotation may only be unlocked; any other change or its removal is refused."""
+    after = _by_uid(new)
+    for annotation in old:
+        if not annotation["locked"]:
+            continue
+        kept = after.get(annotation["uid"])
+        if kept is None or _fields(kept) != _fields(annotation):
+            raise ConflictError(
+                LOCKED, code="roi_locked", params={"roi": annotation["uid"], "key": key}
+            )
+
+
+def _as_api(annotations: list[dict], *, frame_labels: bool) -> list[dict]:
+    """Annotation dicts (cleaned or read) in the API's shape, as `annotation_as_dict` has them."""
+    shaped = []
+    for annotation in annotations:
+        item = {"id": annotation["uid"]}
+        if not frame_labels:
+            item["type"] = annotation["type"]
+        item["labels"] = annotation["labels"]
+        if not frame_labels:
+            item["points"] = annotation["points"]
+        for field in ("confidence", "meta", "color", "locked"):
+            item[field] = annotation[field]
+        shaped.append(item)
+    return shaped
+
+
+def _split(annotations: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(shapes, frame labels), each in order."""
+    shapes = [a for a in annotations if a["type"] != Roi.Type.FRAME]
+    labels = [a for a in annotations if a["type"] == Roi.Type.FRAME]
+    return shapes, labels
+
+
+def frame_write(
+    *,
+    version: Version,
+    frame: Frame,
+    revision: int,
+    user=None,
+    rois=None,
+    frame_labels=None,
+    meta=None,
+    enforce_locks: bool = True,
+) -> FrameWrite:
+    """Replace the given parts of a frame (None keeps a part) when `revision` is still current.
+
+    The write under `annotations.services.frame_save`, which decides who may save; delivery code
+    never calls it. The caller holds the version's lock (`lock_version`) and the frame's
+    (`lock_frame`). Checks the revision, the input and locked annotations, copies a shared row
+    (copy-on-write), writes, and says what changed.
+    """
+    check_revision(frame, revision)
+    try:
+        if meta is not None:
+            meta = clean_meta(meta, "meta")
+        cleaned = None
+        if rois is not None or frame_labels is not None:
+            cleaned = clean_annotations(
+                rois if rois is not None else [],
+                frame_labels if frame_labels is not None else [],
+                width=frame.width,
+                height=frame.height,
+            )
+    except FieldError as error:
+        raise error.as_validation_error() from None
+    is_first_save = frame.revision == 1
+    old = None
+    if cleaned is not None or is_first_save:
+        old = [annotation_dict(roi) for roi in rois_of_frames([frame.pk])]
+    change: dict = {}
+    state: dict = {}
+    annotations = None
+    if cleaned is not None:
+        old_shapes, old_labels = _split(old)
+        new_shapes, new_labels = _split(cleaned)
+        # A part not sent stays as it is.
+        new_shapes = new_shapes if rois is not None else old_shapes
+        new_labels = new_labels if frame_labels is not None else old_labels
+        if enforce_locks:
+            _check_locks(frame.key, old_shapes, new_shapes)
+            _check_locks(frame.key, old_labels, new_labels)
+        if rois is not None:
+            change["rois"] = _diff(old_shapes, new_shapes)
+            state["rois"] = _as_api(new_shapes, frame_labels=False)
+        if frame_labels is not None:
+            change["frame_labels"] = _diff(old_labels, new_labels)
+            state["frame_labels"] = _as_api(new_labels, frame_labels=True)
+        annotations = new_shapes + new_labels
+    if meta is not None:
+        change["meta"] = meta != frame.meta
+        state["meta"] = meta
+    before = None
+    if is_first_save:
+        old_shapes, old_labels = _split(old)
+        before = {
+            "rois": _as_api(old_shapes, frame_labels=False),
+            "frame_labels": _as_api(old_labels, frame_labels=True),
+            "meta": frame.meta,
+        }
+    if frame.version_id != version.pk:
+        frame = _copy_frame(frame, version, [] if annotations is not None else old)
+    if meta is not None:
+        frame.meta = meta
+    if annotations is not None:
+        delete_annotations([frame.pk])
+        rows = insert_annotations([(frame.pk, annotations)])
+        frame.annotation_count = len(annotations)
+        # The answer shows what was written, without reading it back.
+        fields = ["id", "frame_id", *ANNOTATION_FIELDS]
+        frame._prefetched_objects_cache = {
+            "rois": [Roi(**dict(zip(fields, row, strict=True))) for row in rows]
+        }
+    frame.revision += 1
+    frame.updated_by = user
+    frame.save(update_fields=["meta", "annotation_count", "revision", "updated_at", "updated_by"])
+    return FrameWrite(frame=frame, change=change, state=state, before=before)
