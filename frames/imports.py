@@ -50,7 +50,7 @@ from .media import (
 from .models import Frame
 from .selectors import keys_taken
 from .services import MAX_BULK_ERRORS, BulkImportError, frames_bulk_create
-from .validation import MAX_CONTEXT_LENGTH, FieldError, clean_text
+from .validation import FieldError, clean_context_id
 
 MAX_STEM_LENGTH = 200
 
@@ -251,13 +251,7 @@ def _check_request(version: Version, files: list, step: int, context_id: str | N
     ensure_draft(Version.objects.get(pk=version.pk))
     if context_id is not None:
         try:
-            clean_text(
-                context_id,
-                "context_id",
-                max_length=MAX_CONTEXT_LENGTH,
-                what="context_id",
-                required=False,
-            )
+            clean_context_id(context_id)
         except FieldError as error:
             raise error.as_validation_error() from None
     if not isinstance(step, int) or isinstance(step, bool) or step < 1:

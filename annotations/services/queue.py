@@ -45,19 +45,9 @@ def task_item_done(*, task: AnnotationTask, position: int, user) -> TaskItem:
     if item is not None:
         return item
     # Not the caller's own claimed item: find out why, under a lock.
-    item = (
-        TaskItem.objects.select_for_update(of=("self",))
-        .select_related("claimed_by")
-        .filter(task_id=task.pk, position=position)
-        .first()
-    )
+    item = _locked_item(task, position)
     if item is None:
-        task = _lock_active(task)
-        raise ConflictError(
-            "Item %(position)s of task “%(name)s” has not been handed out; call next first.",
-            code="item_not_claimed",
-            params={"position": position, "name": task.name},
-        )
+        raise _not_handed_out(_lock_active(task), position)
     if item.status == TaskItem.Status.DONE:
         _lock_active(task)
         return item
@@ -75,21 +65,29 @@ def task_item_done(*, task: AnnotationTask, position: int, user) -> TaskItem:
     return item
 
 
-def _lock_item(task: AnnotationTask, position: int) -> TaskItem:
-    """The handed-out item, locked, of an Active task; 409 when the task or item says no."""
-    task = _lock_active(task)
-    item = (
+def _locked_item(task: AnnotationTask, position: int) -> TaskItem | None:
+    return (
         TaskItem.objects.select_for_update(of=("self",))
         .select_related("claimed_by")
         .filter(task_id=task.pk, position=position)
         .first()
     )
+
+
+def _not_handed_out(task: AnnotationTask, position: int) -> ConflictError:
+    return ConflictError(
+        "Item %(position)s of task “%(name)s” has not been handed out; call next first.",
+        code="item_not_claimed",
+        params={"position": position, "name": task.name},
+    )
+
+
+def _lock_item(task: AnnotationTask, position: int) -> TaskItem:
+    """The handed-out item, locked, of an Active task; 409 when the task or item says no."""
+    task = _lock_active(task)
+    item = _locked_item(task, position)
     if item is None:
-        raise ConflictError(
-            "Item %(position)s of task “%(name)s” has not been handed out; call next first.",
-            code="item_not_claimed",
-            params={"position": position, "name": task.name},
-        )
+        raise _not_handed_out(task, position)
     item.task = task
     return item
 
