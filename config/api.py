@@ -162,8 +162,9 @@ class ErrorSerializer(serializers.Serializer):
 
 class ApiSchema(AutoSchema):
     """Adds the error responses every endpoint can give (401, 403, and 400/404/413 where they
-    apply); documents PATCH bodies as the views check them, and `max_items` of pass-through list
-    fields (a frame's `rois`, a task's `filters`) as maxItems."""
+    apply); documents PATCH bodies as the views check them, `max_items` of pass-through list
+    fields (a frame's `rois`, a task's `filters`) as maxItems, and serializers that set
+    `refuses_unknown_fields` as closed objects (additionalProperties: false)."""
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         # Views check a PATCH body with the whole serializer (`validated`), not a partial one: a
@@ -177,6 +178,12 @@ class ApiSchema(AutoSchema):
         finally:
             self.method = method
 
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if getattr(serializer, "refuses_unknown_fields", False):
+            schema["additionalProperties"] = False  # the view or service answers 400 for them
+        return schema
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         max_items = getattr(field, "max_items", None)
@@ -186,13 +193,13 @@ class ApiSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = ["401", "403"]
-        if self.method != "DELETE" and (self.method != "GET" or self._is_list_view()):
-            codes.append("400")
-        if "{" in self.path:
-            codes.append("404")
+        # 400 anywhere: a query parameter holding NUL is refused before any view code runs.
+        codes = ["401", "403", "400"]
+        if "{" in self.path or (self._is_list_view() and self._get_paginator()):
+            codes.append("404")  # no such object, or a paginated list's page past the end
         if self.method in ("POST", "PUT", "PATCH"):
             codes.append("413")  # the body is over its limit (JSONParser)
+            codes.append("415")  # a body of a media type the view does not parse
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(

@@ -22,3 +22,5 @@ urlpatterns = [
     path("tasks/", include("annotations.urls")),
     path("api/", include("config.api_urls")),
 ]
+
+handler404 = "config.views.not_found"

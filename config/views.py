@@ -5,6 +5,8 @@ every login path; these views only turn a throttled attempt into a 429 that says
 """
 
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -36,6 +38,7 @@ class TokenView(ObtainAuthToken):
                 description='{"token": "<key>"}; send `Authorization: Token <key>`'
             ),
             400: ErrorSerializer,
+            415: ErrorSerializer,
             429: ErrorSerializer,
         },
     )
@@ -45,3 +48,11 @@ class TokenView(ObtainAuthToken):
             body = {"code": "throttled", "message": throttled_message(username)}
             return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return super().post(request, *args, **kwargs)
+
+
+def not_found(request, exception):
+    """A URL no route takes: the API's error shape under /api/, else Django's page."""
+    if request.path_info.startswith("/api/"):
+        body = {"code": "not_found", "message": f"No API endpoint at {request.path_info}."}
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)

@@ -81,6 +81,14 @@ class PublishSerializer(serializers.Serializer):
     )
 
 
+class DatasetDeleteSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False,
+        help_text="Delete even though an Active task works on one of its versions (else 409 "
+        "`dataset_in_use`); the tasks go with it.",
+    )
+
+
 class ForkSerializer(serializers.Serializer):
     name = serializers.CharField(
         allow_blank=True, trim_whitespace=False, help_text="The new Draft child's name."

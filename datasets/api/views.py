@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,6 +13,7 @@ from datasets.services import dataset_create, dataset_update, version_update
 from frames.services import version_fork
 
 from .serializers import (
+    DatasetDeleteSerializer,
     DatasetInputSerializer,
     DatasetSerializer,
     DatasetUpdateSerializer,
@@ -22,15 +23,6 @@ from .serializers import (
     VersionSerializer,
     VersionUpdateSerializer,
 )
-
-
-# TODO(serializers owner): move to datasets/api/serializers.py beside PublishSerializer.
-class DatasetDeleteSerializer(serializers.Serializer):
-    force = serializers.BooleanField(
-        default=False,
-        help_text="Delete even though an Active task works on one of its versions (else 409 "
-        "`dataset_in_use`); the tasks go with it.",
-    )
 
 
 @extend_schema_view(
