@@ -21,16 +21,18 @@ class NotYourItem(PermissionDenied):
     code = "not_your_item"
 
 
-def _require(user, permission: str, action: str) -> None:
+def require(user, permission: str, action: str) -> None:
     if user is None or not user.has_perm(permission):
         raise PermissionDenied(f"You do not have permission to {action}.")
 
 
-def _lease_start(now):
+def lease_start(now):
+    """Claims made before this moment have expired."""
     return now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
 
 
-def _lock_active(task: AnnotationTask) -> AnnotationTask:
+def lock_active(task: AnnotationTask) -> AnnotationTask:
+    """The task row, locked; 409 `task_completed` when it is no longer Active."""
     task = AnnotationTask.objects.select_for_update().get(pk=task.pk)
     if not task.is_active:
         raise ConflictError(COMPLETED, code="task_completed", params={"name": task.name})

@@ -10,7 +10,7 @@ from annotations.models import CHUNK_SIZE, AnnotationTask, TaskItem, TaskItemSki
 from annotations.sql import TaskNotActive, advance_cursor, claim_position, finish_own, take_held
 from config.errors import ConflictError, ValidationError
 
-from .checks import COMPLETED, MANAGE_ITEMS, NotYourItem, _lease_start, _lock_active, _require
+from .checks import COMPLETED, MANAGE_ITEMS, NotYourItem, lease_start, lock_active, require
 
 
 @transaction.atomic
@@ -20,14 +20,14 @@ def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
     A held item (the user's own, or one whose lease expired) is taken with SKIP LOCKED, so a slow
     finisher never blocks the queue; new positions come from the task's cursor.
     """
-    _require(user, "annotations.work_annotationtask", "work on annotation tasks")
+    require(user, "annotations.work_annotationtask", "work on annotation tasks")
     now = timezone.now()
-    held = take_held(task, user, now=now, lease_start=_lease_start(now))
+    held = take_held(task, user, now=now, lease_start=lease_start(now))
     if held is not None:
         return held
     position = advance_cursor(task)
     if position is None:
-        _lock_active(task)  # a Completed task says so; an Active one is exhausted
+        lock_active(task)  # a Completed task says so; an Active one is exhausted
         return None
     return claim_position(
         task, position, user, now=now, chunk=position // CHUNK_SIZE, offset=position % CHUNK_SIZE
@@ -37,7 +37,7 @@ def task_next(*, task: AnnotationTask, user) -> TaskItem | None:
 @transaction.atomic
 def task_item_done(*, task: AnnotationTask, position: int, user) -> TaskItem:
     """Only the claimer (or a Manager) finishes an item; its frames count towards progress once."""
-    _require(user, "annotations.work_annotationtask", "work on annotation tasks")
+    require(user, "annotations.work_annotationtask", "work on annotation tasks")
     try:
         item = finish_own(task, position, user, now=timezone.now())
     except TaskNotActive:
@@ -47,9 +47,9 @@ def task_item_done(*, task: AnnotationTask, position: int, user) -> TaskItem:
     # Not the caller's own claimed item: find out why, under a lock.
     item = _locked_item(task, position)
     if item is None:
-        raise _not_handed_out(_lock_active(task), position)
+        raise _not_handed_out(lock_active(task), position)
     if item.status == TaskItem.Status.DONE:
-        _lock_active(task)
+        lock_active(task)
         return item
     if item.claimed_by_id != user.pk and not user.has_perm("annotations.complete_annotationtask"):
         raise PermissionDenied(
@@ -84,7 +84,7 @@ def _not_handed_out(task: AnnotationTask, position: int) -> ConflictError:
 
 def _lock_item(task: AnnotationTask, position: int) -> TaskItem:
     """The handed-out item, locked, of an Active task; 409 when the task or item says no."""
-    task = _lock_active(task)
+    task = lock_active(task)
     item = _locked_item(task, position)
     if item is None:
         raise _not_handed_out(task, position)
@@ -100,7 +100,7 @@ def _back_to_queue(item: TaskItem) -> None:
 @transaction.atomic
 def task_item_skip(*, task: AnnotationTask, position: int, user) -> TaskItem:
     """The caller's held item goes back to the queue for others; `next` never gives it them again."""
-    _require(user, "annotations.work_annotationtask", "work on annotation tasks")
+    require(user, "annotations.work_annotationtask", "work on annotation tasks")
     item = _lock_item(task, position)
     if item.status != TaskItem.Status.CLAIMED or item.claimed_by_id != user.pk:
         raise NotYourItem(f"Item {position} is not yours to skip; only the item you hold is.")
@@ -112,7 +112,7 @@ def task_item_skip(*, task: AnnotationTask, position: int, user) -> TaskItem:
 @transaction.atomic
 def task_item_release(*, task: AnnotationTask, position: int, user) -> TaskItem:
     """A Manager takes a held item from its holder: it goes back to the queue for anyone."""
-    _require(user, MANAGE_ITEMS, "release task items")
+    require(user, MANAGE_ITEMS, "release task items")
     item = _lock_item(task, position)
     if item.status != TaskItem.Status.CLAIMED:
         raise ConflictError(
@@ -151,7 +151,7 @@ def _worker(username) -> object:
 @transaction.atomic
 def task_item_assign(*, task: AnnotationTask, position: int, username: str, user) -> TaskItem:
     """A Manager hands a handed-out, unfinished item to a user, with a fresh lease."""
-    _require(user, MANAGE_ITEMS, "assign task items")
+    require(user, MANAGE_ITEMS, "assign task items")
     worker = _worker(username)
     item = _lock_item(task, position)
     if item.status == TaskItem.Status.DONE:

@@ -11,7 +11,7 @@ from datasets.services import lock_version
 from frames.models import Frame
 from frames.services import frame_write, lock_frame
 
-from .checks import SAVE_ANY, NotYourItem, _lease_start, _require
+from .checks import SAVE_ANY, NotYourItem, lease_start, require
 
 
 @transaction.atomic
@@ -24,11 +24,11 @@ def frame_save(
     (claimed, lease running) or marked done; anything else is 403 `not_your_item`. The save
     renews the lease of the caller's item and is recorded (`FrameRevision`).
     """
-    _require(user, "frames.change_frame", "change frames")
+    require(user, "frames.change_frame", "change frames")
     # The version lock makes a concurrent publish wait for this save (or this save see it).
     version = lock_version(version)
     now = timezone.now()
-    held = hold_for_save(version.pk, key, user, now=now, lease_start=_lease_start(now))
+    held = hold_for_save(version.pk, key, user, now=now, lease_start=lease_start(now))
     if held is None and not user.has_perm(SAVE_ANY):
         raise NotYourItem(
             f"Frame “{key}” is not in an item you hold or finished in an Active task on version "
@@ -70,7 +70,7 @@ def frame_restore(*, version: Version, key: str, revision: int, to_revision: int
     `revision` is the one the caller sees (409 `stale_revision` when someone saved since). A
     restore may change locked annotations: it puts a whole earlier state back.
     """
-    _require(user, SAVE_ANY, "restore earlier revisions of frames")
+    require(user, SAVE_ANY, "restore earlier revisions of frames")
     version = lock_version(version)
     frame = lock_frame(version, key)
     state = frame_revision_state(version=version, key=key, revision=to_revision)

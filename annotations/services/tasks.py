@@ -19,7 +19,7 @@ from datasets.services import lock_version, unique_version_name
 from frames.models import VersionFrame
 from frames.services import version_fork
 
-from .checks import _lock_active, _require
+from .checks import lock_active, require
 
 PREVIEW_KEYS = 20
 TOO_SLOW = (
@@ -101,7 +101,7 @@ def _clean_name(name) -> str:
 @transaction.atomic
 def task_create(*, name: str, version: Version, filters, iteration, user) -> AnnotationTask:
     """A task over the selected frames; on a Published version it works on a new Draft child."""
-    _require(user, "annotations.add_annotationtask", "create annotation tasks")
+    require(user, "annotations.add_annotationtask", "create annotation tasks")
     tune_for_big_reads()
     # Locked so a concurrent publish cannot slip between reading its status and the task's commit.
     version = lock_version(version, draft=False)
@@ -161,8 +161,8 @@ def _write_chunks(task: AnnotationTask, items: list[list[str]]) -> None:
 @transaction.atomic
 def task_complete(*, task: AnnotationTask, user) -> AnnotationTask:
     """Completed tasks hand out nothing more and open read-only; their version stays Draft."""
-    _require(user, "annotations.complete_annotationtask", "complete annotation tasks")
-    task = _lock_active(task)
+    require(user, "annotations.complete_annotationtask", "complete annotation tasks")
+    task = lock_active(task)
     task.status = AnnotationTask.Status.COMPLETED
     task.completed_by = user
     task.completed_at = timezone.now()
@@ -177,7 +177,7 @@ def task_delete(*, task: AnnotationTask, user) -> None:
     The task row is locked first, so a `next` or `done` on it (they lock or update that row)
     either commits before the delete reads the queue, or waits and then finds the task gone.
     """
-    _require(user, "annotations.delete_annotationtask", "delete annotation tasks")
+    require(user, "annotations.delete_annotationtask", "delete annotation tasks")
     locked = AnnotationTask.objects.select_for_update().filter(pk=task.pk).first()
     if locked is not None:  # else a concurrent delete won: the task is gone either way
         locked.delete()

@@ -13,7 +13,7 @@ from datasets.services import lock_version
 from frames.models import Frame, VersionFrame
 from frames.sql import delete_annotations
 
-from .checks import IN_USE, _require
+from .checks import IN_USE, require
 
 DATASET_IN_USE = (
     "Dataset “%(dataset)s” has active task(s) %(tasks)s on its versions; deleting it deletes "
@@ -42,7 +42,7 @@ def _check_not_in_use(version: Version, *, force: bool, action: str) -> None:
 @transaction.atomic
 def version_publish(*, version: Version, user, force: bool = False) -> Version:
     """Publishing freezes a version forever; one an Active task works on only with `force`."""
-    _require(user, "datasets.publish_version", "publish versions")
+    require(user, "datasets.publish_version", "publish versions")
     version = lock_version(version)  # no task can be created on it while we look
     _check_not_in_use(version, force=force, action="publish it")
     version.status = Version.Status.PUBLISHED
@@ -55,7 +55,7 @@ def version_publish(*, version: Version, user, force: bool = False) -> Version:
 @transaction.atomic
 def frames_delete(*, version: Version, keys: list[str], user, force: bool = False) -> int:
     """Remove frames from a Draft; rows a Published ancestor shares stay for it."""
-    _require(user, "frames.delete_frame", "delete frames")
+    require(user, "frames.delete_frame", "delete frames")
     version = lock_version(version)
     _check_not_in_use(version, force=force, action="delete frames from it")
     removed = 0
@@ -79,7 +79,7 @@ def frames_delete(*, version: Version, keys: list[str], user, force: bool = Fals
 def dataset_delete(*, dataset: Dataset, user, force: bool = False) -> None:
     """The dataset, its versions, their memberships and every frame row they wrote; a dataset an
     Active task works on (through any of its versions) only with `force`."""
-    _require(user, "datasets.delete_dataset", "delete datasets")
+    require(user, "datasets.delete_dataset", "delete datasets")
     # Locked, so no import into one of them commits rows this delete cannot see, and no task is
     # created on one of them while we look (`task_create` locks its version).
     version_ids = list(
