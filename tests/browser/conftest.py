@@ -22,6 +22,7 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
+from playwright.sync_api import expect
 
 from annotations.roles import sync_groups
 from frames.media import media_uri
@@ -235,3 +236,14 @@ TITLE_ONLY = """() => [...document.querySelectorAll(
 def title_only_controls(page) -> list[str]:
     """Visible controls whose only name is their `title`, as `title-only-name: <html>` lines."""
     return [f"title-only-name: {html}" for html in page.evaluate(TITLE_ONLY)]
+
+
+def add_second_label_rule(page, url: str, version) -> None:
+    """The create form on `version`, By label, a first rule for car, then a second rule."""
+    page.goto(f"{url}/tasks/new/")
+    page.select_option("#id_version", str(version.pk))
+    page.get_by_text("By label", exact=True).click()
+    page.fill("#id_rules-0-labels", "car")
+    page.get_by_role("button", name="Add label rule").click()
+    expect(page.locator(".rule")).to_have_count(2)
+    expect(page.locator("#id_rules-0-labels")).to_have_value("car")

@@ -6,7 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from annotations.services import task_create
-from tests.browser.conftest import axe_violations, image_uri, title_only_controls
+from tests.browser.conftest import (
+    add_second_label_rule,
+    axe_violations,
+    image_uri,
+    title_only_controls,
+)
 from tests.datasets.factories import DatasetFactory, VersionFactory
 from tests.frames.factories import box, frame_data
 
@@ -173,12 +178,7 @@ def test_task_create_form(logged_in_page, live_server, published):
 
 def test_task_create_form_by_label_with_errors(logged_in_page, live_server, published):
     page = logged_in_page
-    page.goto(f"{live_server.url}/tasks/new/")
-    page.select_option("#id_version", str(published.pk))
-    page.get_by_text("By label", exact=True).click()
-    page.fill("#id_rules-0-labels", "car")
-    page.get_by_role("button", name="Add label rule").click()
-    expect(page.locator(".rule")).to_have_count(2)
+    add_second_label_rule(page, live_server.url, published)
     page.locator("#rules-1 .rule__code").click()
     page.fill("#id_rules-1-query", "meta.occluded:")
     page.get_by_role("button", name="Create").click()

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from annotations.models import AnnotationTask
 from annotations.services import task_create
 from tests.annotations.factories import make_task
-from tests.browser.conftest import log_in
+from tests.browser.conftest import add_second_label_rule, log_in
 from tests.datasets.factories import DatasetFactory, VersionFactory
 from tests.frames.factories import box, frame_data
 
@@ -29,17 +29,6 @@ def streets():
         name="v1",
         dataset=DatasetFactory(name="Streets"),
     )
-
-
-def add_second_label_rule(page, url: str, version) -> None:
-    """The create form on `version`, By label, a first rule for car, then a second rule."""
-    page.goto(f"{url}/tasks/new/")
-    page.select_option("#id_version", str(version.pk))
-    page.get_by_text("By label", exact=True).click()
-    page.fill("#id_rules-0-labels", "car")
-    page.get_by_role("button", name="Add label rule").click()
-    expect(page.locator(".rule")).to_have_count(2)
-    expect(page.locator("#id_rules-0-labels")).to_have_value("car")
 
 
 def open_menu_item(page, task_name: str, item: str) -> None:
