@@ -1,7 +1,7 @@
 """A request whose query string holds NUL is refused before any view runs.
 
-PostgreSQL cannot hold NUL in text, so a `?context=a%00` that reaches a query is a 500. The API
-refuses it too (`config.api.check_query_params`, naming the parameter); this covers the pages.
+PostgreSQL cannot hold NUL in text, so a `?context=a%00` that reaches a query is a 500. This one
+check covers the pages and the API (which gets its `{code, message}` shape).
 """
 
 from django.http import HttpResponseBadRequest, JsonResponse
