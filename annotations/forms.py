@@ -12,11 +12,10 @@ from django.http import QueryDict
 from datasets.models import Dataset, Version
 from frames.lucene import check_query
 
-from .filters import clean_filters
-from .iteration import MAX_SEED, clean_iteration
+from .filters import MAX_RULES, clean_filters
+from .iteration import MAX_CLIP_LENGTH, MAX_SEED, clean_iteration
 from .models import AnnotationTask, FilterMode
 
-MAX_RULES = 20
 RULES = "rules"  # the formset's prefix: fields are rules-0-labels, rules-TOTAL_FORMS, …
 FILTER = "filters[0]"  # the one filter the form edits, as the engine names it
 RULE_NEEDS_FIX = "A label rule needs fixing; see the marked row."
@@ -283,7 +282,7 @@ class TaskForm(forms.Form):
     clip_length = forms.IntegerField(
         required=False,
         min_value=0,
-        max_value=10_000,
+        max_value=MAX_CLIP_LENGTH,
         label="Clip length (for video)",
         help_text="Consecutive frames of one context per item; 0 or 1: one frame.",
         widget=_number_input(min="0", inputmode="numeric", placeholder="0"),

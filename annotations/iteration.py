@@ -17,6 +17,7 @@ from .models import AnnotationTask
 Order = AnnotationTask.Order
 
 MAX_SEED = 2**32 - 1
+MAX_CLIP_LENGTH = 10_000
 MAX_LIMIT = 2**31 - 1  # AnnotationTask.limit is a PositiveIntegerField
 
 
@@ -62,7 +63,7 @@ def clean_iteration(data, *, generate_seed: bool = True) -> Iteration:
         seed = random.SystemRandom().randint(0, MAX_SEED)
     limit = data.get("limit")
     limit = None if limit in (None, "") else _whole(limit, "limit", 1, MAX_LIMIT)
-    clip_length = _whole(data.get("clip_length") or 0, "clip_length", 0, 10_000)
+    clip_length = _whole(data.get("clip_length") or 0, "clip_length", 0, MAX_CLIP_LENGTH)
     return Iteration(order=order, seed=seed, limit=limit, clip_length=clip_length)
 
 

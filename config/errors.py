@@ -39,6 +39,23 @@ def refuse_nul(value: str, field: str) -> None:
         raise ValidationError({field: ValidationError(NUL_TEXT, code="nul_character")})
 
 
+MAX_NAME_LENGTH = 200  # the name columns of datasets, versions and tasks
+
+
+def clean_name(name, *, what: str) -> str:
+    """A name as given, stripped: required, at most MAX_NAME_LENGTH characters, no NUL."""
+    name = name.strip() if isinstance(name, str) else ""
+    if not name:
+        raise ValidationError(
+            {"name": ValidationError(f"Give the {what} a name.", code="required")}
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        message = f"A name has at most {MAX_NAME_LENGTH} characters."
+        raise ValidationError({"name": ValidationError(message, code="max_length")})
+    refuse_nul(name, "name")
+    return name
+
+
 def error_message(error: ValidationError) -> str:
     if error.messages:
         return error.messages[0]

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from datasets.models import Dataset, Version
-from datasets.services import check_version_name
+from datasets.services import MAX_DESCRIPTION_LENGTH, check_version_name
 
 
 def add_service_error(form: forms.Form, error: ValidationError, field: str | None = None) -> None:
@@ -17,7 +17,7 @@ def add_service_error(form: forms.Form, error: ValidationError, field: str | Non
 class DatasetForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_DESCRIPTION_LENGTH
     )
 
 

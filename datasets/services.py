@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
-from config.errors import ConflictError, ValidationError, refuse_nul
+from config.errors import ConflictError, ValidationError, clean_name, refuse_nul
 
 from .models import Dataset, Version
 from .sql import lock_version_row
@@ -37,12 +37,7 @@ def _name_error(message: str, code: str, **params) -> ValidationError:
 
 
 def _check_dataset_name(name: str, *, exclude: Dataset | None = None) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise _name_error("Give the dataset a name.", "required")
-    if len(name) > 200:
-        raise _name_error("A name has at most 200 characters.", "max_length")
-    refuse_nul(name, "name")
+    name = clean_name(name, what="dataset")
     taken = Dataset.objects.filter(name=name)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
@@ -121,16 +116,7 @@ def unique_version_name(*, dataset: Dataset, name: str) -> str:
 
 
 def check_version_name(*, dataset: Dataset, name: str) -> str:
-    name = name.strip() if isinstance(name, str) else ""
-    if not name:
-        raise ValidationError(
-            {"name": ValidationError("Give the version a name.", code="required")}
-        )
-    if len(name) > 200:
-        raise ValidationError(
-            {"name": ValidationError("A name has at most 200 characters.", code="max_length")}
-        )
-    refuse_nul(name, "name")
+    name = clean_name(name, what="version")
     if Version.objects.filter(dataset=dataset, name=name).exists():
         raise ValidationError(
             {

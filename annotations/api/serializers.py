@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.filters import MAX_COUNT, MAX_FILTERS, MAX_RULES
-from annotations.iteration import MAX_LIMIT, MAX_SEED
+from annotations.iteration import MAX_CLIP_LENGTH, MAX_LIMIT, MAX_SEED
 from annotations.models import AnnotationTask, FilterMode, TaskItem
 from config.converters import MAX_ID
 from datasets.models import Version
@@ -91,7 +91,7 @@ class IterationSerializer(serializers.Serializer):
     clip_length = serializers.IntegerField(
         default=0,
         min_value=0,
-        max_value=10_000,
+        max_value=MAX_CLIP_LENGTH,
         help_text="Frames per item (same context_id); 0 or 1: one.",
     )
 

@@ -40,6 +40,7 @@ from config.api import (
     VersionScopedViewSet,
     validated,
 )
+from config.htmx import toast
 from frames.api.serializers import FrameSerializer
 from frames.selectors import frames_by_keys
 
@@ -215,9 +216,9 @@ class TaskItemViewSet(ApiViewSet):
 
     def _changed(self, request, item, message: str) -> Response:
         response = Response(TaskItemSerializer(handed_item_as_dict(item)).data)
-        if getattr(request, "htmx", False):  # the Info page: refresh its holders, say so
+        if request.htmx:  # the Info page: refresh its holders, say so
             trigger_client_event(response, "task-items-changed", {})
-            trigger_client_event(response, "toast", {"message": message})
+            toast(response, message)
         return response
 
     @extend_schema(
