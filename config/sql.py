@@ -7,7 +7,7 @@ keep what the user sends out of the text: values always go in as parameters.
 from collections.abc import Iterator, Sequence
 
 from django.db import connection
-from django.db.models.functions import Collate
+from django.db.models import Expression, F, TextField
 
 CHUNK_SIZE = 5000  # values per `IN (…)` list; SQLite allows 32,766 parameters a statement
 
@@ -38,6 +38,29 @@ def for_update(*, of: str = "", skip_locked: bool = False) -> str:
     return clause
 
 
-def code_point(field: str):
+class CodePointOrder(Expression):
+    """Text compared by code point on every database, as SQLite and Python do."""
+
+    output_field = TextField()
+
+    def __init__(self, expression):
+        super().__init__()
+        self.expression = expression
+
+    def get_source_expressions(self):
+        return [self.expression]
+
+    def set_source_expressions(self, exprs):
+        (self.expression,) = exprs
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(self.expression)
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = compiler.compile(self.expression)
+        return f'({sql} COLLATE "C")', params
+
+
+def code_point(field: str) -> CodePointOrder:
     """Order strings by code point (as Python sorts) whatever the database's collation."""
-    return Collate(field, "C") if connection.vendor == "postgresql" else field
+    return CodePointOrder(F(field))

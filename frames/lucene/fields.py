@@ -15,10 +15,11 @@ from django.db.models.lookups import (
     LessThanOrEqual,
 )
 
+from config.sql import CodePointOrder
 from frames.models import Roi, RoiLabel
 
 from .parsing import QueryError, Term, unescape
-from .sql import CodePointOrder, JsonBooleanIs, JsonNumber, JsonText, JsonType, Wildcard
+from .sql import JsonBooleanIs, JsonNumber, JsonText, JsonType, Wildcard
 
 TEXT, NUMBER, JSON = "text", "number", "json"
 ALWAYS = Q(pk__isnull=False)

@@ -93,29 +93,6 @@ class JsonBooleanIs(JsonAt):
         return f"({sql} = %s)", (*params, int(self.value))
 
 
-class CodePointOrder(Expression):
-    """Text compared by code point on every database, as SQLite and Python do."""
-
-    output_field = TextField()
-
-    def __init__(self, expression):
-        super().__init__()
-        self.expression = expression
-
-    def get_source_expressions(self):
-        return [self.expression]
-
-    def set_source_expressions(self, exprs):
-        (self.expression,) = exprs
-
-    def as_sql(self, compiler, connection):
-        return compiler.compile(self.expression)
-
-    def as_postgresql(self, compiler, connection):
-        sql, params = compiler.compile(self.expression)
-        return f'({sql} COLLATE "C")', params
-
-
 class Wildcard(Expression):
     """Text matching a Lucene wildcard word: `*` any run of characters, `?` one character, the
     rest literal; case-sensitive on both databases, as Lucene keyword fields are.
