@@ -5,6 +5,8 @@ The stream of items is stored compactly (`TaskChunk`: up to 1,000 items of frame
 frames writes a thousand rows, not a million.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -86,6 +88,11 @@ class AnnotationTask(models.Model):
 
 # Items per TaskChunk row.
 CHUNK_SIZE = 1000
+
+
+def lease_start(now):
+    """Claims made before this moment have expired."""
+    return now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
 
 
 class TaskChunk(models.Model):

@@ -1,15 +1,14 @@
 """Reads of tasks: the card list, a task's items (stream rows merged with hand-out rows), who
 holds what, and the history of a frame's saves."""
 
-from datetime import timedelta
+from itertools import chain
 
-from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from datasets.models import Version
 
-from .models import CHUNK_SIZE, AnnotationTask, FrameRevision, TaskChunk, TaskItem
+from .models import CHUNK_SIZE, AnnotationTask, FrameRevision, TaskChunk, TaskItem, lease_start
 
 HOLDERS_SHOWN = 200
 
@@ -85,26 +84,16 @@ def claimed_count(task: AnnotationTask) -> int:
     return TaskItem.objects.filter(task=task, status=TaskItem.Status.CLAIMED).count()
 
 
-def task_workers(task: AnnotationTask) -> list[str]:
-    """Usernames of everyone who claimed or finished an item of the task."""
-    rows = (
-        TaskItem.objects.filter(task=task)
-        .values_list("claimed_by__username", "done_by__username")
-        .distinct()
-    )
-    return sorted({name for pair in rows for name in pair if name})
-
-
 def held_items(task: AnnotationTask) -> list[TaskItem]:
     """The task's claimed items with their holders, by position (at most HOLDERS_SHOWN)."""
-    lease_start = timezone.now() - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    expired_before = lease_start(timezone.now())
     items = list(
         TaskItem.objects.filter(task=task, status=TaskItem.Status.CLAIMED)
         .select_related("claimed_by")
         .order_by("position")[:HOLDERS_SHOWN]
     )
     for item in items:
-        item.is_expired = item.claimed_at is not None and item.claimed_at < lease_start
+        item.is_expired = item.claimed_at is not None and item.claimed_at < expired_before
     return items
 
 
@@ -136,9 +125,14 @@ def version_chain(version: Version) -> list[int]:
     """The version's id and its ancestors', nearest first: where a frame's history lives."""
     ids = [version.pk]
     parent_id = version.parent_id
+    if parent_id is None:
+        return ids
+    parents = dict(
+        Version.objects.filter(dataset_id=version.dataset_id).values_list("pk", "parent_id")
+    )
     while parent_id is not None and parent_id not in ids:
         ids.append(parent_id)
-        parent_id = Version.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+        parent_id = parents.get(parent_id)
     return ids
 
 
@@ -157,16 +151,18 @@ def frame_revision_state(*, version: Version, key: str, revision: int) -> dict |
     Each recorded save holds the parts it wrote, so a part comes from the latest save at or
     before `revision` that wrote it.
     """
-    rows = list(
+    rows = (
         FrameRevision.objects.of_frame(version_chain(version), key)
         .filter(revision__lte=revision)
         .order_by("-revision")
         .values_list("revision", "state")
+        .iterator()
     )
-    if not rows or rows[0][0] != revision:
+    latest = next(rows, None)
+    if latest is None or latest[0] != revision:
         return None
     state: dict = {}
-    for _, written in rows:
+    for _, written in chain([latest], rows):
         for part in ("rois", "frame_labels", "meta"):
             if part in written and part not in state:
                 state[part] = written[part]

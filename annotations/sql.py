@@ -13,6 +13,7 @@ import orjson
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
+from config.bulk import encode_json, insert_rows
 from config.sql import for_update, table
 
 from .models import AnnotationTask, FrameRevision, TaskChunk, TaskItem, TaskItemSkip
@@ -99,15 +100,15 @@ def take_held(task: AnnotationTask, user, *, now, lease_start) -> TaskItem | Non
 def _holds_key() -> tuple[str, Callable[[str], str]]:
     """SQL for "item i's frames contain the key %s", and how to pass the key."""
     if connection.vendor == "postgresql":
-        return "i.frames @> %s::jsonb", lambda key: orjson.dumps([key]).decode()
+        return "i.frames @> %s::jsonb", lambda key: encode_json([key])
     return "EXISTS (SELECT 1 FROM json_each(i.frames) WHERE json_each.value = %s)", str
 
 
-def hold_for_save(version_id: int, key: str, user, *, now, lease_start) -> tuple | None:
+def hold_for_save(version_id: int, key: str, user, *, now, lease_start) -> int | None:
     """The user's item holding frame `key` in an Active task on the version, its lease renewed.
 
     Their claimed item whose lease runs (renewed to `now`), else one they marked done; None when
-    neither. Answers (item id, task id, status). One UPDATE … RETURNING: the join starts from the
+    neither. Answers the item's task id. One UPDATE … RETURNING: the join starts from the
     version's few tasks and reads the user's items by the (task, claimed_by, status) index, so a
     save's permission check and lease renewal cost one statement.
     """
@@ -121,7 +122,7 @@ def hold_for_save(version_id: int, key: str, user, *, now, lease_start) -> tuple
             " AND ((i.status = %s AND i.claimed_at >= %s) OR (i.status = %s AND i.done_by_id = %s))"
             f" AND {holds}"
             " ORDER BY CASE WHEN i.status = %s THEN 0 ELSE 1 END LIMIT 1)"
-            " RETURNING id, task_id, status",
+            " RETURNING task_id",
             [
                 CLAIMED,
                 _when(now),
@@ -136,7 +137,8 @@ def hold_for_save(version_id: int, key: str, user, *, now, lease_start) -> tuple
                 CLAIMED,
             ],
         )
-        return cursor.fetchone()
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def advance_cursor(task: AnnotationTask) -> int | None:
@@ -235,21 +237,10 @@ REVISION_COLUMNS = ("version_id", "key", "revision", "user_id", "at", "task_id",
 def insert_revisions(rows: list[tuple]) -> None:
     """Record saves: rows of REVISION_COLUMNS, `change` and `state` as Python objects.
 
-    One INSERT with orjson-encoded JSON: the ORM's bulk_create (model instances, json.dumps) cost
-    about half a millisecond of every frame save.
+    Through `insert_rows` (orjson-encoded JSON): the ORM's bulk_create (model instances,
+    json.dumps) cost about half a millisecond of every frame save.
     """
-    json = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    values = f"(%s, %s, %s, %s, %s, %s, {json}, {json})"
-    parameters = []
-    for version_id, key, revision, user_id, at, task_id, change, state in rows:
-        parameters += [version_id, key, revision, user_id, _when(at), task_id]
-        parameters += [orjson.dumps(change).decode(), orjson.dumps(state).decode()]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table(FrameRevision)} ({', '.join(REVISION_COLUMNS)}) "
-            f"VALUES {', '.join([values] * len(rows))}",
-            parameters,
-        )
+    insert_rows(FrameRevision, list(REVISION_COLUMNS), rows)
 
 
 def read_transaction() -> AbstractContextManager:

@@ -173,16 +173,15 @@ def task_info(request: HttpRequest, pk: int) -> HttpResponse:
     task = _get_task(pk)
     context = {
         "task": task,
-        "claimed": selectors.claimed_count(task),
         "holders": selectors.held_items(task),
-        "worker_counts": selectors.worker_counts(task),
         "can_manage": request.user.has_perm("annotations.change_annotationtask"),
     }
-    if request.GET.get("part") == "holders" and is_fragment_request(request):
-        context["assignable"] = page_selectors.assignable_usernames()
-        return render(request, "annotations/task_info.html#holders", context)
     if context["can_manage"]:
         context["assignable"] = page_selectors.assignable_usernames()
+    if request.GET.get("part") == "holders" and is_fragment_request(request):
+        return render(request, "annotations/task_info.html#holders", context)
+    context["claimed"] = selectors.claimed_count(task)
+    context["worker_counts"] = selectors.worker_counts(task)
     if is_fragment_request(request):
         context["is_modal"] = True
         return render(request, "annotations/task_info.html#dialog", context)

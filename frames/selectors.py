@@ -1,5 +1,7 @@
 """Reads of frames: one frame as the API's JSON, the frames a version sees, a page of them."""
 
+from collections.abc import Mapping
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.utils.functional import cached_property
@@ -61,19 +63,28 @@ def version_labels(*, version: Version) -> list[str]:
     )
 
 
-def annotation_as_dict(roi: Roi) -> dict:
-    data = {"id": roi.uid}
-    if not roi.is_frame_label:
-        data |= {"type": roi.type}
-    data |= {"labels": roi.labels}
-    if not roi.is_frame_label:
-        data |= {"points": roi.points}
+API_FIELDS = ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
+
+
+def annotation_values_as_dict(values: Mapping) -> dict:
+    """An annotation's values (a ROI's fields, or a cleaned annotation) in the API's shape."""
+    is_frame_label = values["type"] == Roi.Type.FRAME
+    data = {"id": values["uid"]}
+    if not is_frame_label:
+        data |= {"type": values["type"]}
+    data |= {"labels": values["labels"]}
+    if not is_frame_label:
+        data |= {"points": values["points"]}
     return data | {
-        "confidence": roi.confidence,
-        "meta": roi.meta,
-        "color": roi.color,
-        "locked": roi.locked,
+        "confidence": values["confidence"],
+        "meta": values["meta"],
+        "color": values["color"],
+        "locked": values["locked"],
     }
+
+
+def annotation_as_dict(roi: Roi) -> dict:
+    return annotation_values_as_dict({field: getattr(roi, field) for field in API_FIELDS})
 
 
 def updated_by_name(frame: Frame) -> str | None:

@@ -1,8 +1,5 @@
-"""The checks every annotations service shares: permissions, leases, the Active-task lock."""
+"""The checks every annotations service shares: permissions, the Active-task lock."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from annotations.models import AnnotationTask
@@ -24,11 +21,6 @@ class NotYourItem(PermissionDenied):
 def require(user, permission: str, action: str) -> None:
     if user is None or not user.has_perm(permission):
         raise PermissionDenied(f"You do not have permission to {action}.")
-
-
-def lease_start(now):
-    """Claims made before this moment have expired."""
-    return now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
 
 
 def lock_active(task: AnnotationTask) -> AnnotationTask:

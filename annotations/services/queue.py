@@ -6,11 +6,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotations.models import CHUNK_SIZE, AnnotationTask, TaskItem, TaskItemSkip
+from annotations.models import CHUNK_SIZE, AnnotationTask, TaskItem, TaskItemSkip, lease_start
 from annotations.sql import TaskNotActive, advance_cursor, claim_position, finish_own, take_held
 from config.errors import ConflictError, ValidationError
 
-from .checks import COMPLETED, MANAGE_ITEMS, NotYourItem, lease_start, lock_active, require
+from .checks import COMPLETED, MANAGE_ITEMS, NotYourItem, lock_active, require
 
 
 @transaction.atomic

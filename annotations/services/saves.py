@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.models import FrameRevision
+from annotations.models import FrameRevision, lease_start
 from annotations.selectors import frame_revision_state
 from annotations.sql import hold_for_save, insert_revisions
 from datasets.models import Version
@@ -11,7 +11,7 @@ from datasets.services import lock_version
 from frames.models import Frame
 from frames.services import frame_write, lock_frame
 
-from .checks import SAVE_ANY, NotYourItem, lease_start, require
+from .checks import SAVE_ANY, NotYourItem, require
 
 
 @transaction.atomic
@@ -28,8 +28,8 @@ def frame_save(
     # The version lock makes a concurrent publish wait for this save (or this save see it).
     version = lock_version(version)
     now = timezone.now()
-    held = hold_for_save(version.pk, key, user, now=now, lease_start=lease_start(now))
-    if held is None and not user.has_perm(SAVE_ANY):
+    task_id = hold_for_save(version.pk, key, user, now=now, lease_start=lease_start(now))
+    if task_id is None and not user.has_perm(SAVE_ANY):
         raise NotYourItem(
             f"Frame “{key}” is not in an item you hold or finished in an Active task on version "
             f"“{version.name}”; take it with Next, or ask a Manager to assign it to you."
@@ -44,7 +44,7 @@ def frame_save(
         frame_labels=frame_labels,
         meta=meta,
     )
-    _record(version, written, user=user, at=now, task_id=held[1] if held else None)
+    _record(version, written, user=user, at=now, task_id=task_id)
     return written.frame
 
 

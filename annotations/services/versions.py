@@ -21,19 +21,23 @@ DATASET_IN_USE = (
 )
 
 
+def _active_task_names(tasks) -> str:
+    """The names of (at most 5 of) the Active tasks among `tasks`, quoted; "" when none."""
+    names = tasks.active().values_list("name", flat=True)[:5]
+    return ", ".join(f"“{name}”" for name in names)
+
+
 def _check_not_in_use(version: Version, *, force: bool, action: str) -> None:
     if force:
         return
-    names = list(
-        AnnotationTask.objects.active().filter(version=version).values_list("name", flat=True)[:5]
-    )
+    names = _active_task_names(AnnotationTask.objects.filter(version=version))
     if names:
         raise ConflictError(
             IN_USE,
             code="version_in_use",
             params={
                 "version": version.name,
-                "tasks": ", ".join(f"“{name}”" for name in names),
+                "tasks": names,
                 "action": action,
             },
         )
@@ -86,17 +90,14 @@ def dataset_delete(*, dataset: Dataset, user, force: bool = False) -> None:
         Version.objects.select_for_update().filter(dataset=dataset).values_list("pk", flat=True)
     )
     if not force:
-        names = list(
-            AnnotationTask.objects.active()
-            .filter(version_id__in=version_ids)
-            .order_by("name", "pk")
-            .values_list("name", flat=True)[:5]
+        names = _active_task_names(
+            AnnotationTask.objects.filter(version_id__in=version_ids).order_by("name", "pk")
         )
         if names:
             raise ConflictError(
                 DATASET_IN_USE,
                 code="dataset_in_use",
-                params={"dataset": dataset.name, "tasks": ", ".join(f"“{name}”" for name in names)},
+                params={"dataset": dataset.name, "tasks": names},
             )
     memberships = VersionFrame.objects.filter(version_id__in=version_ids)
     # Every frame row stays a member of the version that wrote it, so memberships find them all.

@@ -14,7 +14,8 @@ from annotations.services import frame_restore
 from config.api import VERSION_PARAMETER, VersionScopedViewSet, validated
 from config.errors import ConflictError
 from datasets.models import Version
-from frames.selectors import frame_get
+from frames.models import Frame
+from frames.selectors import frame_get, keys_taken
 
 from .serializers import FrameConflictSerializer, FrameSerializer
 
@@ -95,7 +96,8 @@ class FrameHistoryViewSet(VersionScopedViewSet):
     }
 
     def list(self, request, version_pk, frame_key):
-        frame_get(version=self.version, key=frame_key)  # 404 when the version has no such key
+        if not keys_taken(version=self.version, keys=[frame_key]):
+            raise Frame.DoesNotExist(f"Version “{self.version.name}” has no frame “{frame_key}”.")
         history = frame_history(version=self.version, key=frame_key)
         return Response(RevisionSerializer(history, many=True).data)
 

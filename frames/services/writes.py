@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from config.errors import ConflictError
 from datasets.models import Version
 from frames.models import Frame, Roi, VersionFrame
-from frames.selectors import frame_as_dict
+from frames.selectors import annotation_values_as_dict, frame_as_dict
 from frames.sql import delete_annotations, frames_under_keys, rois_of_frames
 from frames.validation import FieldError, clean_annotations, clean_meta
 
@@ -33,8 +33,7 @@ def _copy_frame(frame: Frame, version: Version, annotations: list[dict] | None =
     frame.save(force_insert=True)
     VersionFrame.objects.of(version).under_keys([frame.key]).update(frame=frame)
     if annotations is None:
-        rois = Roi.objects.filter(frame_id=old_id).order_by("position")
-        annotations = [annotation_dict(roi) for roi in rois]
+        annotations = [annotation_dict(roi) for roi in rois_of_frames([old_id])]
     insert_annotations([(frame.pk, annotations)])
     return frame
 
@@ -89,9 +88,21 @@ def _fields(annotation: dict, *, locked: bool = False) -> tuple:
     return (*values, annotation["locked"]) if locked else values
 
 
-def _diff(old: list[dict], new: list[dict]) -> dict:
-    """Ids of the annotations added, changed (any field, `locked` too) and removed."""
-    before, after = _by_uid(old), _by_uid(new)
+def _compare(key: str, old: list[dict], new: list[dict], *, enforce_locks: bool) -> dict:
+    """Ids of the annotations added, changed (any field, `locked` too) and removed.
+
+    With `enforce_locks`, a locked annotation may only be unlocked; any other change or its
+    removal is refused (`roi_locked`, for the first such annotation in `old`'s order).
+    """
+    after = _by_uid(new)
+    before: dict[str, dict] = {}
+    for annotation in old:
+        uid = annotation["uid"]
+        before[uid] = annotation
+        if enforce_locks and annotation["locked"]:
+            kept = after.get(uid)
+            if kept is None or _fields(kept) != _fields(annotation):
+                raise ConflictError(LOCKED, code="roi_locked", params={"roi": uid, "key": key})
     return {
         "added": [uid for uid in after if uid not in before],
         "changed": [
@@ -102,35 +113,6 @@ def _diff(old: list[dict], new: list[dict]) -> dict:
         ],
         "removed": [uid for uid in before if uid not in after],
     }
-
-
-def _check_locks(key: str, old: list[dict], new: list[dict]) -> None:
-    """A locked annotation may only be unlocked; any other change or its removal is refused."""
-    after = _by_uid(new)
-    for annotation in old:
-        if not annotation["locked"]:
-            continue
-        kept = after.get(annotation["uid"])
-        if kept is None or _fields(kept) != _fields(annotation):
-            raise ConflictError(
-                LOCKED, code="roi_locked", params={"roi": annotation["uid"], "key": key}
-            )
-
-
-def _as_api(annotations: list[dict], *, frame_labels: bool) -> list[dict]:
-    """Annotation dicts (cleaned or read) in the API's shape, as `annotation_as_dict` has them."""
-    shaped = []
-    for annotation in annotations:
-        item = {"id": annotation["uid"]}
-        if not frame_labels:
-            item["type"] = annotation["type"]
-        item["labels"] = annotation["labels"]
-        if not frame_labels:
-            item["points"] = annotation["points"]
-        for field in ("confidence", "meta", "color", "locked"):
-            item[field] = annotation[field]
-        shaped.append(item)
-    return shaped
 
 
 def _split(annotations: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -179,39 +161,43 @@ def frame_write(
     change: dict = {}
     state: dict = {}
     annotations = None
-    if cleaned is not None:
+    if old is not None:
         old_shapes, old_labels = _split(old)
+    if cleaned is not None:
         new_shapes, new_labels = _split(cleaned)
         # A part not sent stays as it is.
         new_shapes = new_shapes if rois is not None else old_shapes
         new_labels = new_labels if frame_labels is not None else old_labels
-        if enforce_locks:
-            _check_locks(frame.key, old_shapes, new_shapes)
-            _check_locks(frame.key, old_labels, new_labels)
+        # A part not sent is unchanged, so it can break no lock: only sent parts are compared.
         if rois is not None:
-            change["rois"] = _diff(old_shapes, new_shapes)
-            state["rois"] = _as_api(new_shapes, frame_labels=False)
+            change["rois"] = _compare(
+                frame.key, old_shapes, new_shapes, enforce_locks=enforce_locks
+            )
+            state["rois"] = [annotation_values_as_dict(a) for a in new_shapes]
         if frame_labels is not None:
-            change["frame_labels"] = _diff(old_labels, new_labels)
-            state["frame_labels"] = _as_api(new_labels, frame_labels=True)
+            change["frame_labels"] = _compare(
+                frame.key, old_labels, new_labels, enforce_locks=enforce_locks
+            )
+            state["frame_labels"] = [annotation_values_as_dict(a) for a in new_labels]
         annotations = new_shapes + new_labels
     if meta is not None:
         change["meta"] = meta != frame.meta
         state["meta"] = meta
     before = None
     if is_first_save:
-        old_shapes, old_labels = _split(old)
         before = {
-            "rois": _as_api(old_shapes, frame_labels=False),
-            "frame_labels": _as_api(old_labels, frame_labels=True),
+            "rois": [annotation_values_as_dict(a) for a in old_shapes],
+            "frame_labels": [annotation_values_as_dict(a) for a in old_labels],
             "meta": frame.meta,
         }
-    if frame.version_id != version.pk:
+    copied = frame.version_id != version.pk
+    if copied:
         frame = _copy_frame(frame, version, [] if annotations is not None else old)
     if meta is not None:
         frame.meta = meta
     if annotations is not None:
-        delete_annotations([frame.pk])
+        if not copied:  # a brand-new copy has no annotations to delete
+            delete_annotations([frame.pk])
         rows = insert_annotations([(frame.pk, annotations)])
         frame.annotation_count = len(annotations)
         # The answer shows what was written, without reading it back.
