@@ -13,7 +13,7 @@ from annotations.iteration import Iteration, clean_iteration, items_from, sequen
 from annotations.models import CHUNK_SIZE, AnnotationTask, TaskChunk
 from annotations.sql import QueryTooSlow, filter_deadline, read_transaction, tune_for_big_reads
 from config.bulk import allocate_ids, gc_paused, insert_rows
-from config.errors import ValidationError, refuse_nul
+from config.errors import ValidationError, clean_name
 from datasets.models import Version
 from datasets.services import lock_version, unique_version_name
 from frames.models import VersionFrame
@@ -86,18 +86,6 @@ def _stream(version: Version, filters, iteration: Iteration) -> tuple[int, list[
         return len(rows), items_from(rows, iteration)
 
 
-def _clean_name(name) -> str:
-    name = (name or "").strip() if isinstance(name, str) else ""
-    if not name:
-        raise ValidationError({"name": ValidationError("Give the task a name.", code="required")})
-    if len(name) > 200:
-        raise ValidationError(
-            {"name": ValidationError("A name has at most 200 characters.", code="max_length")}
-        )
-    refuse_nul(name, "name")
-    return name
-
-
 @transaction.atomic
 def task_create(*, name: str, version: Version, filters, iteration, user) -> AnnotationTask:
     """A task over the selected frames; on a Published version it works on a new Draft child."""
@@ -105,7 +93,7 @@ def task_create(*, name: str, version: Version, filters, iteration, user) -> Ann
     tune_for_big_reads()
     # Locked so a concurrent publish cannot slip between reading its status and the task's commit.
     version = lock_version(version, draft=False)
-    name = _clean_name(name)
+    name = clean_name(name, what="task")
     filters = clean_filters(filters)
     iteration = clean_iteration(iteration)
     try:
