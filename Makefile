@@ -33,11 +33,20 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py make_demo
 
+# The web server and a job worker (RQ when REDIS_URL is set, else the database queue); one Ctrl-C
+# stops both.
 run: demo
 	@echo ""
 	@echo "  Hyperlabel: http://127.0.0.1:$(PORT)/"
 	@echo "  Log in as admin / admin (Manager) or annotator / annotator (Annotator)."
+	@echo "  A job worker runs beside the server (uploads, imports, cleanup)."
 	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	if [ -n "$$REDIS_URL" ]; then \
+		$(BIN)/python manage.py rqworker default --job-class django_tasks_rq.Job & \
+	else \
+		$(BIN)/python manage.py db_worker --interval 0.2 & \
+	fi; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 browser: install

@@ -25,6 +25,10 @@ VERSION_PARAMETER = OpenApiParameter(
 )
 
 
+# An `action_permissions` value for actions open to every logged-in user (they see their own rows).
+ANY_USER = "any logged-in user"
+
+
 class ActionPermissions(permissions.BasePermission):
     """Each view names the model permission every action needs (`action_permissions`).
 
@@ -41,7 +45,7 @@ class ActionPermissions(permissions.BasePermission):
         if needed is None:
             self.message = "This action is not allowed here."
             return False
-        if request.user.has_perm(needed):
+        if needed == ANY_USER or request.user.has_perm(needed):
             return True
         self.message = _denied_message(needed)
         return False

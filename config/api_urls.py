@@ -6,9 +6,15 @@ from rest_framework.routers import SimpleRouter
 
 from annotations.api.views import TaskItemViewSet, TaskPreviewViewSet, TaskViewSet
 from config.views import TokenView
+from datasets.api.jobs import JobViewSet
 from datasets.api.views import DatasetViewSet, VersionViewSet
 from frames.api.history import FrameHistoryViewSet
-from frames.api.views import FrameUploadViewSet, FrameViewSet, VersionLabelViewSet
+from frames.api.views import (
+    FrameImportViewSet,
+    FrameUploadViewSet,
+    FrameViewSet,
+    VersionLabelViewSet,
+)
 
 VERSION = r"versions/(?P<version_pk>[0-9]+)"
 READ = ["get", "head"]  # the Swagger page's OPTIONS would crash its HTML renderer
@@ -23,8 +29,10 @@ router.register(
 )
 router.register(f"{VERSION}/frames", FrameViewSet, basename="version-frame")
 router.register(f"{VERSION}/uploads", FrameUploadViewSet, basename="version-upload")
+router.register(f"{VERSION}/imports", FrameImportViewSet, basename="version-import")
 router.register(f"{VERSION}/labels", VersionLabelViewSet, basename="version-label")
 router.register(f"{VERSION}/preview", TaskPreviewViewSet, basename="version-preview")
+router.register("jobs", JobViewSet, basename="job")
 router.register("tasks", TaskViewSet, basename="task")
 router.register(r"tasks/(?P<task_pk>[0-9]+)/items", TaskItemViewSet, basename="task-item")
 

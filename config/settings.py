@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     "datasets",
     "frames",
     "annotations",
@@ -167,11 +171,51 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Background jobs (Django's Tasks API, the `django-tasks` backport): RQ on Redis when REDIS_URL is
+# set (workers: `manage.py rqworker default --job-class django_tasks_rq.Job`), else a table of the
+# database (worker: `manage.py db_worker`).
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": -1}}
+if REDIS_URL:
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running job writes a heartbeat twice a second; one silent this long has lost its worker.
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+
+# Media files: the local folder MEDIA_ROOT, or S3-compatible object storage when S3_BUCKET is set.
+# Images are then served as redirects to presigned URLs valid for S3_URL_SECONDS.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+S3_URL_SECONDS = env_int("S3_URL_SECONDS", 300)
+# Buckets whose objects frames may reference as s3://bucket/key (S3_BUCKET always may).
+S3_READ_BUCKETS = [b for b in os.environ.get("S3_READ_BUCKETS", "").split(",") if b]
+if S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "querystring_auth": True,
+            "querystring_expire": S3_URL_SECONDS,
+            "file_overwrite": False,
+            "default_acl": None,
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE") or None,
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Uploads: what an image or video may weigh and how many pixels an image may have.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)

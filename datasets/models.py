@@ -68,3 +68,77 @@ class Version(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+
+class Job(models.Model):
+    """Long work done by a background worker, as its user sees it: progress, errors, result.
+
+    The Tasks API runs the work (`*.tasks`); this row is the part users read, cancel and wait on.
+    """
+
+    class Kind(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        VIDEO = "video", "Video"
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+        MEDIA_CLEANUP = "media_cleanup", "Media cleanup"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
+    title = models.CharField(max_length=300)
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    progress_unit = models.CharField(max_length=16, blank=True)
+    message = models.TextField(blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    # What the task needs (staged file names, options); never shown to users.
+    params = models.JSONField(default=dict, blank=True)
+    # Storage folders the job writes; removed when it fails, is cancelled or its worker dies.
+    scratch = models.JSONField(default=list, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["version", "-created_at"], name="datasets_job_version"),
+            models.Index(fields=["created_by", "-created_at"], name="datasets_job_user"),
+            models.Index(
+                fields=["status", "heartbeat_at"],
+                name="datasets_job_active",
+                condition=models.Q(status__in=["queued", "running"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return None
+        return min(100, self.progress_done * 100 // self.progress_total)

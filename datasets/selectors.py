@@ -1,11 +1,11 @@
-"""Reads for the dataset pages: the dataset list and a dataset's version tree."""
+"""Reads for the dataset pages: the dataset list, a dataset's version tree, jobs."""
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
-from .models import Dataset, Version
+from .models import Dataset, Job, Version
 
 DATASETS_PER_PAGE = 50
 
@@ -44,3 +44,19 @@ def version_tree(*, dataset: Dataset) -> list[TreeRow]:
         rows.append(TreeRow(version, depth))
         stack.extend((child, depth + 1) for child in reversed(children.get(version.pk, [])))
     return rows
+
+
+def jobs_visible_to(user) -> QuerySet[Job]:
+    """Everyone's jobs for those who may see them all (Managers), else the user's own."""
+    jobs = Job.objects.select_related("created_by", "version", "version__dataset")
+    if user.has_perm("datasets.view_job"):
+        return jobs
+    return jobs.filter(created_by=user)
+
+
+def version_jobs(*, version: Version, limit: int = 5) -> list[Job]:
+    """A version's running and queued jobs, then its most recent others, newest first."""
+    jobs = Job.objects.filter(version=version).select_related("created_by")
+    active = list(jobs.filter(status__in=Job.ACTIVE))
+    recent = list(jobs.exclude(status__in=Job.ACTIVE)[:limit])
+    return active + recent

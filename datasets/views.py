@@ -18,7 +18,7 @@ from annotations import services as annotation_services
 from config.errors import ConflictError
 from config.htmx import is_fragment_request, navigate, render_dialog, toast
 from frames import services as frame_services
-from frames.imports import frames_import_uploads
+from frames.uploads import upload_start
 from frames.selectors import version_frame_page
 
 from . import selectors, services
@@ -116,23 +116,21 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES, version=version)
     if form.is_valid():
         try:
-            keys = frames_import_uploads(
+            job = upload_start(
                 version=version,
+                user=request.user,
                 files=form.cleaned_data["files"],
                 context_id=form.cleaned_data["context_id"] or None,
             )
         except ValidationError as error:
             add_service_error(form, error, "files")
         else:
-            count = len(keys)
-            message = f"Imported {count} frame{'s' if count != 1 else ''} into “{version.name}”."
+            message = f"{job.title}: queued."
             if not request.htmx:
                 messages.success(request, message)
                 return redirect(version)
-            version.refresh_from_db(fields=["frame_count", "updated_at"])
-            page = version_frame_page(version=version)
-            context = {"version": version, "page": page, "form": UploadForm(version=version)}
-            response = render(request, "datasets/version_detail.html#upload-done", context)
+            context = {"version": version, "form": UploadForm(version=version)}
+            response = render(request, "datasets/version_detail.html#upload", context)
             return toast(response, message)
     if request.htmx:
         return render(

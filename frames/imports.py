@@ -1,301 +1,57 @@
-"""Import services: images and videos (uploaded or local files) and frames given as JSON.
+"""Frames given as JSON: a list in one request, or a JSON Lines file imported by a job.
 
-Files are checked and written to storage first, outside any transaction (decoding a video takes a
-while, and SQLite would block every other writer meanwhile); then one short transaction locks the
-version, picks keys and timestamps and inserts all frames through `frames_bulk_create`. Any
-failure deletes the files this import wrote, so a refused batch leaves nothing behind.
-
-- Keys: an image's key is its file-name stem; a video frame's is `<stem>-<frame:06d>`. When a key
-  is taken in the version (or earlier in the batch) the stem becomes `<stem>-2`, `<stem>-3`….
-- Context: a video's frames have its file name (with extension). Images take `context_id` when
-  given, else their folder's name (local files) or the batch name `upload-YYYYMMDD-HHMMSS`.
-- Timestamps: images count 0, 1, 2… (one unit per image, in the order given) within their context,
-  after the context's last timestamp in the version; video frames carry their time in ms.
-- Storage: `frames/<version id>/<batch id>/<file name>`; a video's frames go to
-  `…/<video name>/<frame:06d>.jpg`. Frames point at them as `media:<name>` (see `frames.media`).
+Both go through `frames_bulk_create` (validation, then COPY-speed inserts), all or none. A frame's
+image is an http(s) URL, a file in the media storage (`media:<name>`) or, with S3 storage, an
+object already in an allowed bucket (`s3://bucket/key`), which is served without being copied.
 """
 
-import os
-import tempfile
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from django.core.exceptions import SuspiciousFileOperation, ValidationError
-from django.core.files import File
-from django.core.files.base import ContentFile
+import orjson
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
-from django.utils.text import get_valid_filename
+from django_tasks import task
 
-from datasets.models import Version
+from config.storage import delete_folder
+from datasets.jobs import JobRun, job_create, job_enqueue, job_run
+from datasets.models import Job, Version
 from datasets.services import ensure_draft, lock_version
 
-from .media import (
-    check_size,
-    inspect_image,
-    is_video_name,
-    media_name,
-    media_uri,
-    png_bytes,
-    read_video,
-)
-from .models import Frame
-from .selectors import keys_taken
+from .media import check_size, media_name
 from .services import MAX_BULK_ERRORS, BulkImportError, frames_bulk_create
-from .validation import FieldError, clean_context_id
 
-MAX_STEM_LENGTH = 200
-
-
-@dataclass
-class Source:
-    """One input file, read the same way whether it came from a form or from disk."""
-
-    name: str
-    size: int
-    folder: str | None
-    opener: Callable[[], BinaryIO]
-    path: str | None
-
-    @classmethod
-    def of(cls, item: UploadedFile | Path) -> "Source":
-        if isinstance(item, UploadedFile):
-            temporary = getattr(item, "temporary_file_path", None)
-            return cls(
-                name=Path(item.name or "upload").name,
-                size=item.size or 0,
-                folder=None,
-                opener=lambda: item,
-                path=temporary() if temporary else None,
-            )
-        path = Path(item)
-        return cls(
-            name=path.name,
-            size=path.stat().st_size,
-            folder=path.resolve().parent.name,
-            opener=lambda: path.open("rb"),
-            path=str(path),
-        )
-
-    @property
-    def stem(self) -> str:
-        return PurePosixPath(self.name).stem[:MAX_STEM_LENGTH] or "frame"
-
-    @contextmanager
-    def file(self) -> Iterator[BinaryIO]:
-        file = self.opener()
-        file.seek(0)
-        try:
-            yield file
-        finally:
-            if not isinstance(file, UploadedFile):  # uploads belong to the request
-                file.close()
-
-    @contextmanager
-    def local_path(self) -> Iterator[str]:
-        """A path OpenCV can open: the file itself, or a temporary copy of an in-memory upload."""
-        if self.path:
-            yield self.path
-            return
-        with (
-            tempfile.NamedTemporaryFile(suffix=PurePosixPath(self.name).suffix) as copy,
-            self.file() as file,
-        ):
-            for chunk in iter(lambda: file.read(1024 * 1024), b""):
-                copy.write(chunk)
-            copy.flush()
-            yield copy.name
+S3_SCHEME = "s3://"
+# Frames a JSON Lines import writes per statement batch (all in one transaction).
+IMPORT_CHUNK = 5_000
+MAX_LINE_BYTES = 8 * 1024 * 1024
+IMPORT_FORMATS = ("hyperlabel",)
 
 
-@dataclass
-class Store:
-    """Writes media files under one batch folder and can take them all back."""
-
-    folder: str
-    names: list[str] = field(default_factory=list)
-
-    def save(self, path: str, content) -> str:
-        """`path` is a/b/file under the batch folder; each part is made a safe file name."""
-        parts = []
-        for part in path.split("/"):
-            try:
-                parts.append(get_valid_filename(part))
-            except SuspiciousFileOperation:
-                parts.append("file")
-        stored = default_storage.save("/".join([self.folder, *parts]), content)
-        self.names.append(stored)
-        return stored
-
-    def discard(self) -> None:
-        for name in self.names:
-            default_storage.delete(name)
-        self.names.clear()
-        try:
-            root = Path(default_storage.path(self.folder))
-        except NotImplementedError:  # remote storage has no folders to tidy
-            return
-        for folder, _, _ in sorted(os.walk(root), reverse=True):  # deepest first
-            with suppress(OSError):  # not empty: someone else's file
-                os.rmdir(folder)
+def s3_location(uri: str) -> tuple[str, str] | None:
+    """(bucket, key) of an `s3://bucket/key` URI; None for other URIs."""
+    if not uri.startswith(S3_SCHEME):
+        return None
+    bucket, _, key = uri.removeprefix(S3_SCHEME).partition("/")
+    return (bucket, key) if bucket and key else None
 
 
-@dataclass
-class Imported:
-    """The frames one file gives, waiting for keys (and, for images, a timestamp)."""
-
-    stem: str
-    frames: list[dict]
-    video_frame_numbers: list[int] | None = None
-
-    def keys(self, stem: str) -> list[str]:
-        if self.video_frame_numbers is None:
-            return [stem]
-        return [f"{stem}-{number:06d}" for number in self.video_frame_numbers]
-
-
-def _read_image(source: Source, store: Store, context_id: str) -> Imported:
-    with source.file() as file:
-        info = inspect_image(source.name, file)
-        if info.needs_png:
-            stored = store.save(f"{source.stem}.png", ContentFile(png_bytes(file)))
-        else:
-            stored = store.save(f"{source.stem}.{info.extension}", File(file))
-    frame = {
-        "context_id": context_id,
-        "source": {"uri": media_uri(stored), "width": info.width, "height": info.height},
-    }
-    return Imported(stem=source.stem, frames=[frame])
-
-
-def _read_video(source: Source, store: Store, step: int) -> Imported:
-    frames, numbers = [], []
-    with source.local_path() as path:
-        for video_frame in read_video(source.name, path, step=step):
-            stored = store.save(
-                f"{source.name}/{video_frame.number:06d}.jpg", ContentFile(video_frame.jpeg)
-            )
-            numbers.append(video_frame.number)
-            frames.append(
-                {
-                    "context_id": source.name,
-                    "timestamp": video_frame.timestamp,
-                    "source": {
-                        "uri": media_uri(stored),
-                        "width": video_frame.width,
-                        "height": video_frame.height,
-                    },
-                    "meta": {"frame": video_frame.number, "fps": video_frame.fps},
-                }
-            )
-    return Imported(stem=source.stem, frames=frames, video_frame_numbers=numbers)
-
-
-def _read(source: Source, store: Store, *, step: int, context_id: str | None) -> Imported:
-    check_size(source.name, source.size)
-    if is_video_name(source.name):
-        return _read_video(source, store, step)
-    return _read_image(source, store, (source.folder or "") if context_id is None else context_id)
-
-
-def _assign_keys(version: Version, imported: list[Imported]) -> None:
-    """Stem, then stem-2, stem-3…: each round asks the database once about every open file."""
-    used: set[str] = set()
-    waiting, attempt = imported, 1
-    while waiting:
-        wanted = {
-            id(item): item.keys(item.stem if attempt == 1 else f"{item.stem}-{attempt}")
-            for item in waiting
-        }
-        taken = used | keys_taken(
-            version=version, keys=[k for keys in wanted.values() for k in keys]
-        )
-        still_waiting = []
-        for item in waiting:
-            keys = wanted[id(item)]
-            if taken.isdisjoint(keys):
-                for frame, key in zip(item.frames, keys, strict=True):
-                    frame["id"] = key
-                used.update(keys)
-                taken.update(keys)
-            else:
-                still_waiting.append(item)
-        waiting, attempt = still_waiting, attempt + 1
-
-
-def _assign_timestamps(version: Version, imported: list[Imported]) -> None:
-    image_frames = [
-        frame for item in imported if item.video_frame_numbers is None for frame in item.frames
-    ]
-    contexts = {frame["context_id"] for frame in image_frames}
-    next_timestamp = {
-        row["context_id"]: row["last"] + 1
-        for row in Frame.objects.in_version(version)
-        .filter(context_id__in=contexts)
-        .values("context_id")
-        .annotate(last=Max("timestamp"))
-    }
-    for frame in image_frames:
-        frame["timestamp"] = next_timestamp.get(frame["context_id"], 0)
-        next_timestamp[frame["context_id"]] = frame["timestamp"] + 1
-
-
-def _check_request(version: Version, files: list, step: int, context_id: str | None) -> None:
-    ensure_draft(Version.objects.get(pk=version.pk))
-    if context_id is not None:
-        try:
-            clean_context_id(context_id)
-        except FieldError as error:
-            raise error.as_validation_error() from None
-    if not isinstance(step, int) or isinstance(step, bool) or step < 1:
-        raise ValidationError(
-            "step is a whole number of at least 1; got %(step)r.",
-            code="invalid_step",
-            params={"step": step},
-        )
-    if not files:
-        raise ValidationError("Choose at least one image or video file.", code="no_files")
-
-
-def frames_import_uploads(
-    *,
-    version: Version,
-    files: list[UploadedFile | Path],
-    context_id: str | None = None,
-    step: int = 1,
-) -> list[str]:
-    """Images and videos become frames, all or none; a bad file is named and nothing is kept."""
-    _check_request(version, files, step, context_id)
-    if context_id is None and any(isinstance(item, UploadedFile) for item in files):
-        context_id = f"upload-{timezone.now():%Y%m%d-%H%M%S}"  # one name for the whole batch
-    store = Store(folder=f"frames/{version.pk}/{uuid.uuid4().hex[:12]}")
-    try:
-        imported = [
-            _read(Source.of(item), store, step=step, context_id=context_id) for item in files
-        ]
-        with transaction.atomic():
-            version = lock_version(version)
-            _assign_keys(version, imported)
-            _assign_timestamps(version, imported)
-            return frames_bulk_create(
-                version=version, frames=[frame for item in imported for frame in item.frames]
-            )
-    except BaseException:
-        store.discard()
-        raise
+def readable_buckets() -> set[str]:
+    if not settings.S3_BUCKET:
+        return set()
+    return {settings.S3_BUCKET, *settings.S3_READ_BUCKETS}
 
 
 def uri_problem(uri: str) -> str | None:
     """Why a frame's `source.uri` cannot be served, or None when it can."""
     if uri.startswith("http://") or uri.startswith("https://"):
         return None if urlsplit(uri).netloc else f"URL {uri!r} names no host."
+    if uri.startswith(S3_SCHEME):
+        return _s3_problem(uri)
     name = media_name(uri)
     if name is not None:
         if default_storage.exists(name):
@@ -303,16 +59,42 @@ def uri_problem(uri: str) -> str | None:
         return f"No media file “{name}”; copy it under the media folder first."
     if uri.startswith("media:"):
         return f"{uri!r} leaves the media folder; give a path inside it."
-    return f"source.uri is an http(s) URL or media:<path in the media folder>; got {uri!r}."
+    return (
+        "source.uri is an http(s) URL, media:<path in the media storage> or "
+        f"s3://bucket/key; got {uri!r}."
+    )
 
 
-def _uri_errors(frames: list) -> Iterator[dict]:
+def _s3_problem(uri: str) -> str | None:
+    location = s3_location(uri)
+    if location is None:
+        return f"{uri!r} is not s3://bucket/key."
+    buckets = readable_buckets()
+    if not buckets:
+        return "s3:// URIs need S3 storage (set S3_BUCKET)."
+    if location[0] not in buckets:
+        allowed = ", ".join(sorted(buckets))
+        return f"Bucket “{location[0]}” is not one this server reads ({allowed})."
+    return None
+
+
+def _uri_errors(frames: list, lines: list[int] | None = None) -> Iterator[dict]:
     for index, data in enumerate(frames):
         source = data.get("source") if isinstance(data, dict) else None
         uri = source.get("uri") if isinstance(source, dict) else None
         problem = uri_problem(uri) if isinstance(uri, str) and uri else None
         if problem:
-            yield {"index": index, "field": "source.uri", "message": problem}
+            where = {"line": lines[index]} if lines else {"index": index}
+            yield {**where, "field": "source.uri", "message": problem}
+
+
+def _first_errors(errors: Iterator[dict]) -> list[dict]:
+    found = []
+    for error in errors:
+        found.append(error)
+        if len(found) >= MAX_BULK_ERRORS:
+            break
+    return found
 
 
 def frames_import_json(*, version: Version, frames: list[dict]) -> list[str]:
@@ -324,11 +106,121 @@ def frames_import_json(*, version: Version, frames: list[dict]) -> list[str]:
             code="not_a_list",
             params={"kind": type(frames).__name__},
         )
-    errors = []
-    for error in _uri_errors(frames):
-        errors.append(error)
-        if len(errors) >= MAX_BULK_ERRORS:
-            break
+    errors = _first_errors(_uri_errors(frames))
     if errors:
         raise BulkImportError(errors)
     return frames_bulk_create(version=version, frames=frames)
+
+
+def import_start(*, version: Version, user, file: UploadedFile, format: str) -> Job:
+    """Stage a JSON Lines file and queue the job that imports it."""
+    ensure_draft(Version.objects.get(pk=version.pk))
+    if format not in IMPORT_FORMATS:
+        raise ValidationError(
+            "format is one of %(formats)s; got %(format)r.",
+            code="invalid_format",
+            params={"formats": ", ".join(IMPORT_FORMATS), "format": format},
+        )
+    name = (file.name or "import.jsonl").rsplit("/", 1)[-1]
+    check_size(name, file.size or 0)
+    staging = f"incoming/{uuid.uuid4().hex[:12]}"
+    stored = default_storage.save(f"{staging}/import.jsonl", file)
+    with transaction.atomic():
+        job = job_create(
+            kind=Job.Kind.IMPORT,
+            title=f"Import of “{name}” into {version.dataset.name} / {version.name}",
+            user=user,
+            version=version,
+            params={"file": stored, "name": name, "format": format, "staging": staging},
+            scratch=[staging],
+            unit="frames",
+        )
+        job_enqueue(job, run_import)
+    return job
+
+
+def _read_lines(stored: str) -> Iterator[tuple[int, bytes]]:
+    with default_storage.open(stored, "rb") as file:
+        for number, line in enumerate(file, start=1):
+            if line.strip():
+                yield number, line
+
+
+def _parse(number: int, line: bytes) -> dict:
+    if len(line) > MAX_LINE_BYTES:
+        raise BulkImportError(
+            [
+                {
+                    "line": number,
+                    "field": "",
+                    "message": f"The line is over {MAX_LINE_BYTES:,} bytes; one frame a line.",
+                }
+            ]
+        )
+    try:
+        frame = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        raise BulkImportError(
+            [{"line": number, "field": "", "message": f"Not JSON: {error}."}]
+        ) from None
+    if not isinstance(frame, dict):
+        raise BulkImportError(
+            [{"line": number, "field": "", "message": "Each line is one frame, a JSON object."}]
+        )
+    return frame
+
+
+def _by_line(error: BulkImportError, lines: list[int]) -> BulkImportError:
+    """The bulk service counts frames from 0 in its batch; a file's user counts lines."""
+    return BulkImportError(
+        [
+            {"line": lines[e["index"]], "field": e["field"], "message": e["message"]}
+            if "index" in e
+            else e
+            for e in error.errors
+        ]
+    )
+
+
+def _write_chunk(version: Version, frames: list[dict], lines: list[int]) -> list[str]:
+    errors = _first_errors(_uri_errors(frames, lines))
+    if errors:
+        raise BulkImportError(errors)
+    try:
+        return frames_bulk_create(version=version, frames=frames)
+    except BulkImportError as error:
+        raise _by_line(error, lines) from None
+
+
+def import_work(run: JobRun) -> dict:
+    """Every line a frame, written in chunks inside one transaction: all of the file or none."""
+    job = run.job
+    if job.version is None:
+        raise ValidationError("The version was deleted before its import ran.", code="no_version")
+    stored = job.params["file"]
+    total = sum(1 for _ in _read_lines(stored))
+    run.progress(0, total, unit="frames", message="Reading the file")
+    created = 0
+    with transaction.atomic():
+        version = lock_version(job.version)
+        frames, lines = [], []
+        for number, line in _read_lines(stored):
+            frames.append(_parse(number, line))
+            lines.append(number)
+            if len(frames) >= IMPORT_CHUNK:
+                created += len(_write_chunk(version, frames, lines))
+                frames, lines = [], []
+                run.progress(created, message=f"Wrote {created:,} frames")
+        if frames:
+            created += len(_write_chunk(version, frames, lines))
+        if not created:
+            raise ValidationError("The file holds no frames.", code="empty_import")
+        run.progress(created)
+        run.succeed({"created": created}, f"Added {created:,} frames.")
+    delete_folder(job.params["staging"])
+    return {"created": created}
+
+
+@task()
+def run_import(job_id: int) -> str:
+    return job_run(job_id, import_work)

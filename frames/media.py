@@ -45,6 +45,7 @@ class VideoFrame:
     number: int  # as decoded, counting from 0
     timestamp: int  # milliseconds from the start, strictly increasing
     jpeg: bytes
+    thumbnail: bytes
     width: int
     height: int
     fps: float | None  # as the container states it; None when missing or absurd
@@ -137,12 +138,18 @@ def _open_image(name: str, file: BinaryIO) -> Image.Image:
 
 
 def _decode_fully(name: str, file: BinaryIO) -> Image.Image:
-    """verify() checks structure and checksums, load() decodes every pixel of the first frame."""
+    """verify() checks structure and checksums, load() decodes every pixel of the first frame.
+
+    A big JPEG decodes in draft mode, scaled by its DCT to no less than twice the thumbnail: every
+    block is still read and checked, at a fraction of the work, and the thumbnail is made from it.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             _open_image(name, file).verify()
             image = _open_image(name, file)
+            if image.format == "JPEG":
+                image.draft("RGB", (2 * THUMB_SIZE, 2 * THUMB_SIZE))
             image.load()
             image.getexif()  # PNG keeps EXIF after the pixels: read it while errors are caught
             return image
@@ -179,8 +186,9 @@ def _check_png_end(name: str, file: BinaryIO) -> None:
         )
 
 
-def inspect_image(name: str, file: BinaryIO) -> ImageInfo:
-    """Check one image file; its size is as a browser shows it (EXIF rotation applied)."""
+def inspect_image(name: str, file: BinaryIO) -> tuple[ImageInfo, Image.Image]:
+    """Check one image file; its size is as a browser shows it (EXIF rotation applied). Also gives
+    the decoded first frame (perhaps scaled down), for the thumbnail."""
     opened = _open_image(name, file)
     width, height = opened.size
     check_pixels(name, width, height)
@@ -191,7 +199,8 @@ def inspect_image(name: str, file: BinaryIO) -> ImageInfo:
         width, height = height, width
     needs_png = _needs_png(image)
     extension = "png" if needs_png else EXTENSIONS[image.format]
-    return ImageInfo(width=width, height=height, needs_png=needs_png, extension=extension)
+    info = ImageInfo(width=width, height=height, needs_png=needs_png, extension=extension)
+    return info, image
 
 
 def _first_frame_upright(file: BinaryIO) -> Image.Image:
@@ -213,11 +222,11 @@ def png_bytes(file: BinaryIO) -> bytes:
     return output.getvalue()
 
 
-def thumbnail_bytes(file: BinaryIO) -> bytes:
-    """A JPEG at most THUMB_SIZE pixels on its long side."""
-    image = _first_frame_upright(file)
+def thumbnail_of(image: Image.Image) -> bytes:
+    """A JPEG at most THUMB_SIZE pixels on its long side, upright, of a decoded image."""
+    image = ImageOps.exif_transpose(image)
     image.thumbnail((THUMB_SIZE, THUMB_SIZE))
-    if image.mode != "RGB":
+    if image.mode not in {"RGB", "L"}:
         background = Image.new("RGB", image.size, "white")
         rgba = image.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
@@ -225,6 +234,17 @@ def thumbnail_bytes(file: BinaryIO) -> bytes:
     output = io.BytesIO()
     image.save(output, format="JPEG", quality=80)
     return output.getvalue()
+
+
+def thumbnail_bytes(file: BinaryIO) -> bytes:
+    """The thumbnail of an image file (for frames imported before thumbnails were made at import)."""
+    return thumbnail_of(_first_frame_upright(file))
+
+
+def thumb_name(name: str) -> str:
+    """Where a media file's thumbnail is stored: beside it, in a `.thumbs` folder no import makes."""
+    path = PurePosixPath(name)
+    return str(path.parent / ".thumbs" / f"{path.name}.jpg")
 
 
 def _sane_fps(fps: float) -> float | None:
@@ -245,6 +265,16 @@ def _unreadable(name: str, why: str) -> ValidationError:
         code="unreadable_video",
         params={"name": name, "why": why},
     )
+
+
+def video_frame_count(path: str) -> int | None:
+    """How many frames the container says it holds (an estimate some formats get wrong)."""
+    capture = cv2.VideoCapture(path)
+    try:
+        count = capture.get(cv2.CAP_PROP_FRAME_COUNT) if capture.isOpened() else 0
+    finally:
+        capture.release()
+    return int(count) if math.isfinite(count) and 0 < count < 10_000_000 else None
 
 
 def read_video(name: str, path: str, *, step: int = 1) -> Iterator[VideoFrame]:
@@ -275,10 +305,20 @@ def _encoded(name: str, capture, number: int, timestamp: int, fps: float | None)
     ok, jpeg = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise _unreadable(name, f"frame {number} could not be encoded as JPEG")
+    scale = THUMB_SIZE / max(width, height)
+    small = (
+        cv2.resize(
+            pixels, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+        )
+        if scale < 1
+        else pixels
+    )
+    _, thumbnail = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])
     return VideoFrame(
         number=number,
         timestamp=timestamp,
         jpeg=jpeg.tobytes(),
+        thumbnail=thumbnail.tobytes(),
         width=width,
         height=height,
         fps=fps,

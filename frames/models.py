@@ -9,15 +9,25 @@ services keep them consistent.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Substr
 from django.urls import reverse
 
 from config.sql import code_point
 from datasets.models import Version
 
+URI_INDEX_LENGTH = 512
+
 
 class FrameQuerySet(models.QuerySet):
     def in_version(self, version: Version):
         return self.filter(memberships__version=version)
+
+    def using_uris(self, uris: list[str]):
+        """Frames whose image is one of `uris`, found through the URI index."""
+        heads = {uri[:URI_INDEX_LENGTH] for uri in uris}
+        return self.annotate(uri_head=Substr("uri", 1, URI_INDEX_LENGTH)).filter(
+            uri_head__in=heads, uri__in=uris
+        )
 
     def sequential(self):
         """`context_id`, then `timestamp`, then key; strings by code point, as tasks order them."""
@@ -65,6 +75,9 @@ class Frame(models.Model):
                 name="frames_frame_empty",
                 condition=models.Q(annotation_count=0),
             ),
+            # Which frames use a media file (`frames.cleanup`); a prefix, as a btree entry is
+            # bounded and a URI may be 2,048 characters of any script.
+            models.Index(Substr("uri", 1, URI_INDEX_LENGTH), name="frames_frame_uri"),
         ]
 
     def __str__(self) -> str:

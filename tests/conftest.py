@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.annotations.factories import AnnotatorFactory, ManagerFactory
+from tests.job_runner import Jobs, empty_queue
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +40,10 @@ def manager_client(client, manager):
 def annotator_client(client, annotator):
     client.force_login(annotator)
     return client
+
+
+@pytest.fixture
+def jobs(django_capture_on_commit_callbacks):
+    """Queue the jobs a request starts, then run them with the real worker code (see job_runner)."""
+    empty_queue()
+    return Jobs(django_capture_on_commit_callbacks)

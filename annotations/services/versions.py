@@ -11,6 +11,7 @@ from config.sql import chunked
 from datasets.models import Dataset, Version
 from datasets.services import lock_version
 from frames.models import Frame, VersionFrame
+from frames.cleanup import media_cleanup_start
 from frames.sql import delete_annotations
 
 from .checks import IN_USE, require
@@ -62,13 +63,15 @@ def frames_delete(*, version: Version, keys: list[str], user, force: bool = Fals
     require(user, "frames.delete_frame", "delete frames")
     version = lock_version(version)
     _check_not_in_use(version, force=force, action="delete frames from it")
-    removed = 0
+    removed, uris = 0, []
     for chunk in chunked(keys):
         memberships = VersionFrame.objects.of(version).under_keys(chunk)
         frame_ids = list(memberships.values_list("frame_id", flat=True))
-        owned = list(
-            Frame.objects.filter(pk__in=frame_ids, version=version).values_list("pk", flat=True)
+        owned_rows = list(
+            Frame.objects.filter(pk__in=frame_ids, version=version).values_list("pk", "uri")
         )
+        owned = [pk for pk, _ in owned_rows]
+        uris.extend(uri for _, uri in owned_rows)
         memberships.delete()
         delete_annotations(owned)
         Frame.objects.filter(pk__in=owned).delete()
@@ -76,6 +79,7 @@ def frames_delete(*, version: Version, keys: list[str], user, force: bool = Fals
         FrameRevision.objects.filter(version=version, key__in=chunk).delete()
         removed += len(frame_ids)
     Version.objects.filter(pk=version.pk).update(frame_count=F("frame_count") - removed)
+    media_cleanup_start(uris=uris, user=user)
     return removed
 
 
@@ -112,3 +116,5 @@ def dataset_delete(*, dataset: Dataset, user, force: bool = False) -> None:
         Frame.objects.filter(pk__in=chunk).delete()
     Version.objects.filter(dataset=dataset).update(parent=None)
     dataset.delete()
+    # Uploads into these versions wrote under their folders; files still used elsewhere stay.
+    media_cleanup_start(folders=[f"frames/{pk}" for pk in version_ids], user=user)

@@ -11,6 +11,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from config.api import ErrorSerializer
+from frames.imports import IMPORT_FORMATS
 from frames.models import SHAPE_TYPES, Frame, Roi
 from frames.selectors import frame_as_dict
 from frames.validation import (
@@ -299,9 +300,9 @@ class UploadSerializer(serializers.Serializer):
     )
 
 
-class UploadedSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    frames = serializers.ListField(child=serializers.CharField(), help_text="The new frame keys.")
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="JSON Lines: one frame a line, as in the bulk import.")
+    format = serializers.ChoiceField(choices=IMPORT_FORMATS, default="hyperlabel")
 
 
 class FrameDeleteSerializer(serializers.Serializer):

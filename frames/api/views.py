@@ -17,11 +17,13 @@ from config.api import (
 from config.bulk import gc_paused
 from config.errors import ConflictError
 from config.pagination import CountedRows
+from datasets.api.jobs import JobEnvelopeSerializer, JobSerializer
 from datasets.models import Version
-from frames.imports import frames_import_json, frames_import_uploads
+from frames.imports import frames_import_json, import_start
 from frames.lucene import compile_frame_query
 from frames.models import Frame
 from frames.selectors import frame_get, frames_with_annotations, version_labels
+from frames.uploads import upload_start
 
 from .serializers import (
     BulkCreatedSerializer,
@@ -31,7 +33,7 @@ from .serializers import (
     FrameInputSerializer,
     FramePatchSerializer,
     FrameSerializer,
-    UploadedSerializer,
+    ImportSerializer,
     UploadSerializer,
 )
 
@@ -158,10 +160,14 @@ class FrameViewSet(VersionScopedViewSet):
 
 @extend_schema_view(
     create=extend_schema(
-        summary="Upload images and videos as new frames (all or none)",
+        summary="Upload images and videos as new frames (all or none), in a job",
+        description="Answers 202 with the queued job at once. The job checks and decodes every "
+        "file, makes thumbnails and adds the frames all or none; when it has `succeeded`, its "
+        "`result` is `{created, frames}`, else `errors` name each bad file. "
+        "Follow it at `/api/jobs/{id}/`.",
         parameters=[VERSION_PARAMETER],
         request={"multipart/form-data": UploadSerializer},
-        responses={201: UploadedSerializer, 409: ErrorSerializer},
+        responses={202: JobEnvelopeSerializer, 409: ErrorSerializer},
     )
 )
 class FrameUploadViewSet(VersionScopedViewSet):
@@ -170,12 +176,37 @@ class FrameUploadViewSet(VersionScopedViewSet):
     action_permissions = {"create": "frames.add_frame"}
 
     def create(self, request, version_pk):
-        keys = frames_import_uploads(
+        job = upload_start(
             version=self.version,
+            user=request.user,
             files=request.FILES.getlist("files"),
             context_id=request.data.get("context_id") or None,
         )
-        return Response({"created": len(keys), "frames": keys}, status=status.HTTP_201_CREATED)
+        return Response({"job": JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Import a JSON Lines file of frames (all or none), in a job",
+        description="One frame a line, in the shape of the bulk import (`POST …/frames/`), with "
+        "no limit on the count. Answers 202 with the queued job; its `errors` name the line and "
+        "field of each bad frame, and nothing is written unless every line is good.",
+        parameters=[VERSION_PARAMETER],
+        request={"multipart/form-data": ImportSerializer},
+        responses={202: JobEnvelopeSerializer, 409: ErrorSerializer},
+    )
+)
+class FrameImportViewSet(VersionScopedViewSet):
+    parser_classes = [MultiPartParser, FormParser]
+    serializer_class = ImportSerializer
+    action_permissions = {"create": "frames.add_frame"}
+
+    def create(self, request, version_pk):
+        data = validated(ImportSerializer, request.data)
+        job = import_start(
+            version=self.version, user=request.user, file=data["file"], format=data["format"]
+        )
+        return Response({"job": JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_view(

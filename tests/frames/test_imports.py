@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from config.errors import ConflictError
-from frames.imports import frames_import_json, frames_import_uploads
+from frames.imports import frames_import_json
 from frames.media import media_name
 from frames.models import Frame
 from frames.services import BulkImportError
+from frames.uploads import frames_import_uploads
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import frame_data
 

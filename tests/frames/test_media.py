@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from frames.imports import frames_import_uploads
 from frames.media import media_name
 from frames.models import Frame
+from frames.uploads import frames_import_uploads
 from tests.datasets.factories import VersionFactory
 
 from .media_files import image_bytes, png_header_only, stored_files, upload, write_clip

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from frames.imports import frames_import_uploads
 from frames.models import Frame
+from frames.uploads import frames_import_uploads
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import frame_data
 

@@ -22,9 +22,10 @@ from annotations.roles import ANNOTATORS, MANAGERS
 from annotations.services import frame_save, task_create, version_publish
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create
-from frames.imports import frames_import_json, frames_import_uploads
+from frames.imports import frames_import_json
 from frames.media import media_uri
 from frames.services import version_fork
+from frames.uploads import frames_import_uploads
 
 DATASET = "Demo streets"
 FORK = "v2 working"

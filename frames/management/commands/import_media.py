@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import error_message
 from datasets.models import Version
-from frames.imports import frames_import_uploads
 from frames.media import is_media_name
+from frames.uploads import frames_import_uploads
 
 
 def media_files(paths: list[Path]) -> list[Path]:

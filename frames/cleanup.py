@@ -1,0 +1,142 @@
+"""Media files no frame uses any more: removed after deletes (as a job) and by `media_gc`.
+
+Uploads write under `frames/` (originals, each with `.thumbs/<name>.jpg` beside it) and stage
+under `incoming/`; these are the folders cleaned. Files elsewhere in the storage were put there
+by people (frames may point at them with `media:`), and are left alone.
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from config.sql import chunked
+from config.storage import remove_empty_dirs, walk
+from datasets.jobs import JobRun, job_create, job_enqueue, job_run
+from datasets.models import Job
+
+from .media import media_name, media_uri, thumb_name
+from .models import Frame
+
+MANAGED_FOLDERS = ("frames", "incoming")
+THUMBS = ".thumbs"
+
+
+def media_cleanup_start(
+    *, uris: Iterable[str] = (), folders: Iterable[str] = (), user
+) -> Job | None:
+    """After the caller's transaction (a delete) commits, remove the media files of `uris` and
+    under `folders` that no frame uses then. Call it inside that transaction."""
+    names = sorted({name for uri in uris if (name := media_name(uri)) is not None})
+    folders = sorted(folders)
+    if not names and not folders:
+        return None
+    job = job_create(
+        kind=Job.Kind.MEDIA_CLEANUP,
+        title=f"Media cleanup after deleting {_what(names, folders)}",
+        user=user,
+        params={"names": names, "folders": folders},
+        unit="files",
+    )
+    job_enqueue(job, run_media_cleanup)
+    return job
+
+
+def _what(names: list[str], folders: list[str]) -> str:
+    if folders:
+        return f"{len(folders)} version folder{'s' if len(folders) != 1 else ''}"
+    return f"{len(names)} frame image{'s' if len(names) != 1 else ''}"
+
+
+def unused(names: list[str]) -> list[str]:
+    """Those of `names` no frame points at."""
+    used = set()
+    for chunk in chunked(names):
+        uris = [media_uri(name) for name in chunk]
+        used.update(Frame.objects.using_uris(uris).values_list("uri", flat=True))
+    return [name for name in names if media_uri(name) not in used]
+
+
+def remove_unused(names: list[str], run: JobRun | None = None) -> int:
+    """Delete each unused file with its thumbnail; `names` may include thumbnails (checked by the
+    file they belong to). Returns how many files went."""
+    originals = {}
+    for name in names:
+        originals[_original_of(name) or name] = None
+    removed = 0
+    for chunk in chunked(list(originals)):
+        for name in unused(chunk):
+            for file in (name, thumb_name(name)):
+                if default_storage.exists(file):
+                    default_storage.delete(file)
+                    removed += 1
+        if run is not None:
+            run.progress(run.done + len(chunk))
+    return removed
+
+
+def _original_of(name: str) -> str | None:
+    """The file a thumbnail belongs to; None when `name` is no thumbnail."""
+    path = PurePosixPath(name)
+    if path.parent.name != THUMBS or path.suffix != ".jpg":
+        return None
+    return str(path.parent.parent / path.stem)
+
+
+def cleanup_work(run: JobRun) -> dict:
+    params = run.job.params
+    names = list(params["names"])
+    for folder in params["folders"]:
+        names.extend(walk(folder))
+    run.progress(0, len(names), unit="files", message="Removing unused media files")
+    removed = remove_unused(names, run)
+    for folder in params["folders"]:
+        remove_empty_dirs(folder)
+    return {"removed": removed, "checked": len(names)}
+
+
+@task()
+def run_media_cleanup(job_id: int) -> str:
+    return job_run(job_id, cleanup_work)
+
+
+def _candidates(older_than: timedelta) -> Iterator[str]:
+    cutoff = timezone.now() - older_than
+    staging = {
+        folder
+        for scratch in Job.objects.filter(status__in=Job.ACTIVE).values_list("scratch", flat=True)
+        for folder in scratch
+    }
+    for top in MANAGED_FOLDERS:
+        for name in walk(top):
+            if any(name.startswith(f"{folder}/") for folder in staging):
+                continue  # a job is still writing or reading it
+            if default_storage.get_modified_time(name) < cutoff:
+                yield name
+
+
+def media_gc(*, older_than: timedelta, dry_run: bool = False) -> dict:
+    """Files in the managed folders that no frame uses, older than `older_than` (so an upload
+    still on its way is never taken), and not in the folders of a running job."""
+    names = list(_candidates(older_than))
+    staged = [name for name in names if name.startswith("incoming/")]
+    frames = [name for name in names if not name.startswith("incoming/")]
+    originals = sorted({_original_of(name) or name for name in frames})
+    orphans = unused(originals)
+    if dry_run:
+        return {"checked": len(names), "unused": len(orphans) + len(staged), "removed": 0}
+    with transaction.atomic():  # nothing to roll back; one connection for the reads
+        removed = remove_unused(orphans)
+    for name in staged:
+        default_storage.delete(name)
+    for top in MANAGED_FOLDERS:
+        remove_empty_dirs(top)
+    return {
+        "checked": len(names),
+        "unused": len(orphans) + len(staged),
+        "removed": removed + len(staged),
+    }
