@@ -18,8 +18,8 @@ from annotations import services as annotation_services
 from config.errors import ConflictError
 from config.htmx import is_fragment_request, navigate, render_dialog, toast
 from frames import services as frame_services
-from frames.uploads import upload_start
 from frames.selectors import version_frame_page
+from frames.uploads import upload_start
 
 from . import selectors, services
 from .forms import DatasetForm, UploadForm, VersionForkForm, VersionPublishForm, add_service_error

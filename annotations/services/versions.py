@@ -10,8 +10,8 @@ from config.errors import ConflictError
 from config.sql import chunked
 from datasets.models import Dataset, Version
 from datasets.services import lock_version
-from frames.models import Frame, VersionFrame
 from frames.cleanup import media_cleanup_start
+from frames.models import Frame, VersionFrame
 from frames.sql import delete_annotations
 
 from .checks import IN_USE, require
