@@ -207,7 +207,7 @@ def import_work(run: JobRun) -> dict:
         for number, line in _read_lines(stored):
             frames.append(_parse(number, line))
             lines.append(number)
-            if len(frames) >= IMPORT_CHUNK:
+            if len(frames) >= getattr(settings, "JOB_IMPORT_CHUNK", IMPORT_CHUNK):
                 created += len(_write_chunk(version, frames, lines))
                 frames, lines = [], []
                 run.progress(created, message=f"Wrote {created:,} frames")

@@ -26,6 +26,7 @@ def run_queued_jobs() -> int:
 def _run_db() -> int:
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
 
     worker = Worker(
         queue_names=["default"],
@@ -39,10 +40,12 @@ def _run_db() -> int:
     )
     ran = 0
     while True:
-        task_result = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+        with exclusive_transaction():  # as the worker claims a task
+            task_result = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            if task_result is not None:
+                task_result.claim(worker.worker_id)
         if task_result is None:
             return ran
-        task_result.claim(worker.worker_id)
         worker.run_task(task_result)
         ran += 1
 

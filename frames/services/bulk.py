@@ -65,11 +65,13 @@ def _key_clash_error(version: Version, keys_in_batch: dict[str, int]) -> "BulkIm
 
 
 class BulkImportError(ValidationError):
-    """Input frames that failed their checks; `errors` is [{"index", "field", "message"}]."""
+    """Input frames that failed their checks; `errors` is [{"index", "field", "message"}], or
+    [{"line", "field", "message"}] for a file of one frame a line."""
 
     def __init__(self, errors: list[dict]):
         first = errors[0]
-        where = f"frame {first['index']}" + (f", {first['field']}" if first["field"] else "")
+        where = f"line {first['line']}" if "line" in first else f"frame {first['index']}"
+        where += f", {first['field']}" if first["field"] else ""
         super().__init__(f"{where}: {first['message']}", code="invalid_frames")
         self.errors = errors
 

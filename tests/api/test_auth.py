@@ -25,6 +25,7 @@ MANAGER_ONLY = {
     ("version-frame-list", "post"),
     ("version-frame-detail", "delete"),
     ("version-upload-list", "post"),
+    ("version-import-list", "post"),
     ("task-list", "post"),
     ("task-detail", "delete"),
     ("task-complete", "post"),
@@ -39,6 +40,7 @@ ANNOTATOR_WRITES = {
     ("task-next", "post"),
     ("task-item-done", "post"),
     ("task-item-skip", "post"),
+    ("job-cancel", "post"),  # their own jobs only (tests/jobs)
 }
 # An annotator saves only frames of an item they hold: without one, 403 `not_your_item`.
 ITEM_HOLDERS_ONLY = {("version-frame-detail", "patch")}

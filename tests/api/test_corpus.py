@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotations.models import AnnotationTask, TaskChunk, TaskItem
-from datasets.models import Dataset, Version
+from datasets.models import Dataset, Job, Version
 from frames.models import Frame, Roi, RoiLabel, VersionFrame
 from tests.corpus import _png, items
 from tests.datasets.factories import VersionFactory
@@ -46,14 +46,27 @@ def version(db):
     )
 
 
+def upload(client, version, item, jobs) -> tuple[int, dict]:
+    """An upload is refused at once (options, sizes) or by its job (the files): status, error."""
+    files = [
+        SimpleUploadedFile("good.png", _png()),
+        SimpleUploadedFile(item.name.split("--", 1)[1], item.data),
+    ]
+    with jobs.queued():
+        response = client.post(
+            f"/api/versions/{version.pk}/uploads/", {"files": files, **dict(item.form)}
+        )
+    if response.status_code != 202:
+        return response.status_code, response.json()
+    jobs.run()
+    job = Job.objects.get(pk=response.json()["job"]["id"])
+    assert job.status == Job.Status.FAILED, job.message
+    assert [set(error) for error in job.errors] == [{"message"}], job.errors
+    return 400, {"code": "job_failed", "message": job.errors[0]["message"]}
+
+
 def send(client, version, item):
     base = f"/api/versions/{version.pk}"
-    if item.target == "upload":
-        files = [
-            SimpleUploadedFile("good.png", _png()),
-            SimpleUploadedFile(item.name.split("--", 1)[1], item.data),
-        ]
-        return client.post(f"{base}/uploads/", {"files": files, **dict(item.form)})
     url, method = {
         "bulk": (f"{base}/frames/", client.post),
         "patch": (f"{base}/frames/f0/", client.patch),
@@ -66,12 +79,15 @@ def send(client, version, item):
 
 @pytest.mark.parametrize("item", ITEMS, ids=[item.name for item in ITEMS])
 def test_a_bad_input_is_a_4xx_with_code_and_message_and_changes_nothing(
-    item, manager_api, version, media_root
+    item, manager_api, version, media_root, jobs
 ):
     before = database_state()
-    response = send(manager_api, version, item)
-    assert 400 <= response.status_code < 500, response.content[:500]
-    body = response.json()
+    if item.target == "upload":
+        status, body = upload(manager_api, version, item, jobs)
+    else:
+        response = send(manager_api, version, item)
+        status, body = response.status_code, response.json()
+    assert 400 <= status < 500, body
     assert [type(body.get("code")), type(body.get("message"))] == [str, str], body
     assert body["code"], body
     assert body["message"], body

@@ -345,30 +345,46 @@ def png(name: str, size=(32, 24)) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
-def test_uploads_create_frames_from_images(manager_api):
+def test_an_upload_answers_202_with_its_job_and_the_job_creates_the_frames(manager_api, jobs):
     version = VersionFactory(frames=[])
-    response = manager_api.post(
-        f"/api/versions/{version.pk}/uploads/",
-        {"files": [png("one.png"), png("two.png", (10, 10))], "context_id": "batch"},
-        format="multipart",
-    )
-    assert response.status_code == 201, response.content
-    assert response.json() == {"created": 2, "frames": ["one", "two"]}
+    with jobs.queued():
+        response = manager_api.post(
+            f"/api/versions/{version.pk}/uploads/",
+            {"files": [png("one.png"), png("two.png", (10, 10))], "context_id": "batch"},
+            format="multipart",
+        )
+    assert response.status_code == 202, response.content
+    job = response.json()["job"]
+    assert (job["kind"], job["status"], job["version"]) == ("upload", "queued", version.pk)
+    assert not Frame.objects.exists()
+    assert jobs.run() == 1
+    job = manager_api.get(f"/api/jobs/{job['id']}/").json()
+    assert job["status"] == "succeeded", job
+    assert job["result"] == {"created": 2, "frames": ["one", "two"]}
+    assert job["progress"] == {"done": 2, "total": 2, "unit": "frames"}
     two = frame_as_dict(frame_get(version=version, key="two"))
     assert (two["context_id"], two["source"]["width"]) == ("batch", 10)
 
 
-def test_an_upload_with_a_bad_file_is_400_naming_it_and_creates_nothing(manager_api):
+def test_an_upload_with_a_bad_file_fails_its_job_naming_it_and_creates_nothing(
+    manager_api, jobs, media_root
+):
     version = VersionFactory(frames=[])
     fake = SimpleUploadedFile("fake.jpg", b"not an image", content_type="image/jpeg")
-    response = manager_api.post(
-        f"/api/versions/{version.pk}/uploads/",
-        {"files": [png("one.png"), fake]},
-        format="multipart",
-    )
-    assert response.status_code == 400
-    assert "fake.jpg" in response.json()["message"]
+    with jobs.queued():
+        response = manager_api.post(
+            f"/api/versions/{version.pk}/uploads/",
+            {"files": [png("one.png"), fake]},
+            format="multipart",
+        )
+    jobs.run()
+    job = manager_api.get(f"/api/jobs/{response.json()['job']['id']}/").json()
+    assert job["status"] == "failed"
+    assert "fake.jpg" in job["message"]
+    assert job["errors"] == [{"message": job["message"]}]
+    assert job["result"] is None
     assert not Frame.objects.exists()
+    assert not [path for path in media_root.rglob("*") if path.is_file()]
 
 
 def test_an_upload_into_a_published_version_is_409_and_keeps_no_file(manager_api, media_root):

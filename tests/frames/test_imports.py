@@ -127,9 +127,11 @@ def test_video_frames_are_stored_once_as_jpeg(tmp_path, media_root):
     clip = write_clip(tmp_path / "drive.webm", frames=3, fourcc="VP80")
     version = VersionFactory()
     frames_import_uploads(version=version, files=[clip])
-    stored = sorted(stored_files(media_root))
+    stored = sorted(path for path in stored_files(media_root) if path.parent.name != ".thumbs")
     assert [path.name for path in stored] == ["000000.jpg", "000001.jpg", "000002.jpg"]
     assert {Image.open(path).format for path in stored} == {"JPEG"}
+    thumbs = sorted(path.name for path in stored_files(media_root) if path.parent.name == ".thumbs")
+    assert thumbs == ["000000.jpg.jpg", "000001.jpg.jpg", "000002.jpg.jpg"]
     assert {media_name(f.uri) for f in frames_of(version)} == {
         str(path.relative_to(media_root)) for path in stored
     }
