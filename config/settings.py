@@ -204,6 +204,7 @@ if S3_BUCKET:
             "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
             "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
             "querystring_auth": True,
+            "signature_version": "s3v4",
             "querystring_expire": S3_URL_SECONDS,
             "file_overwrite": False,
             "default_acl": None,

@@ -121,22 +121,16 @@ def _candidates(older_than: timedelta) -> Iterator[str]:
 
 def media_gc(*, older_than: timedelta, dry_run: bool = False) -> dict:
     """Files in the managed folders that no frame uses, older than `older_than` (so an upload
-    still on its way is never taken), and not in the folders of a running job."""
+    still on its way is never taken), and not in the folders of a running job. `unused` names
+    each such file (a thumbnail goes with its original); `removed` counts files deleted."""
     names = list(_candidates(older_than))
-    staged = [name for name in names if name.startswith("incoming/")]
-    frames = [name for name in names if not name.startswith("incoming/")]
-    originals = sorted({_original_of(name) or name for name in frames})
-    orphans = unused(originals)
-    if dry_run:
-        return {"checked": len(names), "unused": len(orphans) + len(staged), "removed": 0}
+    originals = sorted({_original_of(name) or name for name in names})
     with transaction.atomic():  # nothing to roll back; one connection for the reads
-        removed = remove_unused(orphans)
-    for name in staged:
-        default_storage.delete(name)
-    for top in MANAGED_FOLDERS:
-        remove_empty_dirs(top)
-    return {
-        "checked": len(names),
-        "unused": len(orphans) + len(staged),
-        "removed": removed + len(staged),
-    }
+        orphans = unused(originals)
+        removed = 0 if dry_run else remove_unused(orphans)
+    if not dry_run:
+        for top in MANAGED_FOLDERS:
+            remove_empty_dirs(top)
+    gone = set(orphans)
+    files = [name for name in names if (_original_of(name) or name) in gone]
+    return {"checked": len(names), "unused": files, "removed": removed}

@@ -55,9 +55,19 @@ def _run_rq() -> int:
     from django_tasks_rq.backend import Job
     from rq import SimpleWorker
 
+    class BurstWorker(SimpleWorker):
+        """Takes no commands over pub/sub: a burst needs none, and stopping RQ 3.0's listener
+        waits up to a minute for its thread."""
+
+        def subscribe(self) -> None:
+            pass
+
+        def unsubscribe(self) -> None:
+            pass
+
     queue = django_rq.get_queue("default", job_class=Job)
     waiting = queue.count
-    worker = django_rq.get_worker("default", job_class=Job, worker_class=SimpleWorker)
+    worker = django_rq.get_worker("default", job_class=Job, worker_class=BurstWorker)
     worker.work(burst=True, with_scheduler=False)
     return waiting
 

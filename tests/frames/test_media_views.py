@@ -1,4 +1,5 @@
-"""Frame images and thumbnails: login required, bytes served, URLs redirected, thumbnails cached."""
+"""Frame images and thumbnails in local storage: login required, bytes served, URLs redirected,
+thumbnails as stored at import (S3 storage: tests/storage/test_s3.py)."""
 
 import io
 
@@ -11,7 +12,7 @@ from frames.uploads import frames_import_uploads
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import frame_data
 
-from .media_files import image_bytes, upload
+from .media_files import image_bytes, stored_files, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +49,23 @@ def test_thumbnail_is_a_small_jpeg(annotator_client, frame):
     assert (thumbnail.format, thumbnail.size) == ("JPEG", (256, 128))
 
 
-def test_thumbnail_is_made_once_and_kept_under_thumbs(annotator_client, frame, media_root):
-    url = reverse("frames:frame_thumb", args=[frame.pk])
-    body(annotator_client.get(url))
-    [thumb] = (media_root / "thumbs").iterdir()
-    thumb.write_bytes(image_bytes("JPEG", size=(8, 8)))  # marks the cached copy
-    assert body(annotator_client.get(url)) == thumb.read_bytes()
+def test_thumbnail_is_the_one_stored_beside_the_original(annotator_client, frame, media_root):
+    [thumb] = media_root.rglob(".thumbs/big.png.jpg")
+    thumb.write_bytes(image_bytes("JPEG", size=(8, 8)))  # marks the stored copy
+    response = annotator_client.get(reverse("frames:frame_thumb", args=[frame.pk]))
+    assert body(response) == thumb.read_bytes()
+
+
+def test_a_file_without_thumbnail_serves_its_original_and_writes_nothing(
+    annotator_client, frame, media_root
+):
+    (media_root / "mine").mkdir()
+    (media_root / "mine" / "own.png").write_bytes(image_bytes(size=(600, 300)))
+    Frame.objects.filter(pk=frame.pk).update(uri="media:mine/own.png")
+    before = stored_files(media_root)
+    response = annotator_client.get(reverse("frames:frame_thumb", args=[frame.pk]))
+    assert body(response) == (media_root / "mine" / "own.png").read_bytes()
+    assert stored_files(media_root) == before  # no thumbnail made in a request
 
 
 @pytest.mark.parametrize("name", ["frames:frame_image", "frames:frame_thumb"])
@@ -65,7 +77,9 @@ def test_url_sources_are_redirects(annotator_client, name):
     assert response.url == "https://example.com/remote.jpg"
 
 
-@pytest.mark.parametrize("uri", ["media:missing.png", "media:../secret.png", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "uri", ["media:missing.png", "media:../secret.png", "file:///etc/passwd", "s3://media/a.png"]
+)
 def test_sources_outside_the_media_storage_are_not_found(annotator_client, frame, uri, tmp_path):
     (tmp_path / "secret.png").write_bytes(image_bytes())  # just outside MEDIA_ROOT
     Frame.objects.filter(pk=frame.pk).update(uri=uri)
