@@ -1,5 +1,5 @@
-"""Admin for datasets and versions. Every save and action goes through the services, so the
-admin cannot bypass the Published freeze."""
+"""Admin for datasets, versions and jobs. Every save and action goes through the services, so the
+admin cannot bypass the Published freeze; jobs are read-only (workers write them)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,7 +11,7 @@ from config.admin import ServiceErrorsMixin
 from config.errors import error_message
 from frames.services import version_fork
 
-from .models import Dataset, Version
+from .models import Dataset, Job, Version
 from .services import (
     check_version_name,
     dataset_create,
@@ -161,6 +161,51 @@ class VersionAdmin(ServiceErrorsMixin, admin.ModelAdmin):
                 self.message_user(
                     request, f"{version}: forked as “{child.name}”.", messages.SUCCESS
                 )
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["kind", "status", "title", "version", "created_by", "created_at", "progress"]
+    list_display_links = ["title"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["version__dataset", "created_by"]
+    search_fields = ["title"]
+    date_hierarchy = "created_at"
+    # `params` is the task's own input (staged file names), never shown.
+    fields = [
+        "title",
+        "kind",
+        "status",
+        "version",
+        "created_by",
+        "progress",
+        "message",
+        "errors",
+        "result",
+        "cancel_requested",
+        "task_id",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="progress")
+    def progress(self, job: Job) -> str:
+        unit = f" {job.progress_unit}" if job.progress_unit else ""
+        if job.progress_total is None:
+            return f"{job.progress_done}{unit}"
+        return f"{job.progress_done} / {job.progress_total}{unit} ({job.percent} %)"
 
 
 def _message(error: Exception) -> str:

@@ -14,4 +14,7 @@ urlpatterns = [
     path("versions/<id:pk>/upload/", views.version_upload, name="version_upload"),
     path("versions/<id:pk>/publish/", views.version_publish, name="version_publish"),
     path("versions/<id:pk>/fork/", views.version_fork, name="version_fork"),
+    path("versions/<id:pk>/jobs/", views.version_jobs, name="version_jobs"),
+    path("jobs/", views.job_list, name="job_list"),
+    path("jobs/<id:pk>/cancel/", views.job_cancel, name="job_cancel"),
 ]

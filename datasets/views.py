@@ -1,29 +1,46 @@
-"""Dataset pages: the dataset list, a dataset's version tree, a version's frame grid and upload.
+"""Dataset pages: the dataset list, a dataset's version tree, a version's frame grid and upload,
+and the jobs (uploads, imports…) a version or a user has.
 
 Writes that ask for a confirmation or a name (publish, fork) are pages of their own, shown in a
 dialog when htmx loads them, so each also works without JavaScript. Views sit above every app's
 services, so they call the frame import, the fork and the task-aware publish directly.
+
+A jobs list polls itself (htmx, every second) while one of its jobs is queued or running, and
+stops once none is: the response to a poll has no trigger left. Each poll names the jobs it saw
+active (`watching`), so the response knows which ended since: it says so in a toast, and on a
+version page a success swaps in the frame grid and the header with it, once.
 """
+
+import re
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import services as annotation_services
-from config.errors import ConflictError
+from config.errors import ConflictError, error_message
 from config.htmx import is_fragment_request, navigate, render_dialog, toast
 from frames import services as frame_services
 from frames.selectors import version_frame_page
 from frames.uploads import upload_start
 
+from . import jobs as job_services
 from . import selectors, services
 from .forms import DatasetForm, UploadForm, VersionForkForm, VersionPublishForm, add_service_error
-from .models import Dataset, Version
+from .models import Dataset, Job, Version
+
+VERSION = "datasets/version_detail.html"
+JOBS = "datasets/job_list.html"
+JOBS_PER_PAGE = 25
+WATCHED_ID = re.compile(r"[0-9]{1,19}")
 
 # Datasets
 
@@ -82,24 +99,28 @@ def _get_version(pk: int) -> Version:
     )
 
 
+def _frame_grid_context(version: Version, query: QueryDict | dict) -> dict:
+    context_id = (query.get("context") or "").strip()
+    page = version_frame_page(version=version, context_id=context_id, page=query.get("page") or 1)
+    return {"version": version, "dataset": version.dataset, "page": page, "context_id": context_id}
+
+
+def _version_jobs_context(version: Version) -> dict:
+    """The version's active and recent jobs; a job whose worker died reads as failed first."""
+    job_services.jobs_fail_stale()
+    jobs = selectors.version_jobs(version=version)
+    return {"jobs": jobs, "active_job_ids": [job.pk for job in jobs if job.is_active]}
+
+
 def _version_page(
     request: HttpRequest, version: Version, *, form: UploadForm | None = None, status: int = 200
 ) -> HttpResponse:
-    context_id = request.GET.get("context", "").strip()
-    page = version_frame_page(
-        version=version, context_id=context_id, page=request.GET.get("page", 1)
-    )
-    context = {
-        "version": version,
-        "dataset": version.dataset,
-        "page": page,
-        "context_id": context_id,
-        "form": form or UploadForm(version=version),
-    }
-    template = "datasets/version_detail.html"
+    context = _frame_grid_context(version, request.GET)
     if is_fragment_request(request) and request.method == "GET":
-        template += "#frame-grid"
-    return render(request, template, context, status=status)
+        return render(request, f"{VERSION}#frame-grid", context, status=status)
+    context |= _version_jobs_context(version)
+    context["form"] = form or UploadForm(version=version)
+    return render(request, VERSION, context, status=status)
 
 
 @require_GET
@@ -130,13 +151,24 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, message)
                 return redirect(version)
             context = {"version": version, "form": UploadForm(version=version)}
-            response = render(request, "datasets/version_detail.html#upload", context)
-            return toast(response, message)
+            context |= _version_jobs_context(version)
+            return toast(render(request, f"{VERSION}#upload-queued", context), message)
     if request.htmx:
-        return render(
-            request, "datasets/version_detail.html#upload", {"version": version, "form": form}
-        )
+        return render(request, f"{VERSION}#upload", {"version": version, "form": form})
     return _version_page(request, version, form=form)
+
+
+@require_GET
+@permission_required("datasets.view_version", raise_exception=True)
+def version_jobs(request: HttpRequest, pk: int) -> HttpResponse:
+    """The version page's jobs list, which polls this while a job runs."""
+    version = _get_version(pk)
+    context = {"version": version, **_version_jobs_context(version)}
+    ended = _ended_jobs(request, context["jobs"])
+    if any(job.status == Job.Status.SUCCEEDED for job in ended):
+        context |= _frame_grid_context(version, _current_query(request))
+        context["refresh_frames"] = True
+    return _toast_ended(render(request, f"{VERSION}#jobs-poll", context), ended)
 
 
 @require_http_methods(["GET", "POST"])
@@ -188,3 +220,91 @@ def version_fork(request: HttpRequest, pk: int) -> HttpResponse:
             return navigate(request, child.get_absolute_url())
     context = {"version": version, "dataset": version.dataset, "form": form}
     return render_dialog(request, "datasets/version_fork.html", context)
+
+
+# Jobs
+
+
+def _ended_jobs(request: HttpRequest, jobs: list[Job]) -> list[Job]:
+    """Jobs the poll's page showed as active (its `watching` ids) that have ended since."""
+    parts = request.GET.get("watching", "").split(",")
+    watching = {int(part) for part in parts if WATCHED_ID.fullmatch(part)}
+    return [job for job in jobs if job.pk in watching and not job.is_active]
+
+
+def _toast_ended(response: HttpResponse, ended: list[Job]) -> HttpResponse:
+    if not ended:
+        return response
+    job = ended[0]
+    level = {Job.Status.SUCCEEDED: "success", Job.Status.FAILED: "error"}.get(job.status, "info")
+    message = f"{job.title}: {job.message or job.get_status_display().lower()}"
+    if len(ended) > 1:
+        message += f" ({len(ended) - 1} more ended too)"
+    return toast(response, message, level)
+
+
+def _current_query(request: HttpRequest) -> dict:
+    """The query of the page htmx sent this from (its filter and page number)."""
+    url = request.htmx.current_url if request.htmx else None
+    query = parse_qs(urlsplit(url or "").query)
+    return {name: values[0] for name, values in query.items()}
+
+
+def _job_list_context(request: HttpRequest, query: QueryDict | dict) -> dict:
+    job_services.jobs_fail_stale()
+    jobs = selectors.jobs_visible_to(request.user)
+    page = Paginator(jobs, JOBS_PER_PAGE).get_page(query.get("page"))
+    return {
+        "page": page,
+        "active_job_ids": [job.pk for job in page if job.is_active],
+        "back": f"{reverse('datasets:job_list')}?page={page.number}",
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def job_list(request: HttpRequest) -> HttpResponse:
+    """A Manager's view of everyone's jobs, anyone else's of their own; newest first."""
+    context = _job_list_context(request, request.GET)
+    if is_fragment_request(request):
+        ended = _ended_jobs(request, list(context["page"]))
+        return _toast_ended(render(request, f"{JOBS}#job-table", context), ended)
+    return render(request, JOBS, context)
+
+
+@require_POST
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel from a jobs list: the list again (htmx) or back to the page it was on."""
+    job = get_object_or_404(Job.objects.select_related("version"), pk=pk)
+    try:
+        job = job_services.job_cancel(job=job, user=request.user)
+    except ConflictError as error:
+        level, message = messages.ERROR, error_message(error)
+    else:
+        level = messages.SUCCESS
+        if job.status == Job.Status.CANCELLED:
+            message = f"{job.title}: cancelled before it started."
+        else:
+            message = f"{job.title}: stopping at its next step; nothing it did is kept."
+    if request.htmx:
+        response = _jobs_list_after_cancel(request, job)
+        return toast(response, message, messages.DEFAULT_TAGS[level])
+    messages.add_message(request, level, message)
+    return redirect(_back(request, job))
+
+
+def _jobs_list_after_cancel(request: HttpRequest, job: Job) -> HttpResponse:
+    if request.htmx.target == "version-jobs" and job.version is not None:
+        context = {"version": job.version, **_version_jobs_context(job.version)}
+        return render(request, f"{VERSION}#version-jobs", context)
+    context = _job_list_context(request, _current_query(request))
+    return render(request, f"{JOBS}#job-table", context)
+
+
+def _back(request: HttpRequest, job: Job) -> str:
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return job.version.get_absolute_url() if job.version else reverse("datasets:job_list")

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .pipeline import in_order
+
 MEDIA_SCHEME = "media:"
 IMAGE_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF"}
 EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif"}
@@ -149,7 +151,7 @@ def _decode_fully(name: str, file: BinaryIO) -> Image.Image:
             _open_image(name, file).verify()
             image = _open_image(name, file)
             if image.format == "JPEG":
-                image.draft("RGB", (2 * THUMB_SIZE, 2 * THUMB_SIZE))
+                image.draft("RGB", _draft_size(*image.size))
             image.load()
             image.getexif()  # PNG keeps EXIF after the pixels: read it while errors are caught
             return image
@@ -161,6 +163,13 @@ def _decode_fully(name: str, file: BinaryIO) -> Image.Image:
             code="corrupt_image",
             params={"name": name, "error": str(error).rstrip(".") or type(error).__name__},
         ) from None
+
+
+def _draft_size(width: int, height: int) -> tuple[int, int]:
+    """Twice the thumbnail's own size (same shape as the image): a 1280x720 JPEG then decodes at
+    640x360, where a square box would have kept it at full size."""
+    scale = 2 * THUMB_SIZE / max(width, height, 1)
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
 
 
 def _needs_png(image: Image.Image) -> bool:
@@ -223,9 +232,13 @@ def png_bytes(file: BinaryIO) -> bytes:
 
 
 def thumbnail_of(image: Image.Image) -> bytes:
-    """A JPEG at most THUMB_SIZE pixels on its long side, upright, of a decoded image."""
-    image = ImageOps.exif_transpose(image)
+    """A JPEG at most THUMB_SIZE pixels on its long side, upright, of an image.
+
+    Shrinks `image` itself first (callers are done with it), then turns the small copy upright:
+    turning the full-size image would copy every pixel. The box is square, so the order does not
+    change the result."""
     image.thumbnail((THUMB_SIZE, THUMB_SIZE))
+    image = ImageOps.exif_transpose(image)
     if image.mode not in {"RGB", "L"}:
         background = Image.new("RGB", image.size, "white")
         rgba = image.convert("RGBA")
@@ -234,11 +247,6 @@ def thumbnail_of(image: Image.Image) -> bytes:
     output = io.BytesIO()
     image.save(output, format="JPEG", quality=80)
     return output.getvalue()
-
-
-def thumbnail_bytes(file: BinaryIO) -> bytes:
-    """The thumbnail of an image file (for frames imported before thumbnails were made at import)."""
-    return thumbnail_of(_first_frame_upright(file))
 
 
 def thumb_name(name: str) -> str:
@@ -284,22 +292,31 @@ def read_video(name: str, path: str, *, step: int = 1) -> Iterator[VideoFrame]:
         if not capture.isOpened():
             raise _unreadable(name, "no video stream found")
         fps = _sane_fps(capture.get(cv2.CAP_PROP_FPS))
-        number, previous = 0, -1
-        while capture.grab():
-            previous = _frame_time(capture, number, fps, previous)
-            if number % step == 0:
-                yield _encoded(name, capture, number, previous, fps)
-            number += 1
-        if number == 0:
-            raise _unreadable(name, "no frame could be decoded")
+        # This thread decodes while two others encode the JPEGs (OpenCV lets go of the GIL).
+        with in_order(
+            lambda decoded: _encoded(name, *decoded, fps), _decoded(name, capture, step, fps)
+        ) as frames:
+            yield from frames
     finally:
         capture.release()
 
 
-def _encoded(name: str, capture, number: int, timestamp: int, fps: float | None) -> VideoFrame:
-    ok, pixels = capture.retrieve()
-    if not ok or pixels is None:
-        raise _unreadable(name, f"frame {number} could not be decoded")
+def _decoded(name: str, capture, step: int, fps: float | None) -> Iterator[tuple]:
+    """(number, timestamp, pixels) of every `step`-th frame."""
+    number, previous = 0, -1
+    while capture.grab():
+        previous = _frame_time(capture, number, fps, previous)
+        if number % step == 0:
+            ok, pixels = capture.retrieve()
+            if not ok or pixels is None:
+                raise _unreadable(name, f"frame {number} could not be decoded")
+            yield number, previous, pixels
+        number += 1
+    if number == 0:
+        raise _unreadable(name, "no frame could be decoded")
+
+
+def _encoded(name: str, number: int, timestamp: int, pixels, fps: float | None) -> VideoFrame:
     height, width = pixels.shape[:2]
     check_pixels(name, width, height)
     ok, jpeg = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])

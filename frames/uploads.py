@@ -43,6 +43,7 @@ from datasets.models import Job, Version
 from datasets.services import ensure_draft, lock_version
 
 from .media import (
+    ImageInfo,
     check_size,
     inspect_image,
     is_video_name,
@@ -54,6 +55,7 @@ from .media import (
     video_frame_count,
 )
 from .models import Frame
+from .pipeline import in_order
 from .selectors import keys_taken
 from .services import frames_bulk_create
 from .validation import FieldError, clean_context_id
@@ -195,10 +197,28 @@ class Progress:
             self.run.progress(self.done, self.total, unit="frames", message=message)
 
 
-def _read_image(source: Source, store: Store, context_id: str, progress: Progress) -> Imported:
+@dataclass(frozen=True)
+class CheckedImage:
+    info: ImageInfo
+    thumbnail: bytes
+
+
+def _check_image(source: Source) -> CheckedImage | None:
+    """Decode and check one image and make its thumbnail; pure work, run in a pipeline thread.
+    Videos are read later, in order, by the caller."""
+    if source.is_video:
+        return None
+    check_size(source.name, source.size)
     with source.file() as file:
         info, image = inspect_image(source.name, file)
-        thumbnail = thumbnail_of(image)
+        return CheckedImage(info=info, thumbnail=thumbnail_of(image))
+
+
+def _read_image(
+    source: Source, checked: CheckedImage, store: Store, context_id: str, progress: Progress
+) -> Imported:
+    info, thumbnail = checked.info, checked.thumbnail
+    with source.file() as file:
         if info.needs_png:
             content = ContentFile(png_bytes(file))
             stored = store.save(f"{source.stem}.png", content, thumbnail=thumbnail)
@@ -238,14 +258,20 @@ def _read_video(source: Source, store: Store, step: int, progress: Progress) -> 
     return Imported(stem=source.stem, frames=frames, video_frame_numbers=numbers)
 
 
-def _read(
-    source: Source, store: Store, progress: Progress, *, step: int, context_id: str | None
-) -> Imported:
-    check_size(source.name, source.size)
-    if source.is_video:
-        return _read_video(source, store, step, progress)
-    context_id = (source.folder or "") if context_id is None else context_id
-    return _read_image(source, store, context_id, progress)
+def _read_all(
+    sources: list[Source], store: Store, progress: Progress, *, step: int, context_id: str | None
+) -> list[Imported]:
+    """Every file in order; images are decoded a few ahead in threads while this one stores."""
+    imported = []
+    with in_order(_check_image, sources) as checked_images:
+        for source, checked in zip(sources, checked_images, strict=True):
+            check_size(source.name, source.size)
+            if checked is None:
+                imported.append(_read_video(source, store, step, progress))
+                continue
+            folder_context = (source.folder or "") if context_id is None else context_id
+            imported.append(_read_image(source, checked, store, folder_context, progress))
+    return imported
 
 
 def _estimated_frames(sources: list[Source], step: int) -> int | None:
@@ -344,9 +370,7 @@ def frames_import_uploads(
     try:
         total = _estimated_frames(sources, step) if run is not None else None
         progress = Progress(run, total)
-        imported = [
-            _read(source, store, progress, step=step, context_id=context_id) for source in sources
-        ]
+        imported = _read_all(sources, store, progress, step=step, context_id=context_id)
         if run is not None:
             run.progress(progress.done, progress.done, message="Adding the frames")
         with transaction.atomic():

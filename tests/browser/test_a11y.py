@@ -3,9 +3,12 @@ violation. `axe_violations` lists each failing element with its rule, so a failu
 """
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from annotations.services import task_create
+from datasets.jobs import job_create
+from datasets.models import Job
 from tests.browser.conftest import (
     add_second_label_rule,
     axe_violations,
@@ -112,6 +115,56 @@ def test_draft_version_page_with_the_upload_form(logged_in_page, live_server, ta
     assert_no_violations(page)
 
 
+@pytest.fixture
+def jobs_of_every_state(task, manager):
+    """On the task's Draft: one job in each state, the failed one with errors by line."""
+    now = timezone.now()
+    states = {
+        Job.Status.QUEUED: {},
+        Job.Status.RUNNING: {"progress_done": 40, "progress_total": 120, "heartbeat_at": now},
+        Job.Status.SUCCEEDED: {
+            "progress_done": 3,
+            "progress_total": 3,
+            "message": "Added 3 frames.",
+        },
+        Job.Status.FAILED: {
+            "message": "2 lines are wrong.",
+            "errors": [
+                {"line": 2, "field": "source.uri", "message": "Not a URL."},
+                {"line": 5, "field": "", "message": "Not JSON."},
+            ],
+        },
+        Job.Status.CANCELLED: {"message": "Cancelled; nothing was written."},
+    }
+    for status, fields in states.items():
+        job = job_create(
+            kind=Job.Kind.IMPORT, title=f"Import {status}", user=manager, version=task.version
+        )
+        Job.objects.filter(pk=job.pk).update(status=status, **fields)
+    return task.version
+
+
+def test_draft_version_page_with_jobs(logged_in_page, live_server, jobs_of_every_state):
+    page = logged_in_page
+    page.goto(f"{live_server.url}{jobs_of_every_state.get_absolute_url()}")
+    expect(page.locator("#version-jobs .job")).to_have_count(5)
+    assert_no_violations(page)
+
+
+def test_jobs_page(logged_in_page, live_server, jobs_of_every_state):
+    page = logged_in_page
+    page.goto(f"{live_server.url}/datasets/jobs/")
+    expect(page.locator("#job-table .job")).to_have_count(5)
+    assert_no_violations(page)
+
+
+def test_jobs_page_without_jobs(logged_in_page, live_server):
+    page = logged_in_page
+    page.goto(f"{live_server.url}/datasets/jobs/")
+    expect(page.get_by_text("No jobs yet")).to_be_visible()
+    assert_no_violations(page)
+
+
 def test_publish_dialog(logged_in_page, live_server, task):
     page = logged_in_page
     page.goto(f"{live_server.url}{task.version.get_absolute_url()}")
@@ -204,4 +257,11 @@ def test_admin_changelist_and_change_form(admin_page, live_server, task):
     page.goto(f"{live_server.url}/admin/annotations/annotationtask/")
     assert_no_violations(page, ours=False)
     page.goto(f"{live_server.url}/admin/datasets/dataset/{task.version.dataset_id}/change/")
+    assert_no_violations(page, ours=False)
+
+
+def test_admin_job_list(admin_page, live_server, jobs_of_every_state):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/datasets/job/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(5)
     assert_no_violations(page, ours=False)

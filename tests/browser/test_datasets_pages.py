@@ -3,6 +3,7 @@ from playwright.sync_api import expect
 
 from datasets.services import dataset_create
 from tests.frames.media_files import image_bytes
+from tests.job_runner import run_queued_jobs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,9 +31,11 @@ def test_manager_creates_a_dataset_and_uploads_images(logged_in_page, live_serve
     )
     expect(page.locator("[data-file-list]")).to_contain_text("2 files chosen")
     page.click("#upload button[type=submit]")
+    expect(page.locator("#version-jobs .job .badge")).to_have_text("Queued")
+    run_queued_jobs()
 
     page.wait_for_selector(".frame-card >> nth=1")
-    assert "Imported 2 frames" in page.inner_text("#toasts")
+    expect(page.locator("#toasts")).to_contain_text("Added 2 frames.")
     thumbs = page.locator(".frame-card img")
     assert thumbs.count() == 2
     page.wait_for_function(

@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from annotations.services import task_create
+from datasets.jobs import job_create
+from datasets.models import Job
 from frames.models import Frame, Roi
 from tests.browser.conftest import image_uri, is_intentional
 from tests.datasets.factories import DatasetFactory, VersionFactory
@@ -113,6 +115,29 @@ def test_dataset_and_version_pages_show_markup_as_text(
     assert_inert(page, dialogs, "task")
 
 
+def test_job_pages_show_titles_messages_and_errors_as_text(
+    logged_in_page, live_server, manager, dialogs
+):
+    version = VersionFactory(name=markup("version"), dataset=DatasetFactory(name=markup("dataset")))
+    job = job_create(kind=Job.Kind.IMPORT, title=markup("job"), user=manager, version=version)
+    page = logged_in_page
+    page.goto(f"{live_server.url}{version.get_absolute_url()}")
+    expect(page.locator("#version-jobs .job")).to_contain_text(markup("job"))
+    assert_inert(page, dialogs, "job", "version")
+
+    errors = [{"line": 1, "field": markup("field"), "message": markup("error")}]
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.FAILED, message=markup("message"), errors=errors
+    )
+    # The page's next poll: the job in place, and a toast naming it.
+    expect(page.locator("#version-jobs .job__errors")).to_contain_text(markup("error"))
+    expect(page.locator("#toasts")).to_contain_text(markup("message"))
+    assert_inert(page, dialogs, "job", "message", "field", "error")
+
+    page.goto(f"{live_server.url}/datasets/jobs/")
+    assert_inert(page, dialogs, "job", "message", "field", "error", "dataset", "version")
+
+
 def test_a_dataset_created_through_the_form_shows_its_name_as_text(
     logged_in_page, live_server, dialogs
 ):
@@ -179,6 +204,8 @@ def test_admin_shows_markup_as_text(admin_page, live_server, marked, dialogs):
     version, task = marked
     frame = Frame.objects.get(key=markup("key"))
     roi = Roi.objects.exclude(type=Roi.Type.FRAME).get()
+    job = job_create(kind=Job.Kind.UPLOAD, title=markup("job"), user=None, version=version)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, message=markup("job message"))
     page = admin_page
     pages = {
         "/admin/datasets/dataset/": ["dataset"],
@@ -191,6 +218,8 @@ def test_admin_shows_markup_as_text(admin_page, live_server, marked, dialogs):
         f"/admin/annotations/annotationtask/{task.pk}/change/": ["task", "label"],
         f"/admin/frames/frame/{frame.pk}/change/": ["key", "context", "frame meta"],
         f"/admin/frames/roi/{roi.pk}/change/": ["label", "roi meta"],
+        "/admin/datasets/job/": ["job"],
+        f"/admin/datasets/job/{job.pk}/change/": ["job", "job message"],
     }
     for path, places in pages.items():
         page.goto(f"{live_server.url}{path}")

@@ -4,7 +4,8 @@ from django.urls import reverse
 
 from annotations.models import AnnotationTask
 from annotations.services import version_publish
-from datasets.models import Dataset, Version
+from datasets.jobs import job_create
+from datasets.models import Dataset, Job, Version
 from datasets.services import dataset_create
 from frames.models import Frame, Roi
 from frames.services import frames_bulk_create, version_fork
@@ -226,3 +227,60 @@ def test_admin_rois_are_read_only(admin_client, draft):
 
     assert response.status_code == 200
     assert 'name="_save"' not in response.text
+
+
+# Jobs
+
+
+@pytest.fixture
+def jobs_made(draft, admin_user) -> list[Job]:
+    upload = job_create(
+        kind=Job.Kind.UPLOAD,
+        title="Upload of 3 images",
+        user=admin_user,
+        version=draft,
+        unit="frames",
+        params={"staging": "incoming/abc"},
+    )
+    Job.objects.filter(pk=upload.pk).update(
+        status=Job.Status.RUNNING, progress_done=30, progress_total=120
+    )
+    cleanup = job_create(kind=Job.Kind.MEDIA_CLEANUP, title="Media cleanup", user=None)
+    Job.objects.filter(pk=cleanup.pk).update(status=Job.Status.SUCCEEDED)
+    return [Job.objects.get(pk=upload.pk), Job.objects.get(pk=cleanup.pk)]
+
+
+def test_admin_lists_jobs_with_their_progress(admin_client, jobs_made):
+    response = admin_client.get(changelist_url(Job))
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == jobs_made[::-1]
+    assert "30 / 120 frames (25 %)" in response.text
+    assert "Upload of 3 images" in response.text
+
+
+def test_admin_filters_jobs_by_kind_and_status_and_searches_titles(admin_client, jobs_made):
+    def listed(**query):
+        return list(admin_client.get(changelist_url(Job), query).context["cl"].result_list)
+
+    upload, cleanup = jobs_made
+    assert listed(kind__exact="media_cleanup") == [cleanup]
+    assert listed(status__exact="running") == [upload]
+    assert listed(q="images") == [upload]
+
+
+def test_admin_jobs_are_read_only(admin_client, jobs_made):
+    upload = jobs_made[0]
+
+    change = admin_client.get(change_url(upload))
+    posted = admin_client.post(change_url(upload), {"title": "renamed"})
+
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.text
+    assert "staging" not in change.text  # params stay internal
+    assert admin_client.get(reverse("admin:datasets_job_add")).status_code == 403
+    assert posted.status_code == 403
+    assert (
+        admin_client.get(reverse("admin:datasets_job_delete", args=[upload.pk])).status_code == 403
+    )
+    assert Job.objects.get(pk=upload.pk).title == "Upload of 3 images"
