@@ -163,12 +163,14 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def version_jobs(request: HttpRequest, pk: int) -> HttpResponse:
     """The version page's jobs list, which polls this while a job runs."""
     version = _get_version(pk)
+    if not is_fragment_request(request):
+        return redirect(version)
     context = {"version": version, **_version_jobs_context(version)}
     ended = _ended_jobs(request, context["jobs"])
     if any(job.status == Job.Status.SUCCEEDED for job in ended):
         context |= _frame_grid_context(version, _current_query(request))
         context["refresh_frames"] = True
-    return _toast_ended(render(request, f"{VERSION}#jobs-poll", context), ended)
+    return _toast_ended(request, render(request, f"{VERSION}#jobs-poll", context), ended)
 
 
 @require_http_methods(["GET", "POST"])
@@ -232,7 +234,9 @@ def _ended_jobs(request: HttpRequest, jobs: list[Job]) -> list[Job]:
     return [job for job in jobs if job.pk in watching and not job.is_active]
 
 
-def _toast_ended(response: HttpResponse, ended: list[Job]) -> HttpResponse:
+def _toast_ended(request: HttpRequest, response: HttpResponse, ended: list[Job]) -> HttpResponse:
+    """Say how the user's own jobs ended (a Manager's page would otherwise toast everyone's)."""
+    ended = [job for job in ended if job.created_by_id == request.user.pk]
     if not ended:
         return response
     job = ended[0]
@@ -268,7 +272,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     context = _job_list_context(request, request.GET)
     if is_fragment_request(request):
         ended = _ended_jobs(request, list(context["page"]))
-        return _toast_ended(render(request, f"{JOBS}#job-table", context), ended)
+        return _toast_ended(request, render(request, f"{JOBS}#job-table", context), ended)
     return render(request, JOBS, context)
 
 

@@ -34,8 +34,8 @@ def test_manager_creates_a_dataset_and_uploads_images(logged_in_page, live_serve
     expect(page.locator("#version-jobs .job .badge")).to_have_text("Queued")
     run_queued_jobs()
 
-    page.wait_for_selector(".frame-card >> nth=1")
     expect(page.locator("#toasts")).to_contain_text("Added 2 frames.")
+    page.wait_for_selector(".frame-card >> nth=1")
     thumbs = page.locator(".frame-card img")
     assert thumbs.count() == 2
     page.wait_for_function(
