@@ -18,6 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("datasets/", include("datasets.urls")),
+    path("jobs/", RedirectView.as_view(pattern_name="datasets:job_list", query_string=True)),
     path("frames/", include("frames.urls")),
     path("tasks/", include("annotations.urls")),
     path("api/", include("config.api_urls")),

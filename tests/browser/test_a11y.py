@@ -265,3 +265,6 @@ def test_admin_job_list(admin_page, live_server, jobs_of_every_state):
     page.goto(f"{live_server.url}/admin/datasets/job/")
     expect(page.locator("#result_list tbody tr")).to_have_count(5)
     assert_no_violations(page, ours=False)
+    failed = Job.objects.get(status=Job.Status.FAILED)
+    page.goto(f"{live_server.url}/admin/datasets/job/{failed.pk}/change/")
+    assert_no_violations(page, ours=False)

@@ -569,3 +569,9 @@ def test_the_nav_links_the_jobs_page_and_marks_it_current(manager_client):
 def test_the_jobs_page_needs_a_login(client):
     url = reverse("datasets:job_list")
     assert client.get(url)["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_slash_jobs_leads_to_the_jobs_page(manager_client):
+    response = manager_client.get("/jobs/?page=2")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("datasets:job_list") + "?page=2"
