@@ -62,7 +62,7 @@ test: install browser $(NODE_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/pytest -m "not browser" -x -q $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser and not live" -x -q $(PYTEST_ARGS)
 
 lint: install $(NODE_STAMP)
 	$(BIN)/ruff check .
