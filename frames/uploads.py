@@ -21,7 +21,7 @@ the job succeeded. Any failure, a cancel or a killed worker removes what the job
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -44,6 +44,7 @@ from datasets.services import ensure_draft, lock_version
 
 from .media import (
     ImageInfo,
+    VideoFrame,
     check_size,
     inspect_image,
     is_video_name,
@@ -234,13 +235,21 @@ def _read_image(
 
 def _read_video(source: Source, store: Store, step: int, progress: Progress) -> Imported:
     frames, numbers = [], []
-    with source.local_path() as path:
-        for video_frame in read_video(source.name, path, step=step):
-            stored = store.save(
-                f"{source.name}/{video_frame.number:06d}.jpg",
-                ContentFile(video_frame.jpeg),
-                thumbnail=video_frame.thumbnail,
-            )
+
+    def save(video_frame: VideoFrame) -> tuple[VideoFrame, str]:
+        """In an encoding thread: no two frames of a video share a name, so no save races."""
+        stored = store.save(
+            f"{source.name}/{video_frame.number:06d}.jpg",
+            ContentFile(video_frame.jpeg),
+            thumbnail=video_frame.thumbnail,
+        )
+        return video_frame, stored
+
+    with (
+        source.local_path() as path,
+        closing(read_video(source.name, path, step=step, then=save)) as saved,
+    ):
+        for video_frame, stored in saved:  # closing: no thread still saves once this ends
             numbers.append(video_frame.number)
             frames.append(
                 {
