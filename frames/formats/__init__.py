@@ -1,0 +1,97 @@
+"""Interchange formats: Hyperlabel JSON Lines, COCO, YOLO and Pascal VOC, out and in.
+
+Each format module is plain conversion with no database access, so the formats' rules can be read
+(and tested) on their own; `annotations/exports.py` and `frames/imports.py` feed them.
+
+Out: a frame is a *record*, the bulk-import shape (`frames.selectors.frame_record`):
+    {"id": key, "context_id", "timestamp", "source": {"uri", "width", "height"}, "meta",
+     "rois": [{"id", "type", "labels", "points", "confidence", "color", "locked", "meta"}],
+     "frame_labels": [{"id", "labels", "confidence", "color", "locked", "meta"}]}
+A writer (`Writer`) takes records one at a time, in export order, and writes them into an
+`Output` as they come; it never holds the version. It counts what it wrote, converted and
+skipped in its `Report`.
+
+In: a reader turns a file (COCO JSON, a YOLO or VOC zip) into `ImportItem`s, one per image the
+file describes, plus what it skipped; `frames/imports.py` matches them to frames or creates
+frames from the images, and writes everything through the bulk path, all or none.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
+
+MAX_REPORTED_SKIPS = 100
+
+
+@dataclass
+class Report:
+    """What an export did with each shape: written as is, converted (how), or skipped (why)."""
+
+    frames: int = 0
+    written: Counter = field(default_factory=Counter)  # {shape type: count}
+    converted: Counter = field(default_factory=Counter)  # {"polygon → box": count}
+    skipped: Counter = field(default_factory=Counter)  # {"keypoints: VOC holds boxes only": n}
+    images: int = 0
+    images_missing: list[str] = field(default_factory=list)  # frame keys whose image was not had
+
+    def as_dict(self) -> dict:
+        return {
+            "frames": self.frames,
+            "written": dict(self.written),
+            "converted": dict(self.converted),
+            "skipped": dict(self.skipped),
+            "images": self.images,
+            "images_missing": self.images_missing[:MAX_REPORTED_SKIPS],
+        }
+
+
+class Output(Protocol):
+    """Where a writer puts its files. A single-file export has one member; an archive many."""
+
+    def open(self, name: str) -> BinaryIO:
+        """A new member (a path inside the archive, or the one file), open for binary writing;
+        closed by the writer before it opens the next."""
+
+    def add_image(self, record: dict, name: str) -> bool:
+        """Copy the record's image into the archive as `name`; False when it cannot be had
+        (an http(s) URL, a missing file)."""
+
+
+class Writer(Protocol):
+    """One export format. `labels` are every label of the scope, sorted (category order)."""
+
+    extension: str  # of the download: ".jsonl", ".json" or ".zip"
+
+    def __init__(self, output: Output, *, labels: list[str], include_images: bool) -> None: ...
+
+    def write(self, record: dict) -> None: ...
+
+    def close(self) -> Report: ...
+
+
+@dataclass
+class ImportItem:
+    """One image the imported file describes, and its annotations in the bulk shape.
+
+    `file_name` is the image's name as the file gives it (COCO `file_name`, VOC `filename`, a
+    YOLO image's name); frames are matched by it (the last part of their `media:` path) or by
+    its stem (their key). Points are pixels, or fractions of the image when `normalized` (YOLO
+    without the images: the matched frame's size turns them into pixels).
+    """
+
+    file_name: str
+    width: int | None = None
+    height: int | None = None
+    rois: list[dict] = field(default_factory=list)
+    frame_labels: list[dict] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    normalized: bool = False
+    image: Callable[[], BinaryIO] | None = None  # the image's bytes, when the archive has them
+
+
+@dataclass
+class ImportBatch:
+    items: Iterable[ImportItem]
+    # [{"file", "index", "reason"}]: annotations the format gave that no frame can hold
+    skipped: list[dict] = field(default_factory=list)
