@@ -2,18 +2,10 @@ import pytest
 from playwright.sync_api import expect
 
 from datasets.services import dataset_create
-from tests.frames.media_files import image_bytes
+from tests.frames.media_files import browser_png
 from tests.job_runner import run_queued_jobs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def png(name: str, color: tuple) -> dict:
-    return {
-        "name": name,
-        "mimeType": "image/png",
-        "buffer": image_bytes(size=(64, 48), color=color),
-    }
 
 
 def test_manager_creates_a_dataset_and_uploads_images(logged_in_page, live_server, screenshot):
@@ -27,7 +19,8 @@ def test_manager_creates_a_dataset_and_uploads_images(logged_in_page, live_serve
     page.get_by_role("link", name="v1").click()
     page.wait_for_selector("#upload")
     page.set_input_files(
-        "input[name=files]", [png("red.png", (220, 40, 40)), png("blue.png", (40, 60, 220))]
+        "input[name=files]",
+        [browser_png("red.png", (220, 40, 40)), browser_png("blue.png", (40, 60, 220))],
     )
     expect(page.locator("[data-file-list]")).to_contain_text("2 files chosen")
     page.click("#upload button[type=submit]")

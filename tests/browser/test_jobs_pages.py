@@ -10,18 +10,10 @@ from datasets.jobs import job_create
 from datasets.models import Job
 from datasets.services import dataset_create
 from frames.models import Frame
-from tests.frames.media_files import image_bytes
+from tests.frames.media_files import browser_png
 from tests.job_runner import run_queued_jobs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def png(name: str, color: tuple) -> dict:
-    return {
-        "name": name,
-        "mimeType": "image/png",
-        "buffer": image_bytes(size=(64, 48), color=color),
-    }
 
 
 @pytest.fixture
@@ -42,7 +34,7 @@ def test_an_upload_shows_its_job_then_its_frames_without_a_reload(
     expect(page.locator("#version-jobs")).to_be_hidden()
     page.evaluate("window.notReloaded = true")
 
-    upload(page, [png("red.png", (220, 40, 40)), png("blue.png", (40, 60, 220))])
+    upload(page, [browser_png("red.png", (220, 40, 40)), browser_png("blue.png", (40, 60, 220))])
 
     expect(page.locator("#toasts")).to_contain_text("queued")
     job = page.locator("#version-jobs .job")
@@ -78,7 +70,7 @@ def test_an_upload_with_a_file_that_is_not_an_image_fails_in_place(
     page.goto(f"{live_server.url}{draft.get_absolute_url()}")
     fake = {"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}
 
-    upload(page, [png("good.png", (10, 200, 10)), fake])
+    upload(page, [browser_png("good.png", (10, 200, 10)), fake])
     expect(page.locator("#version-jobs .job .badge")).to_have_text("Queued")
     run_queued_jobs()
 
@@ -93,7 +85,7 @@ def test_an_upload_with_a_file_that_is_not_an_image_fails_in_place(
 def test_cancel_stops_a_queued_upload_before_it_starts(logged_in_page, live_server, draft):
     page = logged_in_page
     page.goto(f"{live_server.url}{draft.get_absolute_url()}")
-    upload(page, [png("red.png", (220, 40, 40))])
+    upload(page, [browser_png("red.png", (220, 40, 40))])
     job = page.locator("#version-jobs .job")
     expect(job.locator(".badge")).to_have_text("Queued")
 
@@ -113,7 +105,7 @@ def test_the_jobs_page_follows_a_job_until_it_ends(
 ):
     page = logged_in_page
     page.goto(f"{live_server.url}{draft.get_absolute_url()}")
-    upload(page, [png("red.png", (220, 40, 40))])
+    upload(page, [browser_png("red.png", (220, 40, 40))])
     expect(page.locator("#version-jobs .job .badge")).to_have_text("Queued")
     job_create(kind=Job.Kind.MEDIA_CLEANUP, title="Media cleanup of 3 files", user=manager)
 

@@ -22,6 +22,15 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data)
 
 
+def browser_png(name: str, color: tuple) -> dict:
+    """A small PNG as Playwright's `set_input_files` takes a file."""
+    return {
+        "name": name,
+        "mimeType": "image/png",
+        "buffer": image_bytes(size=(64, 48), color=color),
+    }
+
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims a huge size in a few bytes: what a decompression bomb looks like."""
 
