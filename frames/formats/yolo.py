@@ -1,0 +1,615 @@
+"""Ultralytics YOLO: a zip of `data.yaml`, `labels/<stem>.txt` and, with images, `images/`.
+
+Ultralytics reads a dataset as one task, so an export is one: key points make it a *pose*
+dataset (`kpt_shape` in data.yaml), else polygons make it a *segment* dataset, else it is a
+*detect* dataset. Mixing line kinds breaks Ultralytics quietly: a file with one polygon line is
+read as all polygons (a box's `cx cy w h` then becomes two points), and a dataset whose files
+mix boxes and polygons has its polygons dropped. So in a segment export a box is written as its
+four corners (converted, and read back as a box), and in a pose export a polygon is written as
+its box (converted). Which task the scope needs is known only at its end, so `write` spools the
+shapes to a temporary file and `close` writes the label files from it.
+
+Coordinates are fractions of the image with six decimals: `class cx cy w h` (box),
+`class x1 y1 … xn yn` (polygon), `class cx cy w h x1 y1 v1 … xK yK vK` (pose; K is the most
+points a key points ROI of the scope has, shorter ones padded with `0 0 0`, "not labelled").
+A ROI with several labels is one line per label; frame labels have no place (skipped).
+
+The reader takes what other tools write too: data.yaml or darknet's `obj.names`/`classes.txt`,
+labels under `labels/` (beside `images/`, Roboflow's `train/labels`, …) or beside their image.
+"""
+
+import math
+import pickle
+import tempfile
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from functools import partial
+from os import PathLike
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+import yaml
+from django.core.exceptions import ValidationError
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from frames.media import QUARTER_TURNS
+
+from . import MAX_REPORTED_SKIPS, ImportBatch, ImportItem, Output, Report
+from .names import UniqueNames, image_extension
+
+DETECT, SEGMENT, POSE = "detect", "segment", "pose"
+TASKS = (DETECT, SEGMENT, POSE)
+BOX, POLYGON, KEYPOINTS = "box", "polygon", "keypoints"
+
+SKIP_FRAME_LABEL = "frame label: YOLO has no image-level labels"
+SKIP_KEYPOINTS = "keypoints: a {task} dataset has no key points (a pose export has)"
+POLYGON_AS_BOX = "polygon → box"
+BOX_AS_POLYGON = "box → 4-point polygon"
+
+# Values a little outside 0..1 are rounding in the tool that wrote them (Ultralytics allows 1%).
+SLACK = 0.01
+# A pose line's box that differs from its points' extent by more than the rounding of six
+# decimals is a box of its own (a person's), imported beside the key points.
+EXTENT_TOLERANCE = 2e-6
+MAX_LABEL_FILE_BYTES = 64 * 1024 * 1024
+MAX_NAMES_FILE_BYTES = 1024 * 1024
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".mpo"}
+NAMES_FILES = ("obj.names", "classes.txt", "classes.names")
+# Text files of a YOLO tree that are not labels: image lists of a split, darknet's config.
+NOT_LABELS = {"train.txt", "val.txt", "valid.txt", "test.txt", "trainval.txt", "readme.txt"}
+
+
+class FormatError(ValidationError):
+    """A file of an imported archive that is not what its format says. The job shows the message
+    and `errors`: one {"file", "line" or "index", "field", "message"}."""
+
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        *,
+        line: int | None = None,
+        index: int | None = None,
+        field: str = "",
+    ):
+        where = file
+        if line is not None:
+            where += f", line {line}"
+        if index is not None:
+            where += f", object {index + 1}"
+        super().__init__(f"{where}: {message}", code="invalid_file")
+        error: dict = {"file": file}
+        if line is not None:
+            error["line"] = line
+        if index is not None:
+            error["index"] = index
+        self.errors = [error | {"field": field, "message": message}]
+
+
+# --- Export ---------------------------------------------------------------------------------
+
+
+class YoloWriter:
+    """Records in, a zip of an Ultralytics dataset out. `task` forces one of TASKS; by default
+    the shapes of the scope choose (see the module's docstring)."""
+
+    extension = ".zip"
+
+    def __init__(
+        self, output: Output, *, labels: list[str], include_images: bool, task: str | None = None
+    ) -> None:
+        if task not in (None, *TASKS):
+            raise ValueError(f"task is one of {', '.join(TASKS)}; got {task!r}.")
+        self.output = output
+        self.classes = {label: index for index, label in enumerate(labels)}
+        self.include_images = include_images
+        self.task = task
+        self.names = UniqueNames()
+        self.report = Report()
+        self.types: Counter = Counter()
+        self.most_keypoints = 0
+        self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - read back and closed by close()
+
+    def write(self, record: dict) -> None:
+        self.report.frames += 1
+        stem = self.names.stem(record["id"])
+        source = record["source"]
+        if self.include_images:
+            add_image(
+                self.output, self.report, record, f"images/{stem}{image_extension(source['uri'])}"
+            )
+        width, height = source["width"], source["height"]
+        shapes = [self._shape(roi, width, height) for roi in record.get("rois") or ()]
+        if frame_labels := record.get("frame_labels"):
+            self.report.skipped[SKIP_FRAME_LABEL] += len(frame_labels)
+        pickle.dump((stem, shapes), self.spool, pickle.HIGHEST_PROTOCOL)
+
+    def close(self) -> Report:
+        task = self.task or self._task()
+        points = max(self.most_keypoints, 1)
+        self.spool.seek(0)
+        while True:
+            try:
+                stem, shapes = pickle.load(self.spool)
+            except EOFError:
+                break
+            text = "".join(line for shape in shapes for line in self._lines(task, shape, points))
+            with self.output.open(f"labels/{stem}.txt") as file:
+                file.write(text.encode())
+        self.spool.close()
+        with self.output.open("data.yaml") as file:
+            file.write(self._data_yaml(task, points).encode())
+        return self.report
+
+    def _shape(self, roi: dict, width: int, height: int) -> tuple:
+        """(type, class numbers, points as fractions, flat)."""
+        kind = roi["type"]
+        self.types[kind] += 1
+        if kind == KEYPOINTS:
+            self.most_keypoints = max(self.most_keypoints, len(roi["points"]))
+        flat = []
+        for x, y in roi["points"]:
+            flat += (x / width, y / height)
+        return kind, [self._class(label) for label in roi["labels"]], flat
+
+    def _class(self, label: str) -> int:
+        # Labels come from the scope; one it missed still gets a number (data.yaml comes last).
+        return self.classes.setdefault(label, len(self.classes))
+
+    def _task(self) -> str:
+        if self.types[KEYPOINTS]:
+            return POSE
+        return SEGMENT if self.types[POLYGON] else DETECT
+
+    def _lines(self, task: str, shape: tuple, points: int) -> list[str]:
+        kind, classes, flat = shape
+        values = self._values(task, kind, flat, points)
+        if values is None:
+            return []
+        return [f"{number} {values}\n" for number in classes]
+
+    def _values(self, task: str, kind: str, flat: list[float], points: int) -> str | None:
+        """The line after its class number, counting what became of the shape."""
+        report = self.report
+        if kind == KEYPOINTS and task != POSE:
+            report.skipped[SKIP_KEYPOINTS.format(task=task)] += 1
+            return None
+        if task == SEGMENT:
+            if kind == BOX:
+                report.converted[BOX_AS_POLYGON] += 1
+                x0, y0, x1, y1 = flat
+                flat = [x0, y0, x1, y0, x1, y1, x0, y1]
+            else:
+                report.written[kind] += 1
+            return _decimals(flat)
+        if kind == POLYGON:
+            report.converted[POLYGON_AS_BOX] += 1
+        else:
+            report.written[kind] += 1
+        box = _decimals(_center_box(flat))
+        if task == DETECT:
+            return box
+        given = flat if kind == KEYPOINTS else []
+        visible = " ".join(
+            f"{x:.6f} {y:.6f} 2" for x, y in zip(given[::2], given[1::2], strict=True)
+        )
+        missing = " ".join(["0.000000 0.000000 0"] * (points - len(given) // 2))
+        return " ".join(part for part in (box, visible, missing) if part)
+
+    def _data_yaml(self, task: str, points: int) -> str:
+        names = sorted(self.classes.items(), key=lambda item: item[1])
+        data = {
+            "train": "images",
+            "val": "images",
+            "nc": len(names),
+            "names": {number: label for label, number in names},
+        }
+        # No `path:`: Ultralytics then reads train/val beside this file. A relative `path: .`
+        # would be taken from the current directory (or Ultralytics' datasets folder).
+        text = f"# Ultralytics YOLO {task} dataset, exported by Hyperlabel.\n"
+        text += yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        if task == POSE:
+            text += f"kpt_shape: [{points}, 3]  # x, y, visible (2) or not labelled (0)\n"
+        return text
+
+
+def add_image(output: Output, report: Report, record: dict, name: str) -> None:
+    """Copy the frame's image into the archive, counting it (or its key, when missing)."""
+    if output.add_image(record, name):
+        report.images += 1
+    elif len(report.images_missing) < MAX_REPORTED_SKIPS:
+        report.images_missing.append(record["id"])
+
+
+def _center_box(flat: list[float]) -> tuple[float, float, float, float]:
+    xs, ys = flat[::2], flat[1::2]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    return (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+
+
+def _decimals(values) -> str:
+    return " ".join([f"{value:.6f}" for value in values])
+
+
+# --- Zip archives (shared with the VOC reader) ----------------------------------------------
+
+
+def open_archive(path: str | PathLike | BinaryIO) -> zipfile.ZipFile:
+    """The zip, or a FormatError; stays open while its items' images may be read."""
+    name = PurePosixPath(str(getattr(path, "name", path))).name or "archive"
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
+        raise FormatError(name, "This is not a zip file.") from None
+
+
+def archive_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """Files of the zip by path (`/` separated, no `./`), without folders and macOS droppings."""
+    members = {}
+    for info in archive.infolist():
+        path = info.filename.replace("\\", "/").lstrip("/")
+        while path.startswith("./"):
+            path = path[2:]
+        parts = PurePosixPath(path).parts
+        if info.is_dir() or not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
+            continue
+        members.setdefault(path, info)
+    return members
+
+
+def read_member(archive: zipfile.ZipFile, path: str, info: zipfile.ZipInfo, limit: int) -> bytes:
+    if info.file_size > limit:
+        raise FormatError(path, f"The file is over {limit:,} bytes.")
+    try:
+        with archive.open(info) as file:
+            data = file.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
+        raise FormatError(path, f"The zip member cannot be read ({error}).") from None
+    if len(data) > limit:
+        raise FormatError(path, f"The file is over {limit:,} bytes.")
+    return data
+
+
+def member_text(path: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FormatError(path, "The file is not UTF-8 text.", line=line) from None
+
+
+def is_image(path: str) -> bool:
+    return PurePosixPath(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def image_size(archive: zipfile.ZipFile, path: str, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """Width and height from the image's header (nothing decoded), turned as a browser shows
+    it, as uploads record a frame's size."""
+    try:
+        with archive.open(info) as file, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                width, height = image.size
+                orientation = _orientation(image)
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        SyntaxError,
+    ):
+        raise FormatError(path, "This is not an image Pillow can read.") from None
+    return (height, width) if orientation in QUARTER_TURNS else (width, height)
+
+
+def _orientation(image: Image.Image) -> int | None:
+    if image.format == "PNG":  # Pillow decodes a PNG to find EXIF after the pixels: header only
+        raw = image.info.get("exif")
+        if not raw:
+            return None
+        exif = Image.Exif()
+        exif.load(raw)
+    else:
+        exif = image.getexif()
+    return exif.get(ImageOps.ExifTags.Base.Orientation)
+
+
+def image_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
+    return partial(archive.open, info)
+
+
+# --- Import ---------------------------------------------------------------------------------
+
+
+def read_yolo(path: str | PathLike | BinaryIO) -> ImportBatch:
+    """A YOLO zip as items, one per image (or per label file when the image is not there).
+
+    Items come lazily, so a big archive is never held: a bad line raises FormatError while
+    they are read. Without its image an item's points are fractions (`normalized`); with it,
+    pixels of the size its header gives.
+    """
+    archive = open_archive(path)
+    members = archive_members(archive)
+    labels, kpt_shape = _classes(archive, members)
+    images = [path for path in members if is_image(path)]
+    label_files = _label_files(members, images)
+    return ImportBatch(items=_items(archive, members, labels, kpt_shape, label_files))
+
+
+def _classes(archive, members) -> tuple[list[str], tuple[int, int] | None]:
+    """Class names (by number) and kpt_shape, from the shallowest data.yaml or a names file."""
+    yamls = [p for p in members if PurePosixPath(p).suffix.lower() in (".yaml", ".yml")]
+    yamls.sort(key=lambda p: (p.count("/"), PurePosixPath(p).stem.lower() != "data", p))
+    for path in yamls:
+        data = _yaml(path, read_member(archive, path, members[path], MAX_NAMES_FILE_BYTES))
+        if isinstance(data, dict) and "names" in data:
+            return _names(path, data["names"]), _kpt_shape(path, data.get("kpt_shape"))
+    names_files = [p for p in members if PurePosixPath(p).name.lower() in NAMES_FILES]
+    names_files.sort(key=lambda p: (p.count("/"), p))
+    for path in names_files:
+        text = member_text(path, read_member(archive, path, members[path], MAX_NAMES_FILE_BYTES))
+        return [line.strip() for line in text.splitlines() if line.strip()], None
+    raise FormatError(
+        PurePosixPath(archive.filename or "archive").name,
+        "No data.yaml with `names` (nor obj.names or classes.txt) names the classes.",
+    )
+
+
+def _yaml(path: str, data: bytes):
+    try:
+        return yaml.safe_load(member_text(path, data))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise FormatError(path, f"This is not YAML: {problem}.", line=line) from None
+
+
+def _names(path: str, names) -> list[str]:
+    if isinstance(names, list):
+        values = names
+    elif isinstance(names, dict):
+        numbers = {}
+        for key, value in names.items():
+            number = _whole(key)
+            if number is None or number < 0:
+                raise FormatError(
+                    path, f"`names` keys are class numbers; got {key!r}.", field="names"
+                )
+            numbers[number] = value
+        if sorted(numbers) != list(range(len(numbers))):
+            raise FormatError(path, "`names` numbers run 0, 1, 2, … without gaps.", field="names")
+        values = [numbers[number] for number in range(len(numbers))]
+    else:
+        raise FormatError(
+            path, "`names` is a list or a mapping of class numbers to names.", field="names"
+        )
+    labels = [str(value).strip() if value is not None else "" for value in values]
+    for number, label in enumerate(labels):
+        if not label:
+            raise FormatError(path, f"Class {number} has no name.", field="names")
+    return labels
+
+
+def _kpt_shape(path: str, value) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, list) and len(value) == 2:
+        count, dims = _whole(value[0]), _whole(value[1])
+        if count and count > 0 and dims in (2, 3):
+            return count, dims
+    raise FormatError(path, f"`kpt_shape` is [points, 2 or 3]; got {value!r}.", field="kpt_shape")
+
+
+def _whole(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _label_files(members, images) -> dict[str, str | None]:
+    """Label file → its image's path (None without one). A `.txt` is a label file when it lies
+    under a `labels` folder, beside an image of its stem, or anywhere in a zip of no images."""
+    by_base = {}
+    for path in images:
+        by_base.setdefault(_base(path), path)
+    found = {}
+    for path in sorted(members):
+        pure = PurePosixPath(path)
+        if pure.suffix.lower() != ".txt" or pure.name.lower() in (*NAMES_FILES, *NOT_LABELS):
+            continue
+        base = _base(path)
+        image = by_base.get(_images_twin(base)) or by_base.get(base)
+        if image or "labels" in pure.parts[:-1] or not images:
+            found[path] = image
+    return found
+
+
+def _base(path: str) -> str:
+    return str(PurePosixPath(path).with_suffix(""))
+
+
+def _images_twin(base: str) -> str:
+    """`…/labels/x` → `…/images/x` (the last `labels` folder), as Ultralytics pairs them."""
+    parts = list(PurePosixPath(base).parts)
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == "labels":
+            parts[index] = "images"
+            return str(PurePosixPath(*parts))
+    return base
+
+
+def _items(archive, members, labels, kpt_shape, label_files) -> Iterator[ImportItem]:
+    label_of = {image: label for label, image in label_files.items() if image}
+    for path in sorted(p for p in members if is_image(p)):
+        info = members[path]
+        width, height = image_size(archive, path, info)
+        label = label_of.get(path)
+        rois = []
+        if label:
+            rois = _file_rois(archive, members, label, labels, kpt_shape, (width, height))
+        yield ImportItem(
+            file_name=PurePosixPath(path).name,
+            width=width,
+            height=height,
+            rois=rois,
+            image=image_opener(archive, info),
+        )
+    for label, image in label_files.items():
+        if image is None:
+            rois = _file_rois(archive, members, label, labels, kpt_shape, None)
+            yield ImportItem(file_name=PurePosixPath(label).stem, rois=rois, normalized=True)
+
+
+def _file_rois(archive, members, path, labels, kpt_shape, size) -> list[dict]:
+    text = member_text(path, read_member(archive, path, members[path], MAX_LABEL_FILE_BYTES))
+    return parse_label_text(text, path, labels, kpt_shape, size)
+
+
+def parse_label_text(
+    text: str, path: str, labels: list[str], kpt_shape, size: tuple[int, int] | None
+) -> list[dict]:
+    """ROIs of one label file in the bulk shape. Lines of the same shape (a ROI with several
+    labels is one line per label) become one ROI with those labels. `size` turns fractions into
+    pixels; None keeps fractions."""
+    rois: dict[tuple, dict] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        tokens = line.split()
+        if not tokens:
+            continue
+        try:
+            for roi in _line_rois(tokens, labels, kpt_shape):
+                _merge(rois, roi)
+        except LineError as error:
+            raise FormatError(path, str(error), line=number) from None
+    return [_scaled(roi, size) for roi in rois.values()]
+
+
+class LineError(ValueError):
+    pass
+
+
+def _line_rois(tokens: list[str], labels: list[str], kpt_shape) -> list[dict]:
+    label = _label(tokens[0], labels)
+    values = [_number(token) for token in tokens[1:]]
+    if kpt_shape:
+        count, dims = kpt_shape
+        if len(values) != 4 + count * dims:
+            raise LineError(
+                f"A pose line (kpt_shape [{count}, {dims}]) has {5 + count * dims} values: class, "
+                f"box and {count}×{dims} for its points; this one has {len(tokens)}."
+            )
+        return _pose_rois(label, values, count, dims)
+    if len(values) in (4, 5):
+        roi = {"type": BOX, "labels": [label], "points": _box_corners(values[:4])}
+        if len(values) == 5:  # Ultralytics' save_conf: a detection's score after its box
+            roi["confidence"] = _fraction(values[4], "A confidence")
+        return [roi]
+    if len(values) >= 6 and len(values) % 2 == 0:
+        points = [
+            [_fraction(x), _fraction(y)] for x, y in zip(values[::2], values[1::2], strict=True)
+        ]
+        return [_polygon_or_box(label, points)]
+    raise LineError(
+        "A line is `class cx cy w h` (a box) or `class x1 y1 x2 y2 x3 y3 …` (a polygon, pairs of "
+        f"coordinates); this one has {len(tokens)} values."
+    )
+
+
+def _label(token: str, labels: list[str]) -> str:
+    try:
+        value = float(token)
+    except ValueError:
+        value = math.nan
+    if not value.is_integer() or not 0 <= value < len(labels):
+        raise LineError(f"Class {token!r} is not a class number from 0 to {len(labels) - 1}.")
+    return labels[int(value)]
+
+
+def _number(token: str) -> float:
+    try:
+        value = float(token)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise LineError(f"{token!r} is not a number.")
+    return value
+
+
+def _fraction(value: float, what: str = "A coordinate") -> float:
+    if not -SLACK <= value <= 1 + SLACK:
+        raise LineError(f"{what} is a fraction of the image, 0 to 1; got {value!r}.")
+    return min(max(value, 0.0), 1.0)
+
+
+def _box_corners(values: list[float]) -> list[list[float]]:
+    cx, cy, width, height = values
+    if width < 0 or height < 0:
+        raise LineError(f"A box's width and height are not negative; got {width!r}, {height!r}.")
+    return [
+        [_fraction(cx - width / 2), _fraction(cy - height / 2)],
+        [_fraction(cx + width / 2), _fraction(cy + height / 2)],
+    ]
+
+
+def _polygon_or_box(label: str, points: list[list[float]]) -> dict:
+    """A segment export writes a box as its corners, clockwise from the top left; read back,
+    that exact rectangle is a box again."""
+    if len(points) == 4:
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points
+        if x0 == x3 <= x1 == x2 and y0 == y1 <= y2 == y3:
+            return {"type": BOX, "labels": [label], "points": [[x0, y0], [x2, y2]]}
+    return {"type": POLYGON, "labels": [label], "points": points}
+
+
+def _pose_rois(label: str, values: list[float], count: int, dims: int) -> list[dict]:
+    box = _box_corners(values[:4])
+    points, indices = [], []
+    for index in range(count):
+        x, y, *visible = values[4 + index * dims : 4 + (index + 1) * dims]
+        shown = visible[0] > 0 if visible else x >= 0 and y >= 0
+        if shown:
+            points.append([_fraction(x), _fraction(y)])
+            indices.append(index)
+    if not points:
+        return [{"type": BOX, "labels": [label], "points": box}]
+    roi = {"type": KEYPOINTS, "labels": [label], "points": points}
+    if indices != list(range(len(indices))):  # which of the K points these are, as COCO's reader
+        roi["meta"] = {"keypoints": [str(index + 1) for index in indices]}
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    extent = [min(xs), min(ys), max(xs), max(ys)]
+    edges = [*box[0], *box[1]]
+    if any(abs(a - b) > EXTENT_TOLERANCE for a, b in zip(edges, extent, strict=True)):
+        return [{"type": BOX, "labels": [label], "points": box}, roi]
+    return [roi]
+
+
+def _merge(rois: dict[tuple, dict], roi: dict) -> None:
+    key = (
+        roi["type"],
+        tuple(value for point in roi["points"] for value in point),
+        roi.get("confidence"),
+        repr(roi.get("meta")),
+    )
+    found = rois.get(key)
+    if found is None:
+        rois[key] = roi
+    elif roi["labels"][0] not in found["labels"]:
+        found["labels"].append(roi["labels"][0])
+
+
+def _scaled(roi: dict, size: tuple[int, int] | None) -> dict:
+    if size is not None:
+        width, height = size
+        roi["points"] = [[x * width, y * height] for x, y in roi["points"]]
+    return roi
