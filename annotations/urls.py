@@ -14,6 +14,7 @@ urlpatterns = [
     path("<id:pk>/info/", views.task_info, name="task_info"),
     path("<id:pk>/complete/", views.task_complete, name="task_complete"),
     path("<id:pk>/delete/", views.task_delete, name="task_delete"),
+    path("<id:pk>/export/", views.task_export, name="task_export"),
     path("<id:pk>/annotate/", editor_views.task_annotate, name="task_annotate"),
     path("editor-bench/", editor_views.editor_bench, name="editor_bench"),
 ]

@@ -17,16 +17,20 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from config.errors import ConflictError
-from config.htmx import is_fragment_request, toast
+from config.htmx import is_fragment_request, render_dialog, toast
+from datasets.forms import ExportForm
 from datasets.models import Dataset, Version
+from datasets.selectors import jobs_visible_to
 from datasets.services import unique_version_name
 
 from . import page_selectors, selectors, services
+from .exports import export_start
 from .forms import TaskForm, TaskListFilterForm, rules_after
 from .models import AnnotationTask
 
 LIST = "annotations/task_list.html"
 FORM = "annotations/task_form.html"
+EXPORT = "annotations/task_export.html"
 
 
 def _get_task(pk: int) -> AnnotationTask:
@@ -244,3 +248,48 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def task_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return _task_action(request, pk, "delete")
+
+
+# Export
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@permission_required("annotations.view_annotationtask", raise_exception=True)
+def task_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The task's frames in the task's order, in a format, with or without their images.
+
+    Once the job is queued the dialog follows it to its Download link (`?job=<id>` is its row,
+    polled while it runs); without JavaScript the version page lists it. `?part=images` is the
+    images box for the chosen format.
+    """
+    task = _get_task(pk)
+    context = {"task": task, "export_url": reverse("annotations:task_export", args=[task.pk])}
+    if is_fragment_request(request) and request.method == "GET":
+        if request.GET.get("part") == "images":
+            form = ExportForm(request.GET, scoped=False)
+            return render(request, "datasets/_export_fields.html#export-images", {"form": form})
+        if "job" in request.GET:
+            return render(request, f"{EXPORT}#export-job", context | {"job": _own_job(request)})
+    form = ExportForm(request.POST if request.method == "POST" else None, scoped=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            options = form.export_options()  # no filters: the task's frames
+            job = export_start(version=task.version, user=request.user, task=task, **options)
+        except ValidationError as error:  # a ConflictError too
+            form.add_service_error(error)
+        else:
+            message = f"{job.title}: queued."
+            if not is_fragment_request(request):
+                messages.success(request, message)
+                return redirect(task.version)
+            context |= {"job": job, "is_modal": True}
+            return toast(render(request, f"{EXPORT}#dialog", context), message)
+    return render_dialog(request, EXPORT, context | {"form": form})
+
+
+def _own_job(request: HttpRequest):
+    """The job `?job=` names, if the user may see it (their own; a Manager's: anyone's)."""
+    pk = request.GET.get("job", "")
+    valid = pk.isdigit() and len(pk) < 19  # a bigint
+    return get_object_or_404(jobs_visible_to(request.user), pk=int(pk) if valid else 0)

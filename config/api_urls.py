@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from annotations.api.exports import VersionExportViewSet
 from annotations.api.views import TaskItemViewSet, TaskPreviewViewSet, TaskViewSet
 from config.views import TokenView
 from datasets.api.jobs import JobViewSet
@@ -30,6 +31,7 @@ router.register(
 router.register(f"{VERSION}/frames", FrameViewSet, basename="version-frame")
 router.register(f"{VERSION}/uploads", FrameUploadViewSet, basename="version-upload")
 router.register(f"{VERSION}/imports", FrameImportViewSet, basename="version-import")
+router.register(f"{VERSION}/exports", VersionExportViewSet, basename="version-export")
 router.register(f"{VERSION}/labels", VersionLabelViewSet, basename="version-label")
 router.register(f"{VERSION}/preview", TaskPreviewViewSet, basename="version-preview")
 router.register("jobs", JobViewSet, basename="job")

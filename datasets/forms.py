@@ -1,8 +1,15 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.core.exceptions import ValidationError
 
+from annotations.filters import clean_filters
+from annotations.models import FilterMode
+from config.errors import ConflictError
 from datasets.models import Dataset, Version
 from datasets.services import MAX_DESCRIPTION_LENGTH, check_version_name
+from frames.lucene import check_query
+from frames.validation import MAX_LABEL_LENGTH
 
 
 def add_service_error(form: forms.Form, error: ValidationError, field: str | None = None) -> None:
@@ -82,3 +89,219 @@ class UploadForm(forms.Form):
         if not files:
             raise ValidationError("Choose at least one image or video.", code="required")
         return files
+
+
+# Export and import (the version page's dialogs, and the task menu's Export…)
+
+# (value, name, file type, what a user of the format gets); the engines decide what is valid.
+EXPORT_FORMATS = [
+    (
+        "hyperlabel",
+        "Hyperlabel JSON Lines",
+        ".jsonl",
+        "One frame a line, every ROI, label, colour, lock and meta; imports back as it was.",
+    ),
+    (
+        "coco",
+        "COCO",
+        ".json",
+        "Boxes, polygons and key points for pycocotools, Detectron2 and MMDetection.",
+    ),
+    (
+        "coco-results",
+        "COCO detection results",
+        ".json",
+        "Boxes with their scores: the detections COCOeval compares with a COCO export.",
+    ),
+    (
+        "yolo",
+        "YOLO (Ultralytics)",
+        ".zip",
+        "data.yaml and a labels/<frame>.txt per frame, in normalised coordinates.",
+    ),
+    (
+        "voc",
+        "Pascal VOC",
+        ".zip",
+        "An Annotations/<frame>.xml per frame; boxes only: a polygon becomes its box.",
+    ),
+]
+IMPORT_FORMATS = [
+    (
+        "coco",
+        "COCO",
+        ".json / .zip",
+        "Instances JSON, alone or zipped with its images: annotations go to the frames with the "
+        "same file name or key; images not here become new frames.",
+    ),
+    (
+        "yolo",
+        "YOLO (Ultralytics)",
+        ".zip",
+        "data.yaml and labels/*.txt; images in images/ that are not here become new frames.",
+    ),
+    (
+        "voc",
+        "Pascal VOC",
+        ".zip",
+        "Annotations/*.xml; images in JPEGImages/ that are not here become new frames.",
+    ),
+    (
+        "hyperlabel",
+        "Hyperlabel JSON Lines",
+        ".jsonl",
+        "New frames, one a line in the bulk-import shape, as a Hyperlabel export writes them.",
+    ),
+]
+NO_IMAGES = "coco-results"  # a list of detections: it has nowhere to put an image
+SCOPE_ALL, SCOPE_FILTER = "all", "filter"
+NEEDS_A_FILTER = "Give a frame query, a label or both; or choose Every frame."
+# The engine's error keys (annotations.filters) -> the export form's field that shows them.
+EXPORT_FIELD_OF_KEY = {
+    "format": "format",
+    "include_images": "include_images",
+    "filters[0].frame_query": "frame_query",
+    "filters[0].rules[0].labels": "label",
+    "filters[0].rules[0].labels[0]": "label",
+}
+
+
+def _choices(formats: list[tuple[str, str, str, str]]) -> list[tuple[str, str]]:
+    return [(value, name) for value, name, _, _ in formats]
+
+
+@dataclass
+class FormatOption:
+    """A radio of a format field, with its file type and one-line description."""
+
+    radio: object  # a BoundWidget: .tag(), .choice_label, .id_for_label
+    file_type: str
+    help_text: str
+
+
+class FormatFieldMixin:
+    """`format_options`: the format radios with their descriptions, for the template."""
+
+    formats: list[tuple[str, str, str, str]]
+
+    def format_options(self) -> list[FormatOption]:
+        about = {value: (file_type, text) for value, _, file_type, text in self.formats}
+        return [FormatOption(radio, *about[radio.data["value"]]) for radio in self["format"]]
+
+
+class ExportForm(FormatFieldMixin, forms.Form):
+    """Format, scope and images of an export. `scoped=False` (a task's export: the task decides
+    the frames) drops the scope fields."""
+
+    formats = EXPORT_FORMATS
+    format = forms.ChoiceField(
+        choices=_choices(EXPORT_FORMATS), initial="coco", widget=forms.RadioSelect
+    )
+    scope = forms.ChoiceField(
+        choices=[(SCOPE_ALL, "Every frame"), (SCOPE_FILTER, "Frames matching a filter")],
+        initial=SCOPE_ALL,
+        widget=forms.RadioSelect,
+        label="Frames",
+    )
+    frame_query = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Frame query",
+        help_text="Lucene over frames: context_id, timestamp, meta.<key>.",
+        widget=forms.TextInput(attrs={"placeholder": "meta.weather:rain", "spellcheck": "false"}),
+    )
+    label = forms.CharField(
+        required=False,
+        max_length=MAX_LABEL_LENGTH,
+        help_text="Only frames with a ROI or frame label carrying it.",
+        widget=forms.TextInput(attrs={"list": "export-labels", "autocomplete": "off"}),
+    )
+    include_images = forms.BooleanField(
+        required=False,
+        label="Include the images",
+        help_text="The download becomes one zip: the annotations, and the images by file name.",
+    )
+
+    def __init__(self, *args, scoped: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not scoped:
+            for name in ("scope", "frame_query", "label"):
+                del self.fields[name]
+        self.scoped = scoped
+
+    @property
+    def images_allowed(self) -> bool:
+        """COCO detection results are one list of boxes: they cannot hold images."""
+        return self["format"].value() != NO_IMAGES
+
+    def clean_frame_query(self) -> str:
+        query = self.cleaned_data["frame_query"].strip()
+        check_query(query, scope="frame")
+        return query
+
+    def clean_label(self) -> str:
+        return self.cleaned_data["label"].strip()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("format") == NO_IMAGES:
+            data["include_images"] = False  # the box is disabled; without JavaScript, ignored
+        if self.scoped and data.get("scope") == SCOPE_FILTER and not self.errors:
+            if not data["frame_query"] and not data["label"]:
+                self.add_error("frame_query", ValidationError(NEEDS_A_FILTER, code="required"))
+            else:
+                try:
+                    clean_filters(self.filters())
+                except ValidationError as error:
+                    self.add_service_error(error)
+        return data
+
+    def filters(self) -> list[dict] | None:
+        """The task-creation filter shape for the chosen scope; None: every frame."""
+        data = self.cleaned_data
+        if not self.scoped or data["scope"] != SCOPE_FILTER:
+            return None
+        label = data["label"]
+        return [
+            {
+                "mode": FilterMode.BY_LABEL if label else FilterMode.ALL,
+                "rules": [{"labels": [label]}] if label else [],
+                "frame_query": data["frame_query"],
+            }
+        ]
+
+    def export_options(self) -> dict:
+        """export_start's keyword arguments from this form (besides version, user, task)."""
+        return {
+            "format": self.cleaned_data["format"],
+            "filters": self.filters(),
+            "include_images": self.cleaned_data["include_images"],
+        }
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """An engine or service error beside the field its key names, else atop the form."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for key, errors in error.error_dict.items():
+            field = EXPORT_FIELD_OF_KEY.get(key)
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class ImportForm(FormatFieldMixin, forms.Form):
+    formats = IMPORT_FORMATS
+    file = forms.FileField(
+        label="File",
+        help_text="A .json, .zip or .jsonl file in the format chosen below.",
+        error_messages={"required": "Choose the file to import.", "empty": "The file is empty."},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".json,.jsonl,.zip,application/json,application/zip"}
+        ),
+    )
+    format = forms.ChoiceField(
+        choices=_choices(IMPORT_FORMATS), initial="coco", widget=forms.RadioSelect
+    )
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """A refusal of the version (Published) atop the form; a problem of the file beside it."""
+        add_service_error(self, error, None if isinstance(error, ConflictError) else "file")

@@ -26,20 +26,35 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from annotations import services as annotation_services
+from annotations.exports import export_start
 from config.errors import ConflictError, error_message
 from config.htmx import is_fragment_request, navigate, render_dialog, toast
+from frames import selectors as frame_selectors
 from frames import services as frame_services
+from frames.imports import import_start
 from frames.selectors import version_frame_page
 from frames.uploads import upload_start
 
 from . import jobs as job_services
 from . import selectors, services
-from .forms import DatasetForm, UploadForm, VersionForkForm, VersionPublishForm, add_service_error
+from .forms import (
+    DatasetForm,
+    ExportForm,
+    ImportForm,
+    UploadForm,
+    VersionForkForm,
+    VersionPublishForm,
+    add_service_error,
+)
 from .models import Dataset, Job, Version
 
 VERSION = "datasets/version_detail.html"
+EXPORT = "datasets/version_export.html"
+IMPORT = "datasets/version_import.html"
+EXPORT_FIELDS = "datasets/_export_fields.html"
 JOBS = "datasets/job_list.html"
 JOBS_PER_PAGE = 25
+EXPORT_LABELS_SUGGESTED = 500  # the label field's suggestions: a hint, capped
 WATCHED_ID = re.compile(r"[0-9]{1,19}")
 
 # Datasets
@@ -167,7 +182,7 @@ def version_jobs(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(version)
     context = {"version": version, **_version_jobs_context(version)}
     ended = _ended_jobs(request, context["jobs"])
-    if any(job.status == Job.Status.SUCCEEDED for job in ended):
+    if any(job.status == Job.Status.SUCCEEDED and job.kind != Job.Kind.EXPORT for job in ended):
         context |= _frame_grid_context(version, _current_query(request))
         context["refresh_frames"] = True
     return _toast_ended(request, render(request, f"{VERSION}#jobs-poll", context), ended)
@@ -222,6 +237,73 @@ def version_fork(request: HttpRequest, pk: int) -> HttpResponse:
             return navigate(request, child.get_absolute_url())
     context = {"version": version, "dataset": version.dataset, "form": form}
     return render_dialog(request, "datasets/version_fork.html", context)
+
+
+# Export and import: dialogs whose job then shows in the version page's Jobs list
+
+
+def _job_queued(request: HttpRequest, version: Version, job: Job) -> HttpResponse:
+    """htmx: the dialog gone and the Jobs list with the new job (it starts polling), a toast.
+    Without htmx: back to the version page, which lists the job."""
+    message = f"{job.title}: queued."
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(version)
+    context = {"version": version, **_version_jobs_context(version)}
+    return toast(render(request, f"{VERSION}#job-queued", context), message)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@permission_required("datasets.view_version", raise_exception=True)
+def version_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Format, scope and images; `?part=images` is the images box for the chosen format (htmx
+    asks for it when the format changes: COCO detection results cannot hold images)."""
+    version = _get_version(pk)
+    if request.GET.get("part") == "images" and is_fragment_request(request):
+        return render(request, f"{EXPORT_FIELDS}#export-images", {"form": ExportForm(request.GET)})
+    data = request.POST if request.method == "POST" else None
+    form = ExportForm(data)
+    if data is not None and form.is_valid():
+        try:
+            job = export_start(version=version, user=request.user, **form.export_options())
+        except ValidationError as error:  # a ConflictError too
+            form.add_service_error(error)
+        else:
+            return _job_queued(request, version, job)
+    context = {
+        "version": version,
+        "dataset": version.dataset,
+        "form": form,
+        "labels": frame_selectors.version_labels(version=version)[:EXPORT_LABELS_SUGGESTED],
+        "export_url": reverse("datasets:version_export", args=[version.pk]),
+    }
+    return render_dialog(request, EXPORT, context)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@permission_required("frames.add_frame", raise_exception=True)
+def version_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file and its format into a Draft; errors the service finds at once show in the dialog,
+    those the job finds in its row of the Jobs list."""
+    version = _get_version(pk)
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and version.is_draft and form.is_valid():
+        try:
+            job = import_start(
+                version=version,
+                user=request.user,
+                file=form.cleaned_data["file"],
+                format=form.cleaned_data["format"],
+            )
+        except ValidationError as error:  # a ConflictError too
+            form.add_service_error(error)
+        else:
+            return _job_queued(request, version, job)
+    context = {"version": version, "dataset": version.dataset, "form": form}
+    return render_dialog(request, IMPORT, context)
 
 
 # Jobs

@@ -4,6 +4,9 @@ Each runs for every `next`, frame GET or save (or copies a million rows in a for
 each cost more to build than to run. Names come from model metadata, values are parameters.
 """
 
+from collections.abc import Iterator
+
+import orjson
 from django.contrib.auth import get_user_model
 from django.db import connection
 
@@ -81,3 +84,146 @@ def analyze_tables(*, vacuum: bool = False) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
+
+
+FRAME_COLUMNS = (
+    "id",
+    "version_id",
+    "context_id",
+    "timestamp",
+    "uri",
+    "width",
+    "height",
+    "meta",
+    "revision",
+    "annotation_count",
+)
+
+
+def _under_keys(version_id: int, keys: list[str]) -> Iterator[tuple[str, list]]:
+    """(`WHERE` clause, parameters) for the version's memberships under `keys`: one array
+    parameter on PostgreSQL (psycopg took 0.2 s to parse an `IN` of 5,000 placeholders),
+    chunks of `IN (…)` on SQLite."""
+    if connection.vendor == "postgresql":
+        yield "m.version_id = %s AND m.key = ANY(%s)", [version_id, list(keys)]
+        return
+    for chunk in chunked(keys):
+        yield (
+            f"m.version_id = %s AND m.key IN ({placeholders(len(chunk))})",
+            [version_id, *chunk],
+        )
+
+
+def frame_rows_under_keys(
+    version_id: int, keys: list[str], columns: tuple[str, ...] = FRAME_COLUMNS
+) -> dict[str, dict]:
+    """{key: the frame row's `columns` as a dict} for the keys the version has.
+
+    Plain rows for an annotation import of 100,000 frames: Frame instances cost ~10 µs each.
+    """
+    frames, members = table(Frame), table(VersionFrame)
+    selected = ", ".join(f"f.{connection.ops.quote_name(c)}" for c in columns)
+    found = {}
+    with connection.cursor() as cursor:
+        for where, params in _under_keys(version_id, keys):
+            cursor.execute(
+                f"SELECT m.key, {selected} FROM {members} m "
+                f"JOIN {frames} f ON f.id = m.frame_id WHERE {where}",
+                params,
+            )
+            for key, *values in cursor.fetchall():
+                row = dict(zip(columns, values, strict=True))
+                if "meta" in row:
+                    row["meta"] = _json(row["meta"])
+                found[key] = row
+    return found
+
+
+def frame_files(version_id: int) -> list[tuple[str, str, int, int]]:
+    """(key, uri, width, height) of every frame the version shows: matching by file name reads
+    the last part of each URI, which no index holds."""
+    frames, members = table(Frame), table(VersionFrame)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.key, f.uri, f.width, f.height FROM {members} m "
+            f"JOIN {frames} f ON f.id = m.frame_id WHERE m.version_id = %s",
+            [version_id],
+        )
+        return cursor.fetchall()
+
+
+ANNOTATION_COLUMNS = ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
+
+
+def annotations_of_frames(frame_ids: list[int]) -> dict[int, list[dict]]:
+    """{frame id: its annotations as dicts of ANNOTATION_COLUMNS, in drawing order}; plain rows,
+    as `frame_rows_under_keys`."""
+    found: dict[int, list[dict]] = {}
+    columns = ", ".join(connection.ops.quote_name(c) for c in ANNOTATION_COLUMNS)
+    if connection.vendor == "postgresql":  # one array parameter, as `_under_keys`
+        batches = [("frame_id = ANY(%s)", [list(frame_ids)])]
+    else:
+        batches = [
+            (f"frame_id IN ({placeholders(len(chunk))})", list(chunk))
+            for chunk in chunked(frame_ids)
+        ]
+    with connection.cursor() as cursor:
+        for where, params in batches:
+            cursor.execute(
+                f"SELECT frame_id, {columns} FROM {table(Roi)} "
+                f"WHERE {where} ORDER BY frame_id, position",
+                params,
+            )
+            for frame_id, *values in cursor.fetchall():
+                annotation = dict(zip(ANNOTATION_COLUMNS, values, strict=True))
+                for field in ("labels", "points", "meta"):
+                    annotation[field] = _json(annotation[field])
+                annotation["locked"] = bool(annotation["locked"])
+                found.setdefault(frame_id, []).append(annotation)
+    return found
+
+
+def _json(value):
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def frames_saved(rows: list[tuple[int, int]], *, user_id: int | None, at) -> None:
+    """Each frame `(id, annotation_count)` gets its new count, the next revision, and its saver.
+
+    One UPDATE from two arrays on PostgreSQL (100,000 rows in well under a second); SQLite
+    runs one statement a row, which is fast enough there.
+    """
+    frames = table(Frame)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, counts = [r[0] for r in rows], [r[1] for r in rows]
+            cursor.execute(
+                f"UPDATE {frames} f SET revision = f.revision + 1, annotation_count = v.n, "
+                "updated_by_id = %s, updated_at = %s "
+                "FROM unnest(%s::bigint[], %s::int[]) AS v(id, n) WHERE f.id = v.id",
+                [user_id, at, ids, counts],
+            )
+            return
+        cursor.executemany(
+            f"UPDATE {frames} SET revision = revision + 1, annotation_count = %s, "
+            "updated_by_id = %s, updated_at = %s WHERE id = %s",
+            [(count, user_id, at, frame_id) for frame_id, count in rows],
+        )
+
+
+def memberships_repoint(version_id: int, pairs: list[tuple[str, int]]) -> None:
+    """The version sees frame row `frame_id` under `key` from now on: its copy-on-write copies."""
+    members = table(VersionFrame)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {members} m SET frame_id = v.frame_id "
+                "FROM unnest(%s::text[], %s::bigint[]) AS v(key, frame_id) "
+                "WHERE m.version_id = %s AND m.key = v.key",
+                [[p[0] for p in pairs], [p[1] for p in pairs], version_id],
+            )
+            return
+        cursor.executemany(
+            f"UPDATE {members} SET frame_id = %s WHERE version_id = %s AND key = %s",
+            [(frame_id, version_id, key) for key, frame_id in pairs],
+        )

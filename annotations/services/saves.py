@@ -63,6 +63,41 @@ def _record(version: Version, written, *, user, at, task_id, change_extra=None) 
     insert_revisions(rows)
 
 
+def record_added_annotations(sender, *, version: Version, user, at, changes, **kwargs) -> None:
+    """An import's added annotations, recorded like saves (`frames_annotations_add` sends them):
+    a frame's first change also records revision 1 as imported."""
+    user_id = user.pk if user is not None else None
+    rows = []
+    for change in changes:
+        if change.before is not None:
+            imported = {"imported": True}
+            rows.append(
+                (
+                    version.pk,
+                    change.key,
+                    change.revision - 1,
+                    None,
+                    at,
+                    None,
+                    imported,
+                    change.before,
+                )
+            )
+        rows.append(
+            (
+                version.pk,
+                change.key,
+                change.revision,
+                user_id,
+                at,
+                None,
+                change.change,
+                change.state,
+            )
+        )
+    insert_revisions(rows)
+
+
 @transaction.atomic
 def frame_restore(*, version: Version, key: str, revision: int, to_revision: int, user) -> Frame:
     """Put revision `to_revision` of a frame back, as a new recorded save; Managers only.

@@ -48,6 +48,14 @@ class ChangeSerializer(serializers.Serializer):
         required=False, help_text="Revision 1 as imported, recorded at the frame's first save."
     )
 
+    def get_fields(self):
+        # An annotation import names its format under "import", a Python keyword.
+        fields = super().get_fields()
+        fields["import"] = serializers.CharField(
+            required=False, help_text="An annotation import: its format (coco, yolo, voc)."
+        )
+        return fields
+
 
 class RevisionSerializer(serializers.Serializer):
     revision = serializers.IntegerField()

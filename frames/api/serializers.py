@@ -301,8 +301,17 @@ class UploadSerializer(serializers.Serializer):
 
 
 class ImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="JSON Lines: one frame a line, as in the bulk import.")
-    format = serializers.ChoiceField(choices=IMPORT_FORMATS, default="hyperlabel")
+    file = serializers.FileField(
+        help_text="`hyperlabel`: JSON Lines, one frame a line as in the bulk import. `coco`: "
+        "COCO instances JSON, or a zip with it and the images. `yolo`, `voc`: a zip of the "
+        "dataset's folder (labels/ or Annotations/, with or without images)."
+    )
+    format = serializers.ChoiceField(
+        choices=IMPORT_FORMATS,
+        default="hyperlabel",
+        help_text="`hyperlabel` creates frames; `coco`, `yolo` and `voc` add annotations to the "
+        "frames they match by key or file name, and create frames from the archive's images.",
+    )
 
 
 class FrameDeleteSerializer(serializers.Serializer):

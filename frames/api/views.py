@@ -187,10 +187,18 @@ class FrameUploadViewSet(VersionScopedViewSet):
 
 @extend_schema_view(
     create=extend_schema(
-        summary="Import a JSON Lines file of frames (all or none), in a job",
-        description="One frame a line, in the shape of the bulk import (`POST …/frames/`), with "
-        "no limit on the count. Answers 202 with the queued job; its `errors` name the line and "
-        "field of each bad frame, and nothing is written unless every line is good.",
+        summary="Import frames or annotations from a file (all or none), in a job",
+        description="`format=hyperlabel`: one frame a line, in the shape of the bulk import "
+        "(`POST …/frames/`), with no limit on the count; `errors` name the line and field. "
+        "`coco` (a JSON file, or a zip with the JSON and images), `yolo` and `voc` (zips): each "
+        "image is matched to a frame by the frame's key (the file name's stem, or the key "
+        "Hyperlabel's COCO export gives) or by file name (the last part of the frame's image "
+        "path), and its annotations are added to that frame; an unmatched image in the archive "
+        "becomes a new frame; anything else is skipped with its reason. Answers 202 with the "
+        "queued job. When it has `succeeded`, its `result` is the report `{frames_created, "
+        "frames_matched, rois_created, frame_labels_created, skipped: [{file, index, reason}], "
+        "skipped_count}`; when it failed, `errors` name the file and annotation (`{file, index, "
+        "field, message}`) and nothing was written.",
         parameters=[VERSION_PARAMETER],
         request={"multipart/form-data": ImportSerializer},
         responses={202: JobEnvelopeSerializer, 409: ErrorSerializer},

@@ -3,7 +3,7 @@
 Each format module is plain conversion with no database access, so the formats' rules can be read
 (and tested) on their own; `annotations/exports.py` and `frames/imports.py` feed them.
 
-Out: a frame is a *record*, the bulk-import shape (`frames.selectors.frame_record`):
+Out: a frame is a *record*, the bulk-import shape (`frames.exports.version_records` reads them):
     {"id": key, "context_id", "timestamp", "source": {"uri", "width", "height"}, "meta",
      "rois": [{"id", "type", "labels", "points", "confidence", "color", "locked", "meta"}],
      "frame_labels": [{"id", "labels", "confidence", "color", "locked", "meta"}]}

@@ -1,6 +1,8 @@
 """Writes that are rules for frames, one module per concern; import them from here.
 
-- `bulk`: bulk import, `frames_bulk_create` and `BulkImportError`.
+- `bulk`: bulk import, `frames_bulk_create` and `BulkImportError`; `frames_annotations_add`
+  (annotations added to existing frames, e.g. a COCO import) and its `annotations_added` signal,
+  which the annotations app's history receives.
 - `rows`: the rows both imports and writes insert (field lists, value builders,
   `insert_annotations`).
 - `writes`: a frame write: `lock_frame`, `check_revision`, `frame_write` (`FrameWrite`),
@@ -11,16 +13,28 @@ Who may save a frame is a task rule: `annotations.services.frame_save` checks it
 `frame_write`. Deleting a dataset checks tasks too: `annotations.services.dataset_delete`.
 """
 
-from .bulk import MAX_BULK_ERRORS, BulkImportError, frames_bulk_create
+from .bulk import (
+    MAX_BULK_ERRORS,
+    AnnotationsAdded,
+    BulkImportError,
+    FrameChange,
+    annotations_added,
+    frames_annotations_add,
+    frames_bulk_create,
+)
 from .forks import version_fork
 from .writes import FrameWrite, check_revision, frame_write, lock_frame
 
 __all__ = [
     "MAX_BULK_ERRORS",
+    "AnnotationsAdded",
     "BulkImportError",
+    "FrameChange",
     "FrameWrite",
+    "annotations_added",
     "check_revision",
     "frame_write",
+    "frames_annotations_add",
     "frames_bulk_create",
     "lock_frame",
     "version_fork",

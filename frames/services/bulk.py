@@ -1,18 +1,33 @@
-"""Bulk import: every frame is checked before one is written; a bad one names its index and field."""
+"""Bulk writes: every frame is checked before one is written; a bad one names its index and field.
+
+- `frames_bulk_create`: new frames with their annotations.
+- `frames_annotations_add`: annotations added to frames the version has (an annotation-only
+  import), with copy-on-write, the label index, counts, revisions and the history kept as a save
+  keeps them.
+"""
 
 import uuid
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from config.bulk import allocate_ids, gc_paused, insert_rows
 from config.errors import ValidationError
 from datasets.models import Version
 from datasets.services import lock_version
-from frames.models import Frame, VersionFrame
-from frames.selectors import keys_taken
-from frames.validation import FieldError, clean_frame
+from frames.models import Frame, Roi, VersionFrame
+from frames.selectors import annotation_values_as_dict, keys_taken
+from frames.sql import (
+    annotations_of_frames,
+    delete_annotations,
+    frame_rows_under_keys,
+    frames_saved,
+    memberships_repoint,
+)
+from frames.validation import MAX_ANNOTATIONS, FieldError, clean_annotation, clean_frame
 
 from .rows import FRAME_FIELDS, frame_values, insert_annotations
 
@@ -122,3 +137,275 @@ def _insert_frames(version: Version, cleaned: list[dict]) -> list[str]:
         for frame_id, (_, frame) in zip(frame_ids, pairs, strict=True)
     )
     return keys
+
+
+# Sent inside `frames_annotations_add`'s transaction once its rows are written, with `version`,
+# `user`, `at` and `changes` ([FrameChange]). The history of saves (`FrameRevision`) belongs to
+# the annotations app, a layer above; its receiver records these as a save would.
+annotations_added = Signal()
+
+
+@dataclass
+class FrameChange:
+    """One frame an annotation import changed, in the terms `frame_write` reports a save:
+    `revision` is the one the write made; `change` says what was added; `state` holds the parts
+    written (whole lists, in the API's shape); `before` the whole earlier state, given when the
+    frame had never been saved (revision 1), as a first save records it."""
+
+    key: str
+    revision: int
+    change: dict
+    state: dict
+    before: dict | None = None
+
+
+@dataclass
+class AnnotationsAdded:
+    frames: int = 0  # frames that gained annotations
+    copied: int = 0  # of them, rows another version owned: the Draft wrote its own copy first
+    rois: int = 0
+    frame_labels: int = 0
+    # Annotations not added because the frame has one with the same id (imported before):
+    # [{"index", "field", "reason"}], `index` counting the given frames.
+    skipped: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class _Addition:
+    index: int
+    key: str
+    row: dict
+    old: list[dict]
+    new: list[dict]
+
+
+@transaction.atomic
+def frames_annotations_add(
+    *, version: Version, frames: list[dict], user=None, note: dict | None = None
+) -> AnnotationsAdded:
+    """Add annotations to frames the version has: `frames` is [{"id": key, "rois": [...],
+    "frame_labels": [...]}] in the bulk shape. All or none, checked first as the bulk import
+    checks (points inside the image, …); errors are [{"index", "field", "message"}].
+
+    An annotation whose id the frame has already is skipped (so importing a file twice adds
+    nothing the second time). A frame the Draft does not own is copied first (copy-on-write), so
+    a Published parent never changes. Each changed frame gets the next revision and the caller
+    as its saver, and `annotations_added` is sent so the history records it; `note` goes into
+    each recorded change (e.g. {"import": "coco"}).
+    """
+    version = lock_version(version)
+    with gc_paused():
+        additions, skipped = _clean_additions(version, frames)
+        result = AnnotationsAdded(skipped=skipped)
+        changed = [addition for addition in additions if addition.new]
+        now = timezone.now()
+        _write_additions(version, changed, user, now, result)
+        if changed:
+            Version.objects.filter(pk=version.pk).update(updated_at=now)
+            changes = [_frame_change(addition, note or {}) for addition in changed]
+            annotations_added.send(
+                sender=frames_annotations_add, version=version, user=user, at=now, changes=changes
+            )
+    return result
+
+
+def _keys(version: Version, frames: list) -> tuple[list[str], dict[str, dict]]:
+    if not isinstance(frames, list):
+        raise BulkImportError([{"index": 0, "field": "", "message": "Expected a list of frames."}])
+    errors, keys, given = [], [], {}
+    for index, data in enumerate(frames):
+        key = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(key, str) or not key:
+            errors.append({"index": index, "field": "id", "message": "Give the frame's key."})
+        elif key in given:
+            errors.append(
+                {
+                    "index": index,
+                    "field": "id",
+                    "message": f"Frame “{key}” is given twice (also at index {given[key]}).",
+                }
+            )
+        else:
+            given[key] = index
+        keys.append(key)
+    rows = frame_rows_under_keys(version.pk, list(given)) if not errors else {}
+    if not errors:
+        errors = [
+            {
+                "index": index,
+                "field": "id",
+                "message": f"Version “{version.name}” has no frame “{key}”.",
+            }
+            for key, index in given.items()
+            if key not in rows
+        ]
+    if errors:
+        raise BulkImportError(errors[:MAX_BULK_ERRORS])
+    return keys, rows
+
+
+def _clean_additions(version: Version, frames: list) -> tuple[list[_Addition], list[dict]]:
+    keys, rows = _keys(version, frames)
+    with_annotations = [row["id"] for row in rows.values() if row["annotation_count"]]
+    existing = annotations_of_frames(with_annotations) if with_annotations else {}
+    additions, skipped, errors = [], [], []
+    for index, (key, data) in enumerate(zip(keys, frames, strict=True)):
+        row = rows[key]
+        old = existing.get(row["id"], [])
+        try:
+            new = _clean_new(index, data, row, old, skipped)
+        except FieldError as error:
+            errors.append({"index": index, "field": error.field, "message": error.message})
+            if len(errors) >= MAX_BULK_ERRORS:
+                break
+        else:
+            additions.append(_Addition(index, key, row, old, new))
+    if errors:
+        raise BulkImportError(errors)
+    return additions, skipped
+
+
+def _clean_new(index: int, data: dict, row: dict, old: list[dict], skipped: list) -> list[dict]:
+    """The frame's new annotations, cleaned: ROIs first, then frame labels."""
+    uids = {annotation["uid"] for annotation in old}
+    seen = set(uids)
+    new = []
+    for name, roi_type in (("rois", None), ("frame_labels", Roi.Type.FRAME)):
+        items = data.get(name)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise FieldError(name, "Expected a list.")
+        for position, item in enumerate(items):
+            place = f"{name}[{position}]"
+            uid = item.get("id") if isinstance(item, dict) else None
+            if uid is not None and uid in uids:
+                skipped.append(
+                    {
+                        "index": index,
+                        "field": place,
+                        "reason": f"The frame has an annotation “{uid}” already.",
+                    }
+                )
+                continue
+            new.append(
+                clean_annotation(
+                    item,
+                    roi_type=roi_type,
+                    width=row["width"],
+                    height=row["height"],
+                    field=place,
+                    seen=seen,
+                )
+            )
+    if len(old) + len(new) > MAX_ANNOTATIONS:
+        raise FieldError(
+            "rois",
+            f"A frame has at most {MAX_ANNOTATIONS:,} annotations (ROIs and frame labels); "
+            f"this one would have {len(old) + len(new):,}.",
+            code="too_many_annotations",
+        )
+    return new
+
+
+def _split(annotations: list[dict]) -> tuple[list[dict], list[dict]]:
+    shapes = [a for a in annotations if a["type"] != Roi.Type.FRAME]
+    return shapes, [a for a in annotations if a["type"] == Roi.Type.FRAME]
+
+
+def _merged(addition: _Addition) -> list[dict]:
+    """Shapes then frame labels, as a save stores them; the old ones first in each."""
+    if not addition.old:
+        return addition.new
+    old_shapes, old_labels = _split(addition.old)
+    new_shapes, new_labels = _split(addition.new)
+    return old_shapes + new_shapes + old_labels + new_labels
+
+
+def _write_additions(
+    version: Version, changed: list[_Addition], user, now, result: AnnotationsAdded
+) -> None:
+    owned = [a for a in changed if a.row["version_id"] == version.pk]
+    shared = [a for a in changed if a.row["version_id"] != version.pk]
+    user_id = user.pk if user is not None else None
+    copy_ids = allocate_ids(Frame, len(shared))
+    if shared:
+        insert_rows(
+            Frame,
+            ["id", "version_id", "revision", "updated_at", "updated_by_id", *FRAME_FIELDS],
+            (
+                [
+                    frame_id,
+                    version.pk,
+                    a.row["revision"] + 1,
+                    now,
+                    user_id,
+                    *frame_values(a.key, a.row | {"annotations": _merged(a)}),
+                ]
+                for frame_id, a in zip(copy_ids, shared, strict=True)
+            ),
+        )
+        memberships_repoint(
+            version.pk, [(a.key, frame_id) for frame_id, a in zip(copy_ids, shared, strict=True)]
+        )
+    rewritten = [a.row["id"] for a in owned if a.old]
+    if rewritten:  # a frame's annotations are stored whole, in order, as a save stores them
+        delete_annotations(rewritten)
+    insert_annotations(
+        [(a.row["id"], _merged(a) if a.old else a.new) for a in owned]
+        + [(frame_id, _merged(a)) for frame_id, a in zip(copy_ids, shared, strict=True)]
+    )
+    if owned:
+        frames_saved(
+            [(a.row["id"], len(a.old) + len(a.new)) for a in owned], user_id=user_id, at=now
+        )
+    result.frames, result.copied = len(changed), len(shared)
+    for addition in changed:
+        labels = sum(a["type"] == Roi.Type.FRAME for a in addition.new)
+        result.frame_labels += labels
+        result.rois += len(addition.new) - labels
+
+
+def _frame_change(addition: _Addition, note: dict) -> FrameChange:
+    old_shapes, old_labels = _split(addition.old)
+    new_shapes, new_labels = _split(addition.new)
+    change, state = dict(note), {}
+    if new_shapes:
+        change["rois"] = {"added": [a["uid"] for a in new_shapes], "changed": [], "removed": []}
+        state["rois"] = [_shape_as_dict(a) for a in old_shapes + new_shapes]
+    if new_labels:
+        change["frame_labels"] = {
+            "added": [a["uid"] for a in new_labels],
+            "changed": [],
+            "removed": [],
+        }
+        state["frame_labels"] = [annotation_values_as_dict(a) for a in old_labels + new_labels]
+    before = None
+    if addition.row["revision"] == 1:
+        before = {
+            "rois": [_shape_as_dict(a) for a in old_shapes],
+            "frame_labels": [annotation_values_as_dict(a) for a in old_labels],
+            "meta": addition.row["meta"],
+        }
+    return FrameChange(
+        key=addition.key,
+        revision=addition.row["revision"] + 1,
+        change=change,
+        state=state,
+        before=before,
+    )
+
+
+def _shape_as_dict(a: dict) -> dict:
+    """`annotation_values_as_dict` of a shape, in one literal: a history state holds every ROI
+    of every frame an import changed."""
+    return {
+        "id": a["uid"],
+        "type": a["type"],
+        "labels": a["labels"],
+        "points": a["points"],
+        "confidence": a["confidence"],
+        "meta": a["meta"],
+        "color": a["color"],
+        "locked": a["locked"],
+    }

@@ -41,6 +41,7 @@ ANNOTATOR_WRITES = {
     ("task-item-done", "post"),
     ("task-item-skip", "post"),
     ("job-cancel", "post"),  # their own jobs only (tests/jobs)
+    ("version-export-list", "post"),  # exporting is reading (tests/interchange)
 }
 # An annotator saves only frames of an item they hold: without one, 403 `not_your_item`.
 ITEM_HOLDERS_ONLY = {("version-frame-detail", "patch")}

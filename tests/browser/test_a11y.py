@@ -181,6 +181,66 @@ def test_fork_dialog(logged_in_page, live_server, published):
     assert_no_violations(page)
 
 
+def test_export_dialog_with_a_filter_error(logged_in_page, live_server, task):
+    page = logged_in_page
+    page.goto(f"{live_server.url}{task.version.get_absolute_url()}")
+    page.get_by_role("link", name="Export…").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_text("Frames matching a filter").click()
+    dialog.get_by_role("button", name="Export").click()
+    expect(page.locator("dialog[open] #id_frame_query_error")).to_be_visible()
+    assert_no_violations(page)
+    page.locator("dialog[open]").get_by_text("COCO detection results").click()
+    expect(page.locator("#id_include_images")).to_be_disabled()
+    assert_no_violations(page)
+
+
+def test_import_dialog_with_an_error(logged_in_page, live_server, task):
+    page = logged_in_page
+    page.goto(f"{live_server.url}{task.version.get_absolute_url()}")
+    page.get_by_role("link", name="Import annotations…").click()
+    page.locator("dialog[open]").get_by_role("button", name="Import").click()
+    expect(page.locator("dialog[open] #id_file_error")).to_be_visible()
+    assert_no_violations(page)
+
+
+def test_version_page_with_a_finished_export_and_import(logged_in_page, live_server, task, manager):
+    export = job_create(
+        kind=Job.Kind.EXPORT, title="Export as VOC", user=manager, version=task.version
+    )
+    report = {
+        "frames": 3,
+        "written": {"box": 2},
+        "converted": {"polygon → box": 1},
+        "skipped": {"keypoints: VOC holds boxes only": 1},
+        "images": 2,
+        "images_missing": ["f2"],
+    }
+    result = {
+        "download": f"/api/jobs/{export.pk}/download/",
+        "file_name": "v.zip",
+        "report": report,
+    }
+    Job.objects.filter(pk=export.pk).update(status=Job.Status.SUCCEEDED, result=result)
+    imported = job_create(kind=Job.Kind.IMPORT, title="Import", user=manager, version=task.version)
+    skipped = [{"file": "a.json", "index": 3, "reason": "No frame has this file name."}]
+    result = {"frames_created": 0, "frames_matched": 2, "rois_created": 4, "skipped": skipped}
+    Job.objects.filter(pk=imported.pk).update(status=Job.Status.SUCCEEDED, result=result)
+    page = logged_in_page
+    page.goto(f"{live_server.url}{task.version.get_absolute_url()}")
+    expect(page.locator("#version-jobs .job__report")).to_have_count(2)
+    assert_no_violations(page)
+
+
+def test_task_export_dialog(logged_in_page, live_server, task):
+    page = logged_in_page
+    page.goto(f"{live_server.url}/tasks/")
+    page.locator(".task-card summary").click()
+    page.get_by_role("menuitem", name="Export…").click()
+    expect(page.locator("dialog[open]")).to_contain_text("in the task’s order")
+    assert_no_violations(page)
+
+
 def test_task_list(logged_in_page, live_server, task, manager):
     task_create(
         name="All of them",

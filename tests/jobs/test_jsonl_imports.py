@@ -35,7 +35,14 @@ def test_each_line_becomes_a_frame_with_its_annotations(manager_api, jobs, setti
     version = VersionFactory(frames=[])
     lines = [frame_data(f"f{n}", rois=[box("car", x=n)]) for n in range(5)]
     job = import_file(manager_api, jobs, version, jsonl(*lines, ""))  # blank lines are skipped
-    assert (job.status, job.result, job.message) == ("succeeded", {"created": 5}, "Added 5 frames.")
+    assert (job.status, job.message) == ("succeeded", "Added 5 frames.")
+    assert job.result == {
+        "created": 5,
+        "frames_created": 5,
+        "frames_matched": 0,
+        "rois_created": 5,
+        "skipped": [],
+    }
     assert (job.kind, job.progress_done, job.progress_total) == ("import", 5, 5)
     assert VersionFrame.objects.filter(version=version).count() == 5
     assert frame_as_dict(frame_get(version=version, key="f3"))["rois"][0]["points"][0] == [3, 10]
@@ -111,7 +118,7 @@ def test_a_published_version_or_an_unknown_format_is_refused_at_once(manager_api
     response = import_file(manager_api, jobs, published, jsonl(frame_data("f1")))
     assert (response.status_code, response.json()["code"]) == (409, "version_published")
     draft = VersionFactory(frames=[])
-    response = import_file(manager_api, jobs, draft, jsonl(frame_data("f1")), format="coco")
+    response = import_file(manager_api, jobs, draft, jsonl(frame_data("f1")), format="csv")
     assert response.status_code == 400
     assert "format" in response.json()["message"]
     assert not Job.objects.exists()

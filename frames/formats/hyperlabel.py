@@ -1,0 +1,63 @@
+"""Hyperlabel JSON Lines: one frame a line, in the bulk-import shape, nothing converted.
+
+Importing the file into an empty Draft (`POST /api/versions/{id}/imports/`, format `hyperlabel`)
+gives the same frames: keys, context ids, timestamps, sources, meta, ROIs and frame labels with
+their ids, labels, points, confidence, colours, locks and meta. With images the download is a
+zip: `frames.jsonl` and `images/<key made safe><extension>`; the records keep their `source.uri`.
+"""
+
+import orjson
+
+from . import MAX_REPORTED_SKIPS, Output, Report
+from .names import UniqueNames, image_extension
+
+FRAME_LABEL = "frame_label"  # what the report calls a frame label among the shape types
+JSONL = "frames.jsonl"
+LINE = orjson.OPT_APPEND_NEWLINE
+BATCH = 256
+
+
+class HyperlabelWriter:
+    extension = ".jsonl"
+    uses_labels = False  # the export need not gather the scope's labels first
+
+    def __init__(self, output: Output, *, labels: list[str], include_images: bool) -> None:
+        self.output = output
+        self.include_images = include_images
+        self.names = UniqueNames() if include_images else None
+        self.report = Report()
+        self.file = output.open(JSONL)
+        self.lines: list[bytes] = []  # written BATCH at a time: a write call a line cost more
+
+    def write(self, record: dict) -> None:
+        self.lines.append(orjson.dumps(record, option=LINE))
+        if len(self.lines) >= BATCH:
+            self._flush()
+        report = self.report
+        report.frames += 1
+        written = report.written
+        for roi in record["rois"]:
+            written[roi["type"]] += 1
+        if record["frame_labels"]:
+            written[FRAME_LABEL] += len(record["frame_labels"])
+        if self.include_images:
+            add_image(self.output, record, self.names, report)
+
+    def _flush(self) -> None:
+        self.file.write(b"".join(self.lines))
+        self.lines = []
+
+    def close(self) -> Report:
+        self._flush()
+        self.file.close()
+        return self.report
+
+
+def add_image(output: Output, record: dict, names: UniqueNames, report: Report) -> str:
+    """Copy the record's image into the archive as `images/<stem><ext>`; the file name."""
+    file_name = names.stem(record["id"]) + image_extension(record["source"]["uri"])
+    if output.add_image(record, f"images/{file_name}"):
+        report.images += 1
+    elif len(report.images_missing) < MAX_REPORTED_SKIPS:
+        report.images_missing.append(record["id"])
+    return file_name

@@ -1,0 +1,1 @@
+from tests.s3 import moto_endpoint, s3  # noqa: F401 (fixtures)
