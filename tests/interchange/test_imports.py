@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from datasets.models import Job
+from frames.annotation_imports import annotations_import
 from frames.formats.coco_reader import read_coco
-from frames.imports import annotations_import
 from frames.models import Frame, Roi, RoiLabel, VersionFrame
 from frames.selectors import frame_as_dict, frame_get, version_labels
 from frames.services import BulkImportError, frames_annotations_add

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 from django.core.management.base import BaseCommand
 
-from frames.imports import annotations_import
+from frames.annotation_imports import annotations_import
 from frames.services import version_fork
 from frames.synthetic import HEIGHT, LABELS, WIDTH, build_version
 

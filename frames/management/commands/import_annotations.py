@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import error_message
 from datasets.models import Version
-from frames.imports import IMPORT_FORMATS, annotations_import, jsonl_import
+from frames.annotation_imports import annotations_import
+from frames.imports import IMPORT_FORMATS, jsonl_import
 
 
 class Command(BaseCommand):

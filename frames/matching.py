@@ -1,0 +1,181 @@
+"""Which frame of a version an imported image is: by the key the file gives, a key equal to the
+file name's path or stem, or the last part of the frame's image path; ambiguity is skipped."""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from datasets.models import Version
+
+from .formats import ImportItem
+from .sql import frame_files, frame_rows_under_keys
+
+LEADING = re.compile(r"^(?:\.?/)+")  # of a file name in an archive: "./a.jpg", "/a.jpg"
+
+
+def uri_file_name(uri: str) -> str:
+    """The last part of a frame image's path: `media:frames/1/ab/0001.jpg` → `0001.jpg`."""
+    if uri.startswith(("http://", "https://")):
+        path = unquote(urlsplit(uri).path)
+    else:
+        path = uri.split(":", 1)[-1]
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _clean_path(file_name: str) -> str:
+    return LEADING.sub("", file_name.replace("\\", "/")) or "image"
+
+
+def item_path(item: ImportItem) -> PurePosixPath:
+    return PurePosixPath(_clean_path(item.file_name))
+
+
+def _candidate_keys(item: ImportItem) -> list[str]:
+    """Keys the item may name, most specific first: the key the file gives (Hyperlabel's export),
+    the file name's path without extension (`cam1/0001`), its stem (`0001`), the name itself.
+
+    String operations, not PurePosixPath: this runs for every image of a 100,000-image file."""
+    path = _clean_path(item.file_name)
+    folder, _, name = path.rpartition("/")
+    stem, _, _ = name.rpartition(".")
+    if not stem:  # no extension, or a name like ".hidden"
+        stem = name
+    keys = [getattr(item, "key", None)]
+    if folder:
+        keys.append(f"{folder}/{stem}")
+    keys += [stem, name]
+    return list(dict.fromkeys(key for key in keys if key)) or ["image"]
+
+
+@dataclass
+class Target:
+    """The frame an item goes to: its key and size."""
+
+    key: str
+    width: int
+    height: int
+
+
+class FrameIndex:
+    """The version's frames as items find them: by key (the membership's primary key), else by
+    the last part of the image URI (every frame's URI read once, only when some item needs it)."""
+
+    def __init__(self, version: Version, items: list[ImportItem]):
+        self.version = version
+        self.candidates = [_candidate_keys(item) for item in items]
+        # Each item's first key, then the others of the items that first one missed: a file of
+        # frame keys (the usual case) asks for each key once.
+        self.by_key: dict[str, Target] = {}
+        self._look_up({keys[0] for keys in self.candidates})
+        self._look_up({k for keys in self.candidates if keys[0] not in self.by_key for k in keys})
+        self.by_name: dict[str, list[tuple[str, str, int, int]]] | None = None
+
+    def _look_up(self, keys: set[str]) -> None:
+        if keys:
+            rows = frame_rows_under_keys(self.version.pk, list(keys), ("width", "height"))
+            for key, row in rows.items():
+                self.by_key[key] = Target(key, row["width"], row["height"])
+
+    def find(self, number: int, item: ImportItem) -> tuple[Target | None, str]:
+        """The item's frame, or None and why not ("" when no frame has its name or key)."""
+        for key in self.candidates[number]:
+            if key in self.by_key:
+                return self.by_key[key], ""
+        if self.by_name is None:
+            self.by_name = {}
+            for row in frame_files(self.version.pk):
+                name = uri_file_name(row[1])
+                self.by_name.setdefault(name, []).append(row)
+                stem = PurePosixPath(name).stem
+                if stem != name:  # a YOLO label file without its image names only the stem
+                    self.by_name.setdefault(stem, []).append(row)
+        path = item_path(item)
+        # The name, else the stem: an image converted to another format keeps its stem.
+        found = self.by_name.get(path.name) or self.by_name.get(path.stem, [])
+        if len(found) > 1 and len(path.parts) > 1:  # a folder in the file name narrows it
+            suffix = "/" + str(path)
+            found = [row for row in found if uri_path(row[1]).endswith(suffix)] or found
+        if len(found) == 1:
+            key, _, width, height = found[0]
+            return Target(key, width, height), ""
+        if found:
+            keys = ", ".join(f"“{row[0]}”" for row in found[:5])
+            return None, (
+                f"{len(found)} frames have an image named “{path.name}” ({keys}); give the "
+                "frame's key as the file name (its stem) to say which."
+            )
+        return None, ""
+
+
+def uri_path(uri: str) -> str:
+    if uri.startswith(("http://", "https://")):
+        return unquote(urlsplit(uri).path)
+    return "/" + uri.split(":", 1)[-1].lstrip("/")
+
+
+@dataclass
+class Plan:
+    """What happens to each item: matched to a frame, a new frame, or skipped."""
+
+    matched: dict[int, Target] = field(default_factory=dict)
+    new: list[int] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+
+
+def plan_matches(version: Version, items: list[ImportItem]) -> Plan:
+    index = FrameIndex(version, items)
+    plan = Plan()
+    claimed: dict[str, str] = {}
+    for number, item in enumerate(items):
+        target, why = index.find(number, item)
+        if target is None:
+            if why:
+                plan.skipped.append(skipped(item, why))
+            elif item.image is not None:
+                plan.new.append(number)
+            else:
+                plan.skipped.append(skipped(item, _no_frame(item)))
+        elif target.key in claimed:
+            plan.skipped.append(
+                skipped(
+                    item,
+                    f"Frame “{target.key}” was matched by “{claimed[target.key]}” earlier in the "
+                    "file; each frame takes one image's annotations.",
+                )
+            )
+        elif _size_differs(item, target):
+            plan.skipped.append(
+                skipped(
+                    item,
+                    f"The file says the image is {item.width} × {item.height}; frame "
+                    f"“{target.key}” is {target.width} × {target.height}.",
+                )
+            )
+        else:
+            claimed[target.key] = item.file_name
+            plan.matched[number] = target
+    return plan
+
+
+def skipped(item: ImportItem, reason: str) -> dict:
+    return {"file": item.file_name, "index": None, "reason": reason}
+
+
+def _no_frame(item: ImportItem) -> str:
+    count = len(item.rois) + len(item.frame_labels)
+    if count == 0:
+        lost = "it has no annotations"
+    else:
+        lost = "its annotation was" if count == 1 else f"its {count} annotations were"
+        lost += " not imported"
+    return (
+        "No frame of the version has this file name or key, and the file holds no image to "
+        f"create one from; {lost}."
+    )
+
+
+def _size_differs(item: ImportItem, target: Target) -> bool:
+    if item.normalized or item.width is None or item.height is None:
+        return False
+    return (item.width, item.height) != (target.width, target.height)
