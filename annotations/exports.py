@@ -266,7 +266,8 @@ def export_work(run: JobRun) -> dict:
     output = storage_output(params["file"], zipped=params["zipped"])
     report = write_export(version=job.version, params=params, output=output, progress=run.progress)
     frames = report.frames
-    run.progress(frames, frames, unit="frames", message=f"Exported {frames:,} frames.")
+    noun = "frame" if frames == 1 else "frames"
+    run.progress(frames, frames, unit="frames", message=f"Exported {frames:,} {noun}.")
     return {
         "download": DOWNLOAD_URL.format(id=job.pk),
         "file_name": params["file_name"],
