@@ -55,6 +55,17 @@ RULE_FIELD_OF_KEY = {
 # The list
 
 
+def frame_query_field() -> forms.CharField:
+    """The Lucene frame query, as the task and export forms ask for it."""
+    return forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Frame query",
+        help_text="Lucene over frames: context_id, timestamp, meta.<key>.",
+        widget=forms.TextInput(attrs={"placeholder": "meta.weather:rain", "spellcheck": "false"}),
+    )
+
+
 class TaskListFilterForm(forms.Form):
     """?status=&dataset=&mine=&sort= of the task list; a bad value falls back to its default."""
 
@@ -248,13 +259,7 @@ class TaskForm(forms.Form):
         widget=forms.RadioSelect,
         label="Set filters",
     )
-    frame_query = forms.CharField(
-        required=False,
-        max_length=2000,
-        label="Frame query",
-        help_text="Lucene over frames: context_id, timestamp, meta.<key>.",
-        widget=forms.TextInput(attrs={"placeholder": "meta.weather:rain", "spellcheck": "false"}),
-    )
+    frame_query = frame_query_field()
     order = forms.ChoiceField(
         choices=AnnotationTask.Order.choices,
         initial=AnnotationTask.Order.SEQUENTIAL,

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from annotations.filters import clean_filters
+from annotations.forms import frame_query_field
 from annotations.models import FilterMode
 from config.errors import ConflictError
 from datasets.models import Dataset, Version
@@ -203,13 +204,7 @@ class ExportForm(FormatFieldMixin, forms.Form):
         widget=forms.RadioSelect,
         label="Frames",
     )
-    frame_query = forms.CharField(
-        required=False,
-        max_length=2000,
-        label="Frame query",
-        help_text="Lucene over frames: context_id, timestamp, meta.<key>.",
-        widget=forms.TextInput(attrs={"placeholder": "meta.weather:rain", "spellcheck": "false"}),
-    )
+    frame_query = frame_query_field()
     label = forms.CharField(
         required=False,
         max_length=MAX_LABEL_LENGTH,

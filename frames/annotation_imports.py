@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
 
 from config.bulk import gc_paused
 from datasets.jobs import JobRun
@@ -28,9 +27,8 @@ from .formats.voc import read_voc
 from .formats.yolo import read_yolo
 from .matching import Plan, Target, item_path, plan_matches, skipped
 from .media import check_size, inspect_image, media_uri, png_bytes, thumbnail_of
-from .models import Frame
 from .pipeline import in_order
-from .selectors import keys_taken
+from .selectors import keys_taken, next_timestamps
 from .services import (
     MAX_BULK_ERRORS,
     BulkImportError,
@@ -168,13 +166,7 @@ def _timestamps_for_new(version: Version, prepared: list[Prepared], context_id: 
             entry.frame["context_id"] = context_id
     counting = [e.frame for e in prepared if e.frame["timestamp"] is None]
     contexts = {frame["context_id"] for frame in counting}
-    following = {
-        row["context_id"]: row["last"] + 1
-        for row in Frame.objects.in_version(version)
-        .filter(context_id__in=contexts)
-        .values("context_id")
-        .annotate(last=Max("timestamp"))
-    }
+    following = next_timestamps(version=version, contexts=contexts)
     for frame in counting:
         frame["timestamp"] = following.get(frame["context_id"], 0)
         following[frame["context_id"]] = frame["timestamp"] + 1

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.utils.functional import cached_property
 
 from config.sql import chunked
@@ -34,6 +34,18 @@ def keys_taken(*, version: Version, keys: list[str]) -> set[str]:
             VersionFrame.objects.of(version).under_keys(chunk).values_list("key", flat=True)
         )
     return taken
+
+
+def next_timestamps(*, version: Version, contexts: set[str]) -> dict[str, int]:
+    """For each context with frames in the version, one past its last timestamp (imports count on
+    from there)."""
+    rows = (
+        Frame.objects.in_version(version)
+        .filter(context_id__in=contexts)
+        .values("context_id")
+        .annotate(last=Max("timestamp"))
+    )
+    return {row["context_id"]: row["last"] + 1 for row in rows}
 
 
 def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:

@@ -32,7 +32,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django_tasks import task
@@ -55,9 +54,8 @@ from .media import (
     thumbnail_of,
     video_frame_count,
 )
-from .models import Frame
 from .pipeline import in_order
-from .selectors import keys_taken
+from .selectors import keys_taken, next_timestamps
 from .services import frames_bulk_create
 from .validation import FieldError, clean_context_id
 
@@ -328,13 +326,7 @@ def _assign_timestamps(version: Version, imported: list[Imported]) -> None:
         frame for item in imported if item.video_frame_numbers is None for frame in item.frames
     ]
     contexts = {frame["context_id"] for frame in image_frames}
-    next_timestamp = {
-        row["context_id"]: row["last"] + 1
-        for row in Frame.objects.in_version(version)
-        .filter(context_id__in=contexts)
-        .values("context_id")
-        .annotate(last=Max("timestamp"))
-    }
+    next_timestamp = next_timestamps(version=version, contexts=contexts)
     for frame in image_frames:
         frame["timestamp"] = next_timestamp.get(frame["context_id"], 0)
         next_timestamp[frame["context_id"]] = frame["timestamp"] + 1
