@@ -65,37 +65,35 @@ def _record(version: Version, written, *, user, at, task_id, change_extra=None) 
 
 def record_added_annotations(sender, *, version: Version, user, at, changes, **kwargs) -> None:
     """An import's added annotations, recorded like saves (`frames_annotations_add` sends them):
-    a frame's first change also records revision 1 as imported."""
-    user_id = user.pk if user is not None else None
-    rows = []
+    a frame's first change also records revision 1 as imported. The rows are made as the COPY
+    reads them, so building them overlaps the database's writing."""
+    insert_revisions(_added_rows(version.pk, user.pk if user is not None else None, at, changes))
+
+
+def _added_rows(version_id: int, user_id: int | None, at, changes):
+    imported = {"imported": True}
     for change in changes:
         if change.before is not None:
-            imported = {"imported": True}
-            rows.append(
-                (
-                    version.pk,
-                    change.key,
-                    change.revision - 1,
-                    None,
-                    at,
-                    None,
-                    imported,
-                    change.before,
-                )
-            )
-        rows.append(
-            (
-                version.pk,
+            yield (
+                version_id,
                 change.key,
-                change.revision,
-                user_id,
+                change.revision - 1,
+                None,
                 at,
                 None,
-                change.change,
-                change.state,
+                imported,
+                change.before,
             )
+        yield (
+            version_id,
+            change.key,
+            change.revision,
+            user_id,
+            at,
+            None,
+            change.change,
+            change.state,
         )
-    insert_revisions(rows)
 
 
 @transaction.atomic

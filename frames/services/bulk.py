@@ -140,7 +140,7 @@ def _insert_frames(version: Version, cleaned: list[dict]) -> list[str]:
 
 
 # Sent inside `frames_annotations_add`'s transaction once its rows are written, with `version`,
-# `user`, `at` and `changes` ([FrameChange]). The history of saves (`FrameRevision`) belongs to
+# `user`, `at` and `changes` (`FrameChanges`: FrameChange items, made as they are read). The history of saves (`FrameRevision`) belongs to
 # the annotations app, a layer above; its receiver records these as a save would.
 annotations_added = Signal()
 
@@ -157,6 +157,21 @@ class FrameChange:
     change: dict
     state: dict
     before: dict | None = None
+
+
+class FrameChanges:
+    """The FrameChange of each frame an import changed, made as it is iterated (any number of
+    times): the history receiver streams them into its COPY, so Python builds the states while
+    the database writes the rows before them (an import's history is mostly database time)."""
+
+    def __init__(self, changed: list["_Addition"], note: dict):
+        self._changed, self._note = changed, note
+
+    def __len__(self) -> int:
+        return len(self._changed)
+
+    def __iter__(self):
+        return (_frame_change(addition, self._note) for addition in self._changed)
 
 
 @dataclass
@@ -202,7 +217,7 @@ def frames_annotations_add(
         _write_additions(version, changed, user, now, result)
         if changed:
             Version.objects.filter(pk=version.pk).update(updated_at=now)
-            changes = [_frame_change(addition, note or {}) for addition in changed]
+            changes = FrameChanges(changed, note or {})
             annotations_added.send(
                 sender=frames_annotations_add, version=version, user=user, at=now, changes=changes
             )

@@ -2,7 +2,8 @@
 
 The database is made afresh for the run (PostgreSQL: database `--database` on the server
 DATABASE_URL names, dropped at the end unless `--keep`), and `--frames` synthetic frames with
-`--rois` boxes each (no empty frames) go in through the bulk import path, then VACUUM ANALYZE.
+`--rois` boxes each (no empty frames) go in through the bulk import path. Nothing is analysed or
+vacuumed by hand: the exports run in the state a user has right after an import.
 Each format is one export job (`export_start`, as `POST /api/versions/{id}/exports/` makes it)
 run by a fresh `manage.py db_worker` process writing into a temporary MEDIA_ROOT:
 
@@ -34,7 +35,6 @@ from annotations.roles import MANAGERS, group_member
 from datasets.models import Job, Version
 from datasets.services import dataset_create
 from frames.services import frames_bulk_create
-from frames.sql import analyze_tables
 from frames.synthetic import synthetic_frames
 
 BATCH = 20_000
@@ -143,8 +143,6 @@ class Command(BaseCommand):
             batch = list(synthetic_frames(count, rois=rois, start=start, empty_share=0.0))
             frames_bulk_create(version=version, frames=batch)
         seconds = time.perf_counter() - began
-        self.stderr.write("VACUUM ANALYZE…")
-        analyze_tables(vacuum=True)
         version.refresh_from_db()
         return version, {"seconds": round(seconds, 1), "frames_per_s": round(frames / seconds)}
 
