@@ -140,8 +140,9 @@ def _insert_frames(version: Version, cleaned: list[dict]) -> list[str]:
 
 
 # Sent inside `frames_annotations_add`'s transaction once its rows are written, with `version`,
-# `user`, `at` and `changes` (`FrameChanges`: FrameChange items, made as they are read). The history of saves (`FrameRevision`) belongs to
-# the annotations app, a layer above; its receiver records these as a save would.
+# `user`, `at` and `changes` (`FrameChanges`: FrameChange items, made as they are read). The
+# history of saves (`FrameRevision`) belongs to the annotations app, a layer above; its receiver
+# records these as a save would.
 annotations_added = Signal()
 
 
