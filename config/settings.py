@@ -186,6 +186,8 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A running job writes a heartbeat twice a second; one silent this long has lost its worker.
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
+# How long an export's file stays downloadable; `manage.py media_gc` removes older ones.
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

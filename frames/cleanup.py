@@ -9,13 +9,15 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from config.sql import chunked
-from config.storage import remove_empty_dirs, walk
+from config.storage import delete_folder, remove_empty_dirs, walk
 from datasets.jobs import JobRun, job_create, job_enqueue, job_run
 from datasets.models import Job
 
@@ -119,6 +121,28 @@ def _candidates(older_than: timedelta) -> Iterator[str]:
                 yield name
 
 
+EXPORTS = "exports"
+
+
+def expired_exports() -> list[str]:
+    """Folders of exports (`exports/<job id>`) whose job finished more than EXPORT_KEEP_DAYS ago,
+    or is gone; a running export's folder stays."""
+    try:
+        folders, _ = default_storage.listdir(EXPORTS)
+    except FileNotFoundError:
+        return []
+    ids = {int(name) for name in folders if name.isdigit()}
+    cutoff = timezone.now() - timedelta(days=settings.EXPORT_KEEP_DAYS)
+    kept = set(
+        Job.objects.filter(pk__in=ids)
+        .filter(Q(status__in=Job.ACTIVE) | Q(finished_at__gte=cutoff))
+        .values_list("pk", flat=True)
+    )
+    return sorted(
+        f"{EXPORTS}/{name}" for name in folders if not name.isdigit() or int(name) not in kept
+    )
+
+
 def media_gc(*, older_than: timedelta, dry_run: bool = False) -> dict:
     """Files in the managed folders that no frame uses, older than `older_than` (so an upload
     still on its way is never taken), and not in the folders of a running job. `unused` names
@@ -133,4 +157,7 @@ def media_gc(*, older_than: timedelta, dry_run: bool = False) -> dict:
             remove_empty_dirs(top)
     gone = set(orphans)
     files = [name for name in names if (_original_of(name) or name) in gone]
-    return {"checked": len(names), "unused": files, "removed": removed}
+    expired = expired_exports()
+    if not dry_run:
+        removed += sum(delete_folder(folder) for folder in expired)
+    return {"checked": len(names), "unused": files, "removed": removed, "expired_exports": expired}

@@ -3,6 +3,7 @@ the file an export wrote."""
 
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
@@ -146,6 +147,11 @@ class JobViewSet(ApiViewSet):
 def _file_response(stored: str, name: str):
     name = PurePosixPath(name).name
     content_type = CONTENT_TYPES.get(PurePosixPath(name).suffix, "application/octet-stream")
+    if not default_storage.exists(stored):
+        raise NotFound(
+            f"The export's file is gone: exports are kept {settings.EXPORT_KEEP_DAYS} days. "
+            "Export again."
+        )
     try:
         path = default_storage.path(stored)
     except NotImplementedError:  # object storage: the client fetches the file from it

@@ -65,7 +65,10 @@ def test_orphans_go_and_used_files_stay(used):
     output = media_gc("--older-than-minutes", "0")
     assert managed_files() == used
     assert default_storage.exists(OUTSIDE)
-    assert "Checked 6 file(s) older than 0 minute(s): 4 unused; removed 4 file(s)." in output
+    assert (
+        "Checked 6 file(s) older than 0 minute(s): 4 unused, 0 expired export(s); removed 4 file(s)."
+        in output
+    )
 
 
 def test_a_dry_run_lists_the_orphans_and_removes_nothing(used):
@@ -73,7 +76,9 @@ def test_a_dry_run_lists_the_orphans_and_removes_nothing(used):
     output = media_gc("--older-than-minutes", "0", "--dry-run")
     assert managed_files() == before
     assert [line.removeprefix("would remove ") for line in output.splitlines()[:-1]] == ORPHANS
-    assert output.splitlines()[-1].endswith("4 unused; nothing removed (dry run).")
+    assert output.splitlines()[-1].endswith(
+        "4 unused, 0 expired export(s); nothing removed (dry run)."
+    )
 
 
 def test_verbosity_2_names_what_went(used):

@@ -11,7 +11,8 @@ class Command(BaseCommand):
         f"write ({', '.join(f'{folder}/' for folder in MANAGED_FOLDERS)}). Files newer than "
         "--older-than-minutes and the folders of queued or running jobs are left alone, so an "
         "upload on its way is never taken. Deletes normally clean up after themselves; this "
-        "finds what a crash or an old release left behind."
+        "finds what a crash or an old release left behind. Exports finished more than "
+        "EXPORT_KEEP_DAYS days ago go too."
     )
 
     def add_arguments(self, parser):
@@ -33,9 +34,11 @@ class Command(BaseCommand):
             verb = "would remove" if dry_run else "removed"
             for name in result["unused"]:
                 self.stdout.write(f"{verb} {name}")
+            for folder in result["expired_exports"]:
+                self.stdout.write(f"{verb} {folder}/ (an expired export)")
         summary = (
             f"Checked {result['checked']} file(s) older than {older_than_minutes} minute(s): "
-            f"{len(result['unused'])} unused"
+            f"{len(result['unused'])} unused, {len(result['expired_exports'])} expired export(s)"
         )
         if dry_run:
             self.stdout.write(f"{summary}; nothing removed (dry run).")
