@@ -10,21 +10,17 @@ with `frames.matching`, adding annotations or new frames); this module stages th
 job.
 """
 
-import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 import orjson
 from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.text import get_valid_filename
 from django_tasks import task
 
 from config.storage import delete_folder
@@ -39,6 +35,7 @@ from .services import (
     BulkImportError,
     frames_bulk_create,
 )
+from .uploads import Source, safe_file_name
 
 S3_SCHEME = "s3://"
 # Frames a JSON Lines import writes per statement batch (all in one transaction).
@@ -143,7 +140,7 @@ def import_start(*, version: Version, user, file: UploadedFile, format: str) -> 
     _check_file(format, name, file.size or 0)
     staging = f"incoming/{uuid.uuid4().hex[:12]}"
     # Under its own name: the readers name the file in their errors and skips.
-    stored = default_storage.save(f"{staging}/{_safe_name(name)}", file)
+    stored = default_storage.save(f"{staging}/{safe_file_name(name)}", file)
     folder = f"frames/{version.pk}/{uuid.uuid4().hex[:12]}"  # images of new frames
     with transaction.atomic():
         job = job_create(
@@ -163,13 +160,6 @@ def import_start(*, version: Version, user, file: UploadedFile, format: str) -> 
         )
         job_enqueue(job, run_import)
     return job
-
-
-def _safe_name(name: str) -> str:
-    try:
-        return get_valid_filename(name)
-    except SuspiciousFileOperation:
-        return "import"
 
 
 def _check_file(format: str, name: str, size: int) -> None:
@@ -289,23 +279,6 @@ def jsonl_import(*, version: Version, open_file: Callable, run: JobRun | None = 
     return result
 
 
-@contextmanager
-def local_file(stored: str) -> Iterator[str]:
-    """A local path of a staged file: the file itself, or a temporary copy from object storage."""
-    try:
-        path = default_storage.path(stored)
-    except NotImplementedError:
-        path = None
-    if path is not None:
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="hl-import-") as folder:
-        copy = Path(folder) / PurePosixPath(stored).name
-        with default_storage.open(stored, "rb") as source, copy.open("wb") as target:
-            shutil.copyfileobj(source, target, 1024 * 1024)
-        yield str(copy)
-
-
 def import_work(run: JobRun) -> dict:
     """The job's side of `import_start`: the staged file imported, then dropped."""
     job = run.job
@@ -318,7 +291,7 @@ def import_work(run: JobRun) -> dict:
             version=job.version, open_file=lambda: default_storage.open(stored, "rb"), run=run
         )
     else:
-        with local_file(stored) as path:
+        with Source.staged(PurePosixPath(stored).name, stored, 0).local_path() as path:
             result = annotations_import(
                 version=job.version,
                 path=path,

@@ -18,6 +18,7 @@ the job succeeded. Any failure, a cancel or a killed worker removes what the job
   Frames point at them as `media:<name>` (see `frames.media`).
 """
 
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -60,6 +61,14 @@ from .services import frames_bulk_create
 from .validation import FieldError, clean_context_id
 
 MAX_STEM_LENGTH = 200
+
+
+def safe_file_name(name: str) -> str:
+    """`name` as a file name every file system takes (Django's rules); "file" when none is left."""
+    try:
+        return get_valid_filename(name)
+    except SuspiciousFileOperation:
+        return "file"
 
 
 @dataclass
@@ -127,18 +136,16 @@ class Source:
 
     @contextmanager
     def local_path(self) -> Iterator[str]:
-        """A path OpenCV can open: the file itself, or a temporary copy of an in-memory upload."""
+        """A path OpenCV or a reader can open: the file itself, or a temporary copy (of an
+        in-memory upload, or of a file in object storage) under the same name."""
         if self.path:
             yield self.path
             return
-        with (
-            tempfile.NamedTemporaryFile(suffix=PurePosixPath(self.name).suffix) as copy,
-            self.file() as file,
-        ):
-            for chunk in iter(lambda: file.read(1024 * 1024), b""):
-                copy.write(chunk)
-            copy.flush()
-            yield copy.name
+        with tempfile.TemporaryDirectory(prefix="hl-") as folder:
+            copy = Path(folder) / safe_file_name(self.name)
+            with self.file() as file, copy.open("wb") as target:
+                shutil.copyfileobj(file, target, 1024 * 1024)
+            yield str(copy)
 
 
 @dataclass
@@ -151,12 +158,7 @@ class Store:
     def save(self, path: str, content, *, thumbnail: bytes | None = None) -> str:
         """`path` is a/b/file under the batch folder; each part is made a safe file name. The
         thumbnail, when given, is stored beside the file."""
-        parts = []
-        for part in path.split("/"):
-            try:
-                parts.append(get_valid_filename(part))
-            except SuspiciousFileOperation:
-                parts.append("file")
+        parts = [safe_file_name(part) for part in path.split("/")]
         stored = default_storage.save("/".join([self.folder, *parts]), content)
         self.names.append(stored)
         if thumbnail is not None:
