@@ -193,6 +193,7 @@ class _Addition:
     row: dict
     old: list[dict]
     new: list[dict]
+    frame_id: int  # the row the Draft writes: its own, or its copy of another version's
 
 
 @transaction.atomic
@@ -200,8 +201,8 @@ def frames_annotations_add(
     *, version: Version, frames: list[dict], user=None, note: dict | None = None
 ) -> AnnotationsAdded:
     """Add annotations to frames the version has: `frames` is [{"id": key, "rois": [...],
-    "frame_labels": [...]}] in the bulk shape. All or none, checked first as the bulk import
-    checks (points inside the image, …); errors are [{"index", "field", "message"}].
+    "frame_labels": [...]}] in the bulk shape. All or none, checked as the bulk import checks
+    (points inside the image, …); errors are [{"index", "field", "message"}].
 
     An annotation whose id the frame has already is skipped (so importing a file twice adds
     nothing the second time). A frame the Draft does not own is copied first (copy-on-write), so
@@ -211,16 +212,19 @@ def frames_annotations_add(
     """
     version = lock_version(version)
     with gc_paused():
-        additions, skipped = _clean_additions(version, frames)
-        result = AnnotationsAdded(skipped=skipped)
-        changed = [addition for addition in additions if addition.new]
-        now = timezone.now()
-        _write_additions(version, changed, user, now, result)
+        additions = _Additions(version, frames)
+        _write_additions(version, additions, user)
+        result = additions.result()
+        changed = additions.changed
         if changed:
-            Version.objects.filter(pk=version.pk).update(updated_at=now)
+            Version.objects.filter(pk=version.pk).update(updated_at=additions.now)
             changes = FrameChanges(changed, note or {})
             annotations_added.send(
-                sender=frames_annotations_add, version=version, user=user, at=now, changes=changes
+                sender=frames_annotations_add,
+                version=version,
+                user=user,
+                at=additions.now,
+                changes=changes,
             )
     return result
 
@@ -260,25 +264,100 @@ def _keys(version: Version, frames: list) -> tuple[list[str], dict[str, dict]]:
     return keys, rows
 
 
-def _clean_additions(version: Version, frames: list) -> tuple[list[_Addition], list[dict]]:
-    keys, rows = _keys(version, frames)
-    with_annotations = [row["id"] for row in rows.values() if row["annotation_count"]]
-    existing = annotations_of_frames(with_annotations) if with_annotations else {}
-    additions, skipped, errors = [], [], []
-    for index, (key, data) in enumerate(zip(keys, frames, strict=True)):
-        row = rows[key]
-        old = existing.get(row["id"], [])
+class _Additions:
+    """The given frames' new annotations, cleaned as their rows go in.
+
+    A frame with annotations already is cleaned first: its rows are rewritten whole (old, then
+    new, as a save stores them), so its old rows go before the new ones come. The others are
+    cleaned as the ROI COPY reads them (`rows()`), so the database writes while Python checks:
+    an error stops the rows, the rest is still checked for the report, and `raise_errors`
+    then undoes the transaction's writes.
+    """
+
+    def __init__(self, version: Version, frames: list):
+        self.version, self.frames = version, frames
+        self.keys, self.rows = _keys(version, frames)
+        with_annotations = [row["id"] for row in self.rows.values() if row["annotation_count"]]
+        self.existing = annotations_of_frames(with_annotations) if with_annotations else {}
+        self.now = timezone.now()
+        self.skipped: list[dict] = []
+        self.errors: list[dict] = []
+        self.cleaned: dict[int, _Addition] = {}
+        shared = [key for key, row in self.rows.items() if row["version_id"] != version.pk]
+        # The Draft's own row id of each frame it does not own yet: taken before the rows
+        # stream, as no other statement can run meanwhile.
+        self.copy_ids = dict(zip(shared, allocate_ids(Frame, len(shared)), strict=True))
+        self.rewritten = [
+            index for index, key in enumerate(self.keys) if self.rows[key]["annotation_count"]
+        ]
+        for index in self.rewritten:
+            self._clean(index)
+
+    def _clean(self, index: int) -> "_Addition | None":
+        if len(self.errors) >= MAX_BULK_ERRORS:
+            return None
+        key, data = self.keys[index], self.frames[index]
+        row = self.rows[key]
+        old = self.existing.get(row["id"], [])
         try:
-            new = _clean_new(index, data, row, old, skipped)
+            new = _clean_new(index, data, row, old, self.skipped)
         except FieldError as error:
-            errors.append({"index": index, "field": error.field, "message": error.message})
-            if len(errors) >= MAX_BULK_ERRORS:
-                break
-        else:
-            additions.append(_Addition(index, key, row, old, new))
-    if errors:
-        raise BulkImportError(errors)
-    return additions, skipped
+            self.errors.append({"index": index, "field": error.field, "message": error.message})
+            return None
+        addition = _Addition(index, key, row, old, new, self.copy_ids.get(key, row["id"]))
+        if new:
+            self.cleaned[index] = addition
+        return addition
+
+    def owned_rewrites(self) -> list[int]:
+        """Row ids of owned frames whose annotations are rewritten whole."""
+        return [
+            addition.frame_id
+            for index in self.rewritten
+            if (addition := self.cleaned.get(index)) and addition.frame_id == addition.row["id"]
+        ]
+
+    def at_most(self) -> int:
+        """An upper bound of the ROI rows to come (ids are taken for it)."""
+        count = sum(len(_merged(addition)) for addition in self.cleaned.values())
+        for data in self.frames:
+            for name in ("rois", "frame_labels"):
+                items = data.get(name)
+                count += len(items) if isinstance(items, list) else 0
+        return count
+
+    def rows_to_insert(self):
+        """(frame id, annotations) of each changed frame, the unchecked ones checked on the way."""
+        for index in self.rewritten:
+            if not self.errors and (addition := self.cleaned.get(index)):
+                yield addition.frame_id, _merged(addition)
+        rewritten = set(self.rewritten)
+        for index in range(len(self.frames)):
+            if index in rewritten:
+                continue
+            addition = self._clean(index)
+            if addition is not None and addition.new and not self.errors:
+                yield addition.frame_id, addition.new
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            self.errors.sort(key=lambda error: error["index"])
+            raise BulkImportError(self.errors[:MAX_BULK_ERRORS])
+
+    @property
+    def changed(self) -> list["_Addition"]:
+        return [self.cleaned[index] for index in sorted(self.cleaned)]
+
+    def result(self) -> AnnotationsAdded:
+        result = AnnotationsAdded(skipped=sorted(self.skipped, key=lambda s: s["index"]))
+        changed = self.changed
+        result.frames = len(changed)
+        result.copied = sum(a.frame_id != a.row["id"] for a in changed)
+        for addition in changed:
+            labels = sum(a["type"] == Roi.Type.FRAME for a in addition.new)
+            result.frame_labels += labels
+            result.rois += len(addition.new) - labels
+        return result
 
 
 def _clean_new(index: int, data: dict, row: dict, old: list[dict], skipped: list) -> list[dict]:
@@ -338,48 +417,40 @@ def _merged(addition: _Addition) -> list[dict]:
     return old_shapes + new_shapes + old_labels + new_labels
 
 
-def _write_additions(
-    version: Version, changed: list[_Addition], user, now, result: AnnotationsAdded
-) -> None:
-    owned = [a for a in changed if a.row["version_id"] == version.pk]
-    shared = [a for a in changed if a.row["version_id"] != version.pk]
+def _write_additions(version: Version, additions: _Additions, user) -> None:
+    if not additions.errors:
+        rewritten = additions.owned_rewrites()
+        if rewritten:  # a frame's annotations are stored whole, in order, as a save stores them
+            delete_annotations(rewritten)
+    insert_annotations(additions.rows_to_insert(), at_most=additions.at_most())
+    additions.raise_errors()
+    changed = additions.changed
+    owned = [a for a in changed if a.frame_id == a.row["id"]]
+    shared = [a for a in changed if a.frame_id != a.row["id"]]
     user_id = user.pk if user is not None else None
-    copy_ids = allocate_ids(Frame, len(shared))
     if shared:
         insert_rows(
             Frame,
             ["id", "version_id", "revision", "updated_at", "updated_by_id", *FRAME_FIELDS],
             (
                 [
-                    frame_id,
+                    a.frame_id,
                     version.pk,
                     a.row["revision"] + 1,
-                    now,
+                    additions.now,
                     user_id,
                     *frame_values(a.key, a.row | {"annotations": _merged(a)}),
                 ]
-                for frame_id, a in zip(copy_ids, shared, strict=True)
+                for a in shared
             ),
         )
-        memberships_repoint(
-            version.pk, [(a.key, frame_id) for frame_id, a in zip(copy_ids, shared, strict=True)]
-        )
-    rewritten = [a.row["id"] for a in owned if a.old]
-    if rewritten:  # a frame's annotations are stored whole, in order, as a save stores them
-        delete_annotations(rewritten)
-    insert_annotations(
-        [(a.row["id"], _merged(a) if a.old else a.new) for a in owned]
-        + [(frame_id, _merged(a)) for frame_id, a in zip(copy_ids, shared, strict=True)]
-    )
+        memberships_repoint(version.pk, [(a.key, a.frame_id) for a in shared])
     if owned:
         frames_saved(
-            [(a.row["id"], len(a.old) + len(a.new)) for a in owned], user_id=user_id, at=now
+            [(a.frame_id, len(a.old) + len(a.new)) for a in owned],
+            user_id=user_id,
+            at=additions.now,
         )
-    result.frames, result.copied = len(changed), len(shared)
-    for addition in changed:
-        labels = sum(a["type"] == Roi.Type.FRAME for a in addition.new)
-        result.frame_labels += labels
-        result.rois += len(addition.new) - labels
 
 
 def _frame_change(addition: _Addition, note: dict) -> FrameChange:

@@ -55,15 +55,20 @@ def _annotation_values(position: int, annotation: dict) -> list:
     ]
 
 
-def insert_annotations(frame_ids_and_annotations) -> list[list]:
+def insert_annotations(frame_ids_and_annotations, *, at_most: int | None = None) -> list[list]:
     """Insert ROIs and their label rows for [(frame_id, [annotation dicts])].
 
-    Answers the ROI rows as inserted (id, frame_id, then ANNOTATION_FIELDS).
+    With `at_most` (no fewer than the annotations to come), the pairs may be an iterator that
+    makes them as the rows stream out: ids are taken for `at_most`, and those left unused are
+    gaps, as a sequence has. Answers the ROI rows as inserted (id, frame_id, ANNOTATION_FIELDS).
     """
     rois, labels = [], []
-    pairs = [(frame_id, anns) for frame_id, anns in frame_ids_and_annotations]
-    count = sum(len(anns) for _, anns in pairs)
-    roi_ids = iter(allocate_ids(Roi, count))
+    if at_most is None:
+        pairs = [(frame_id, anns) for frame_id, anns in frame_ids_and_annotations]
+        at_most = sum(len(anns) for _, anns in pairs)
+    else:
+        pairs = frame_ids_and_annotations
+    roi_ids = iter(allocate_ids(Roi, at_most))
 
     def roi_rows():
         # Label rows are collected while the ROI rows stream out, so the database writes ROIs

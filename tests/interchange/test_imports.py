@@ -611,6 +611,32 @@ def test_the_bulk_service_names_each_bad_frame_by_index_and_field():
     assert not Roi.objects.exists()
 
 
+def test_a_bad_frame_late_in_a_big_batch_undoes_the_rows_already_streamed():
+    """Frames without annotations are checked as their rows stream into the database (COPY on
+    PostgreSQL past 200 rows): an error after hundreds of rows went in still leaves nothing."""
+    frames = [frame_data(f"f{n:03d}") for n in range(300)]
+    frames[5] = frame_data("f005", rois=[box("dog")])
+    version = VersionFactory(frames=frames)
+    before = list(Roi.objects.values_list("id", "labels"))
+    revisions = dict(Frame.objects.values_list("id", "revision"))
+    given = [{"id": f"f{n:03d}", "rois": [box("car"), box("car")]} for n in range(300)]
+    given[290]["rois"][1] = box("car", x=700)  # outside the 640-pixel-wide image
+    given[5]["rois"] = [box("car", x=700)]  # a frame with annotations: checked first
+    with pytest.raises(BulkImportError) as raised:
+        frames_annotations_add(version=version, frames=given)
+    assert [(e["index"], e["field"]) for e in raised.value.errors] == [
+        (5, "rois[0].points[0]"),
+        (290, "rois[1].points[0]"),
+    ]
+    assert list(Roi.objects.values_list("id", "labels")) == before
+    assert not RoiLabel.objects.filter(label="car").exists()
+    assert dict(Frame.objects.values_list("id", "revision")) == revisions
+    given[5]["rois"], given[290]["rois"][1] = [box("car")], box("car")
+    added = frames_annotations_add(version=version, frames=given)
+    assert (added.frames, added.rois) == (300, 599)
+    assert [labels for _, labels, _ in shapes(version, "f005")] == [["dog"], ["car"]]
+
+
 # --- surfaces --------------------------------------------------------------------------------------------
 
 
