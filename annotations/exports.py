@@ -253,7 +253,7 @@ def write_export(
                     writer.write(record)
                     if done % PROGRESS_EVERY == 0:
                         progress(done, message=f"Wrote {done:,} frames")
-            return writer.close()
+            return writer.close(lambda message: progress(total, message=message))
     finally:
         output.close()  # a failed export's partial file goes with the job's folder
 

@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
 MAX_REPORTED_SKIPS = 100
+CLOSE_PROGRESS_EVERY = 20_000  # label files (or COCO annotations) between notes while closing
+
+
+def no_progress(message: str) -> None:
+    """A writer's `close` says what it is doing through this (a job's progress, which raises
+    once the job is cancelled); by default nobody listens."""
 
 
 @dataclass
@@ -67,7 +73,9 @@ class Writer(Protocol):
 
     def write(self, record: dict) -> None: ...
 
-    def close(self) -> Report: ...
+    def close(self, progress: Callable[[str], None] = no_progress) -> Report:
+        """Finish the files. A writer with work left at its end (YOLO writes its label files
+        then) calls `progress(message)` now and then, which may raise to cancel."""
 
 
 @dataclass

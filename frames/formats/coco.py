@@ -29,19 +29,19 @@ and label, with the image and category ids of the instances export of the same s
 `COCOeval`. A polygon or key points give their bounding box; frame labels are skipped.
 """
 
-import shutil
 import tempfile
 from datetime import UTC, datetime
 
 import orjson
 
-from . import Output, Report
+from . import Output, Report, no_progress
 from .hyperlabel import FRAME_LABEL, add_image
 from .names import UniqueNames, image_extension
 
 INSTANCES = "annotations/instances_default.json"
 RESULTS = "results.json"
 COPY_BUFFER = 1 << 20
+PROGRESS_BYTES = 64 << 20  # of spooled annotations copied between progress notes
 BATCH = 256  # frames whose entries are written together
 NOT_A_SHAPE = "frame label: COCO results hold shapes only"
 SEVERAL_LABELS = "{kind} with several labels → one annotation per label"
@@ -220,11 +220,17 @@ class CocoWriter:
             points[label] = max(points.get(label, 0), shape["num_keypoints"])
             self.keypoints.write(orjson.dumps([label, annotation], option=_LINE))
 
-    def close(self) -> Report:
+    def close(self, progress=no_progress) -> Report:
         self._flush()
         self.file.write(b'],"annotations":[')
+        size = self.annotations.tell()
         self.annotations.seek(0)
-        shutil.copyfileobj(self.annotations, self.file, COPY_BUFFER)
+        copied = 0  # the spooled annotations, after the images
+        while chunk := self.annotations.read(COPY_BUFFER):
+            if copied % PROGRESS_BYTES == 0:
+                progress(f"Writing annotations ({copied >> 20:,} of {size >> 20:,} MB)")
+            self.file.write(chunk)
+            copied += len(chunk)
         self.annotations.close()
         self._write_keypoints(first=not self.separator)
         categories = orjson.dumps(self.categories.as_json())
@@ -284,7 +290,7 @@ class CocoResultsWriter:
                 self.file.write((b"," if self.count else b"") + orjson.dumps(result))
                 self.count += 1
 
-    def close(self) -> Report:
+    def close(self, progress=no_progress) -> Report:
         self.file.write(b"]")
         self.file.close()
         return self.report

@@ -8,7 +8,7 @@ zip: `frames.jsonl` and `images/<key made safe><extension>`; the records keep th
 
 import orjson
 
-from . import MAX_REPORTED_SKIPS, Output, Report
+from . import MAX_REPORTED_SKIPS, Output, Report, no_progress
 from .names import UniqueNames, image_extension
 
 FRAME_LABEL = "frame_label"  # what the report calls a frame label among the shape types
@@ -47,7 +47,7 @@ class HyperlabelWriter:
         self.file.write(b"".join(self.lines))
         self.lines = []
 
-    def close(self) -> Report:
+    def close(self, progress=no_progress) -> Report:
         self._flush()
         self.file.close()
         return self.report

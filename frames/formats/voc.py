@@ -24,7 +24,7 @@ from os import PathLike
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from . import ImportBatch, ImportItem, Output, Report
+from . import ImportBatch, ImportItem, Output, Report, no_progress
 from .names import UniqueNames, image_extension
 from .yolo import (
     FormatError,
@@ -78,7 +78,7 @@ class VocWriter:
             file.write(XML_DECLARATION + ET.tostring(root, encoding="unicode").encode())
         self.stems.write(f"{stem}\n".encode())
 
-    def close(self) -> Report:
+    def close(self, progress=no_progress) -> Report:
         self.stems.seek(0)
         with self.output.open(f"ImageSets/Main/{SPLIT}.txt") as file:
             shutil.copyfileobj(self.stems, file)

@@ -36,7 +36,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from frames.media import QUARTER_TURNS
 
-from . import MAX_REPORTED_SKIPS, ImportBatch, ImportItem, Output, Report
+from . import (
+    CLOSE_PROGRESS_EVERY,
+    MAX_REPORTED_SKIPS,
+    ImportBatch,
+    ImportItem,
+    Output,
+    Report,
+    no_progress,
+)
 from .names import UniqueNames, image_extension
 
 DETECT, SEGMENT, POSE = "detect", "segment", "pose"
@@ -126,15 +134,14 @@ class YoloWriter:
             self.report.skipped[SKIP_FRAME_LABEL] += len(frame_labels)
         pickle.dump((stem, shapes), self.spool, pickle.HIGHEST_PROTOCOL)
 
-    def close(self) -> Report:
+    def close(self, progress=no_progress) -> Report:
         task = self.task or self._task()
         points = max(self.most_keypoints, 1)
         self.spool.seek(0)
-        while True:
-            try:
-                stem, shapes = pickle.load(self.spool)
-            except EOFError:
-                break
+        for written in range(self.report.frames):
+            if written % CLOSE_PROGRESS_EVERY == 0:
+                progress(f"Writing label files ({written:,} of {self.report.frames:,})")
+            stem, shapes = pickle.load(self.spool)
             text = "".join(line for shape in shapes for line in self._lines(task, shape, points))
             with self.output.open(f"labels/{stem}.txt") as file:
                 file.write(text.encode())

@@ -3,6 +3,7 @@ trips within 1e-6 of the image for YOLO, one pixel for VOC), what supervision's 
 and the errors bad files give."""
 
 import io
+import json
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from frames.formats.coco import INSTANCES, CocoWriter
 from frames.formats.voc import VocWriter, read_voc
 from frames.formats.yolo import FormatError, YoloWriter, read_yolo
 from tests.frames.media_files import image_bytes
@@ -17,6 +19,7 @@ from tests.interchange.yolo_voc_support import (
     IMAGES,
     SIZES,
     STEMS,
+    MemoryOutput,
     box,
     export,
     odd_frames,
@@ -665,3 +668,51 @@ def test_the_writers_over_the_export_zip(tmp_path, media_root, writer_class, rea
     items = items_by_stem(read(path))
     assert_same_rois(frames, items, tolerance=tolerance)
     assert items["cam2_0001"].image().read() == IMAGES[frames[1]["source"]["uri"]]
+
+
+# --- work at close: progress and cancel ------------------------------------------------------------
+
+
+class Cancelled(Exception):
+    pass
+
+
+def test_yolo_reports_progress_while_it_writes_label_files_at_close(monkeypatch):
+    """YOLO writes every label file at its close (its task is known only then): a million-frame
+    export spends seconds there, so it says where it is, and a cancel raised there stops it."""
+    monkeypatch.setattr("frames.formats.yolo.CLOSE_PROGRESS_EVERY", 2)
+    records = [record(f"f{n}", (100, 100), [box(["car"], 1, 1, 5, 5)]) for n in range(5)]
+    messages = []
+    writer = YoloWriter(MemoryOutput(), labels=["car"], include_images=False)
+    for item in records:
+        writer.write(item)
+    writer.close(messages.append)
+    assert messages == [f"Writing label files ({n} of 5)" for n in (0, 2, 4)]
+
+    output = MemoryOutput()
+    writer = YoloWriter(output, labels=["car"], include_images=False)
+    for item in records:
+        writer.write(item)
+
+    def cancel(message):
+        if "2 of 5" in message:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        writer.close(cancel)
+    assert sorted(output.files) == ["labels/f0.txt", "labels/f1.txt"]
+
+
+def test_coco_reports_progress_while_it_copies_its_annotations_at_close(monkeypatch):
+    monkeypatch.setattr("frames.formats.coco.COPY_BUFFER", 64)
+    monkeypatch.setattr("frames.formats.coco.PROGRESS_BYTES", 128)
+    records = [record(f"f{n}", (100, 100), [box(["car"], 1, 1, 5, 5)]) for n in range(5)]
+    output = MemoryOutput()
+    writer = CocoWriter(output, labels=["car"], include_images=False)
+    for item in records:
+        writer.write(item)
+    messages = []
+    writer.close(messages.append)
+    assert len(messages) >= 2
+    assert all(m.startswith("Writing annotations (") for m in messages)
+    assert len(json.loads(output.files[INSTANCES])["annotations"]) == 5
