@@ -1,8 +1,10 @@
-"""Forms of the task pages: the list's filters and the create form with its label-rule formset.
+"""Forms of the task pages: the list's filters, the frame filter, and the create form.
 
-The create form turns its fields into the engine's shapes (`filters()`, `iteration()`) and checks
-them with the engine's own validators, so no rule is written twice; engine errors keyed like
-"filters[0].rules[1].query" land on the form field they name (`error_targets()`).
+`FrameFilterForm` is the choice of a version's frames (All, Empty, By label with its label-rule
+formset, and a frame query) that the create form and the version page's Export… share. It turns its
+fields into the engine's shape (`filters()`) and its subclasses check that with the engine's own
+validators, so no rule is written twice; engine errors keyed like "filters[0].rules[1].query" land
+on the form field they name (`error_targets()`).
 """
 
 from django import forms
@@ -27,10 +29,12 @@ RULES_TAMPERED = (
 )
 
 # Engine error keys -> the field that shows them; a key not listed goes to the top of the form.
-TASK_FIELD_OF_KEY = {
-    "name": "name",
+FILTER_FIELD_OF_KEY = {
     f"{FILTER}.mode": "mode",
     f"{FILTER}.frame_query": "frame_query",
+}
+TASK_FIELD_OF_KEY = {
+    "name": "name",
     "iteration.order": "order",
     "iteration.seed": "seed",
     "iteration.limit": "limit",
@@ -233,6 +237,75 @@ def rules_after(data: QueryDict, action: str) -> tuple[QueryDict, int | None]:
     return data, None
 
 
+# The frames a task or an export takes
+
+
+class FrameFilterForm(forms.Form):
+    """Which frames of a version: All, Empty, or By label with its label rules (the `rules`
+    formset), narrowed by a frame query; `filters()` is the engine's shape. The task form and the
+    version page's Export… extend it; each names its own engine error keys (`field_of_key`) and
+    checks `filters()` with the engine once its own fields are valid."""
+
+    field_of_key = FILTER_FIELD_OF_KEY
+
+    mode = forms.ChoiceField(
+        choices=FilterMode.choices,
+        initial=FilterMode.ALL,
+        widget=forms.RadioSelect,
+        label="Frames",
+    )
+    frame_query = frame_query_field()
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.rules = RuleFormSet(data, prefix=RULES)
+
+    @property
+    def is_by_label(self) -> bool:
+        return self["mode"].value() == FilterMode.BY_LABEL
+
+    def clean_frame_query(self) -> str:
+        query = self.cleaned_data["frame_query"].strip()
+        check_query(query, scope="frame")
+        return query
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.is_by_label and not self.rules.is_valid():
+            for error in self.rules.non_form_errors().as_data():
+                self.add_error(None, error)
+            if any(self.rules.errors):
+                self.add_error(None, ValidationError(RULE_NEEDS_FIX, code="invalid_rule"))
+        return data
+
+    def filters(self) -> list[dict]:
+        """One filter; the rule rows count only for By label."""
+        data = self.cleaned_data
+        is_by_label = data["mode"] == FilterMode.BY_LABEL
+        rules = [rule.as_rule() for rule in self.rules] if is_by_label else []
+        return [{"mode": data["mode"], "rules": rules, "frame_query": data["frame_query"]}]
+
+    def error_targets(self) -> dict[str, tuple[forms.Form, str | None]]:
+        """Engine error key -> (form, field) that shows it; rule n of the engine is row n."""
+        targets = {key: (self, field) for key, field in self.field_of_key.items()}
+        for index, rule in enumerate(self.rules):
+            for suffix, field in RULE_FIELD_OF_KEY.items():
+                targets[f"{FILTER}.rules[{index}]{suffix}"] = (rule, field)
+        return targets
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put an engine error beside the field its key names, else at the top of the form."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        targets = self.error_targets()
+        for key, errors in error.error_dict.items():
+            form, field = targets.get(key, (self, None))
+            form.add_error(field, errors)
+            if form is not self and RULE_NEEDS_FIX not in self.non_field_errors():
+                self.add_error(None, ValidationError(RULE_NEEDS_FIX, code="invalid_rule"))
+
+
 # Create: the task
 
 
@@ -244,7 +317,10 @@ def version_choices(versions: list[Version]) -> list:
     return [("", "Choose a version…"), *groups.items()]
 
 
-class TaskForm(forms.Form):
+class TaskForm(FrameFilterForm):
+    field_of_key = FILTER_FIELD_OF_KEY | TASK_FIELD_OF_KEY
+    field_order = ["name", "version", "mode", "frame_query"]  # then the iteration
+
     name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     version = forms.TypedChoiceField(
         coerce=int,
@@ -253,13 +329,6 @@ class TaskForm(forms.Form):
         help_text="A Published version stays as it is: the task works on a new Draft child "
         "named after the task.",
     )
-    mode = forms.ChoiceField(
-        choices=FilterMode.choices,
-        initial=FilterMode.ALL,
-        widget=forms.RadioSelect,
-        label="Set filters",
-    )
-    frame_query = frame_query_field()
     order = forms.ChoiceField(
         choices=AnnotationTask.Order.choices,
         initial=AnnotationTask.Order.SEQUENTIAL,
@@ -298,28 +367,13 @@ class TaskForm(forms.Form):
         self.versions = {version.pk: version for version in versions}
         self.fields["version"].choices = version_choices(versions)
         self.fields["name"].required = require_name
-        self.rules = RuleFormSet(data, prefix=RULES)
-
-    @property
-    def is_by_label(self) -> bool:
-        return self["mode"].value() == FilterMode.BY_LABEL
 
     def clean_version(self) -> Version | None:
         pk = self.cleaned_data["version"]
         return None if pk is None else self.versions[pk]
 
-    def clean_frame_query(self) -> str:
-        query = self.cleaned_data["frame_query"].strip()
-        check_query(query, scope="frame")
-        return query
-
     def clean(self) -> dict:
         data = super().clean()
-        if self.is_by_label and not self.rules.is_valid():
-            for error in self.rules.non_form_errors().as_data():
-                self.add_error(None, error)
-            if any(self.rules.errors):
-                self.add_error(None, ValidationError(RULE_NEEDS_FIX, code="invalid_rule"))
         if data.get("repetition") == "limit" and data.get("limit") is None and "limit" in data:
             self.add_error(
                 "limit",
@@ -336,12 +390,6 @@ class TaskForm(forms.Form):
                 self.add_service_error(error)
         return data
 
-    def filters(self) -> list[dict]:
-        data = self.cleaned_data
-        is_by_label = data["mode"] == FilterMode.BY_LABEL
-        rules = [rule.as_rule() for rule in self.rules] if is_by_label else []
-        return [{"mode": data["mode"], "rules": rules, "frame_query": data["frame_query"]}]
-
     def iteration(self) -> dict:
         data = self.cleaned_data
         is_random = data["order"] == AnnotationTask.Order.RANDOM
@@ -351,23 +399,3 @@ class TaskForm(forms.Form):
             "limit": data["limit"] if data["repetition"] == "limit" else None,
             "clip_length": data["clip_length"] or 0,
         }
-
-    def error_targets(self) -> dict[str, tuple[forms.Form, str | None]]:
-        """Engine error key -> (form, field) that shows it; rule n of the engine is row n."""
-        targets = {key: (self, field) for key, field in TASK_FIELD_OF_KEY.items()}
-        for index, rule in enumerate(self.rules):
-            for suffix, field in RULE_FIELD_OF_KEY.items():
-                targets[f"{FILTER}.rules[{index}]{suffix}"] = (rule, field)
-        return targets
-
-    def add_service_error(self, error: ValidationError) -> None:
-        """Put an engine error beside the field its key names, else at the top of the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        targets = self.error_targets()
-        for key, errors in error.error_dict.items():
-            form, field = targets.get(key, (self, None))
-            form.add_error(field, errors)
-            if form is not self and RULE_NEEDS_FIX not in self.non_field_errors():
-                self.add_error(None, ValidationError(RULE_NEEDS_FIX, code="invalid_rule"))

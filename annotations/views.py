@@ -30,6 +30,7 @@ from .models import AnnotationTask
 
 LIST = "annotations/task_list.html"
 FORM = "annotations/task_form.html"
+FILTER_FIELDS = "annotations/_filter_fields.html"
 EXPORT = "annotations/task_export.html"
 
 
@@ -162,7 +163,7 @@ def task_labels(request: HttpRequest) -> HttpResponse:
     pk = request.GET.get("version", "")
     version = Version.objects.filter(pk=pk).first() if pk.isdigit() else None
     labels = page_selectors.version_labels(version) if version else []
-    return render(request, f"{FORM}#labels", {"labels": labels})
+    return render(request, f"{FILTER_FIELDS}#labels", {"labels": labels})
 
 
 # One task
@@ -267,11 +268,11 @@ def task_export(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"task": task, "export_url": reverse("annotations:task_export", args=[task.pk])}
     if is_fragment_request(request) and request.method == "GET":
         if request.GET.get("part") == "images":
-            form = ExportForm(request.GET, scoped=False)
+            form = ExportForm(request.GET)
             return render(request, "datasets/_export_fields.html#export-images", {"form": form})
         if "job" in request.GET:
             return render(request, f"{EXPORT}#export-job", context | {"job": _own_job(request)})
-    form = ExportForm(request.POST if request.method == "POST" else None, scoped=False)
+    form = ExportForm(request.POST if request.method == "POST" else None)  # no frame filter
     if request.method == "POST" and form.is_valid():
         try:
             options = form.export_options()  # no filters: the task's frames

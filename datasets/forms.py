@@ -4,13 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from annotations.filters import clean_filters
-from annotations.forms import frame_query_field
+from annotations.forms import FILTER_FIELD_OF_KEY, FrameFilterForm
 from annotations.models import FilterMode
 from config.errors import ConflictError
 from datasets.models import Dataset, Version
 from datasets.services import MAX_DESCRIPTION_LENGTH, check_version_name
-from frames.lucene import check_query
-from frames.validation import MAX_LABEL_LENGTH
 
 
 def add_service_error(form: forms.Form, error: ValidationError, field: str | None = None) -> None:
@@ -155,16 +153,8 @@ IMPORT_FORMATS = [
     ),
 ]
 NO_IMAGES = "coco-results"  # a list of detections: it has nowhere to put an image
-SCOPE_ALL, SCOPE_FILTER = "all", "filter"
-NEEDS_A_FILTER = "Give a frame query, a label or both; or choose Every frame."
-# The engine's error keys (annotations.filters) -> the export form's field that shows them.
-EXPORT_FIELD_OF_KEY = {
-    "format": "format",
-    "include_images": "include_images",
-    "filters[0].frame_query": "frame_query",
-    "filters[0].rules[0].labels": "label",
-    "filters[0].rules[0].labels[0]": "label",
-}
+# The export engine's error keys -> the export form's field that shows them.
+EXPORT_FIELD_OF_KEY = {"format": "format", "include_images": "include_images"}
 
 
 def _choices(formats: list[tuple[str, str, str, str]]) -> list[tuple[str, str]]:
@@ -191,25 +181,12 @@ class FormatFieldMixin:
 
 
 class ExportForm(FormatFieldMixin, forms.Form):
-    """Format, scope and images of an export. `scoped=False` (a task's export: the task decides
-    the frames) drops the scope fields."""
+    """Format and images of an export whose frames are decided elsewhere (a task's export)."""
 
+    scoped = False  # no choice of frames: VersionExportForm adds one
     formats = EXPORT_FORMATS
     format = forms.ChoiceField(
         choices=_choices(EXPORT_FORMATS), initial="coco", widget=forms.RadioSelect
-    )
-    scope = forms.ChoiceField(
-        choices=[(SCOPE_ALL, "Every frame"), (SCOPE_FILTER, "Frames matching a filter")],
-        initial=SCOPE_ALL,
-        widget=forms.RadioSelect,
-        label="Frames",
-    )
-    frame_query = frame_query_field()
-    label = forms.CharField(
-        required=False,
-        max_length=MAX_LABEL_LENGTH,
-        help_text="Only frames with a ROI or frame label carrying it.",
-        widget=forms.TextInput(attrs={"list": "export-labels", "autocomplete": "off"}),
     )
     include_images = forms.BooleanField(
         required=False,
@@ -217,53 +194,20 @@ class ExportForm(FormatFieldMixin, forms.Form):
         help_text="The download becomes one zip: the annotations, and the images by file name.",
     )
 
-    def __init__(self, *args, scoped: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not scoped:
-            for name in ("scope", "frame_query", "label"):
-                del self.fields[name]
-        self.scoped = scoped
-
     @property
     def images_allowed(self) -> bool:
         """COCO detection results are one list of boxes: they cannot hold images."""
         return self["format"].value() != NO_IMAGES
 
-    def clean_frame_query(self) -> str:
-        query = self.cleaned_data["frame_query"].strip()
-        check_query(query, scope="frame")
-        return query
-
-    def clean_label(self) -> str:
-        return self.cleaned_data["label"].strip()
-
     def clean(self) -> dict:
         data = super().clean()
         if data.get("format") == NO_IMAGES:
             data["include_images"] = False  # the box is disabled; without JavaScript, ignored
-        if self.scoped and data.get("scope") == SCOPE_FILTER and not self.errors:
-            if not data["frame_query"] and not data["label"]:
-                self.add_error("frame_query", ValidationError(NEEDS_A_FILTER, code="required"))
-            else:
-                try:
-                    clean_filters(self.filters())
-                except ValidationError as error:
-                    self.add_service_error(error)
         return data
 
     def filters(self) -> list[dict] | None:
-        """The task-creation filter shape for the chosen scope; None: every frame."""
-        data = self.cleaned_data
-        if not self.scoped or data["scope"] != SCOPE_FILTER:
-            return None
-        label = data["label"]
-        return [
-            {
-                "mode": FilterMode.BY_LABEL if label else FilterMode.ALL,
-                "rules": [{"labels": [label]}] if label else [],
-                "frame_query": data["frame_query"],
-            }
-        ]
+        """None: every frame of the version (or, with a task, the task's)."""
+        return None
 
     def export_options(self) -> dict:
         """export_start's keyword arguments from this form (besides version, user, task)."""
@@ -279,8 +223,32 @@ class ExportForm(FormatFieldMixin, forms.Form):
             self.add_error(None, error)
             return
         for key, errors in error.error_dict.items():
-            field = EXPORT_FIELD_OF_KEY.get(key)
-            self.add_error(field if field in self.fields else None, errors)
+            self.add_error(EXPORT_FIELD_OF_KEY.get(key), errors)
+
+
+class VersionExportForm(FrameFilterForm, ExportForm):
+    """The version page's Export…: the format, the images, and which frames, chosen as a task's
+    are (All, Empty or By label, and a frame query)."""
+
+    scoped = True
+    field_of_key = FILTER_FIELD_OF_KEY | EXPORT_FIELD_OF_KEY
+    field_order = ["format", "mode", "frame_query", "include_images"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors:
+            try:
+                clean_filters(self.filters())
+            except ValidationError as error:
+                self.add_service_error(error)
+        return data
+
+    def filters(self) -> list[dict] | None:
+        """The engine's filters; None when nothing narrows the version (All, no frame query)."""
+        data = self.cleaned_data
+        if data["mode"] == FilterMode.ALL and not data["frame_query"]:
+            return None
+        return super().filters()
 
 
 class ImportForm(FormatFieldMixin, forms.Form):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("versions/<id:pk>/publish/", views.version_publish, name="version_publish"),
     path("versions/<id:pk>/fork/", views.version_fork, name="version_fork"),
     path("versions/<id:pk>/export/", views.version_export, name="version_export"),
+    path("versions/<id:pk>/export/count/", views.version_export_count, name="version_export_count"),
     path("versions/<id:pk>/import/", views.version_import, name="version_import"),
     path("versions/<id:pk>/jobs/", views.version_jobs, name="version_jobs"),
     path("jobs/", views.job_list, name="job_list"),

@@ -25,11 +25,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from annotations import page_selectors as annotation_page_selectors
 from annotations import services as annotation_services
 from annotations.exports import export_start
+from annotations.forms import rules_after
 from config.errors import ConflictError, error_message
 from config.htmx import is_fragment_request, navigate, render_dialog, toast
-from frames import selectors as frame_selectors
 from frames import services as frame_services
 from frames.imports import import_start
 from frames.selectors import version_frame_page
@@ -42,6 +43,7 @@ from .forms import (
     ExportForm,
     ImportForm,
     UploadForm,
+    VersionExportForm,
     VersionForkForm,
     VersionPublishForm,
     add_service_error,
@@ -54,7 +56,6 @@ IMPORT = "datasets/version_import.html"
 EXPORT_FIELDS = "datasets/_export_fields.html"
 JOBS = "datasets/job_list.html"
 JOBS_PER_PAGE = 25
-EXPORT_LABELS_SUGGESTED = 500  # the label field's suggestions: a hint, capped
 WATCHED_ID = re.compile(r"[0-9]{1,19}")
 
 # Datasets
@@ -257,28 +258,62 @@ def _job_queued(request: HttpRequest, version: Version, job: Job) -> HttpRespons
 @vary_on_headers("HX-Request")
 @permission_required("datasets.view_version", raise_exception=True)
 def version_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """Format, scope and images; `?part=images` is the images box for the chosen format (htmx
-    asks for it when the format changes: COCO detection results cannot hold images)."""
+    """Format, frames (the task form's filter) and images; `?part=images` is the images box for
+    the chosen format (htmx asks for it when the format changes: COCO detection results cannot
+    hold images). A `rule_action` button adds or removes a label rule: the dialog again, as
+    typed, not checked yet."""
     version = _get_version(pk)
     if request.GET.get("part") == "images" and is_fragment_request(request):
         return render(request, f"{EXPORT_FIELDS}#export-images", {"form": ExportForm(request.GET)})
-    data = request.POST if request.method == "POST" else None
-    form = ExportForm(data)
-    if data is not None and form.is_valid():
+    if request.method == "GET":
+        return _export_dialog(request, version, VersionExportForm(), show_errors=False)
+    action = request.POST.get("rule_action", "")
+    if action:
+        data, focus = rules_after(request.POST, action)
+        form = VersionExportForm(data)
+        return _export_dialog(request, version, form, show_errors=False, focus_rule=focus)
+    form = VersionExportForm(request.POST)
+    if form.is_valid():
         try:
             job = export_start(version=version, user=request.user, **form.export_options())
         except ValidationError as error:  # a ConflictError too
             form.add_service_error(error)
         else:
             return _job_queued(request, version, job)
+    return _export_dialog(request, version, form)
+
+
+def _export_dialog(
+    request: HttpRequest, version: Version, form: VersionExportForm, **context
+) -> HttpResponse:
     context = {
         "version": version,
         "dataset": version.dataset,
         "form": form,
-        "labels": frame_selectors.version_labels(version=version)[:EXPORT_LABELS_SUGGESTED],
+        "labels": annotation_page_selectors.version_labels(version),
         "export_url": reverse("datasets:version_export", args=[version.pk]),
+        "show_errors": True,
+        **context,
     }
     return render_dialog(request, EXPORT, context)
+
+
+@require_POST
+@permission_required("datasets.view_version", raise_exception=True)
+def version_export_count(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Export… dialog's live count: how many frames its filter selects (the task form's
+    preview, without an iteration), and the filter's errors in place."""
+    version = _get_version(pk)
+    form = VersionExportForm(request.POST)
+    context = {"version": version, "form": form, "show_errors": True, "is_count": True}
+    if form.is_valid():
+        try:
+            context["preview"] = annotation_services.task_preview(
+                version=version, filters=form.filters(), iteration={}, with_frames=False
+            )
+        except ValidationError as error:  # e.g. query_too_slow: nothing to mark, say it here
+            context["preview_error"] = error.messages[0]
+    return render(request, f"{EXPORT}#export-count-response", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,6 +5,7 @@ its job in the dialog. The test runs the queued jobs itself (tests.job_runner)."
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from datasets.models import Job
 from datasets.services import dataset_create
 from frames.models import Roi
 from frames.services import frames_bulk_create
-from tests.browser.conftest import image_uri
+from tests.browser.conftest import axe_violations, image_uri
 from tests.frames.factories import box, frame_data
 from tests.job_runner import run_queued_jobs
 
@@ -145,32 +146,106 @@ def test_detection_results_turn_the_images_box_off_and_say_why(
     expect(images).to_be_enabled()
 
 
-def test_a_filter_shows_its_fields_and_a_bad_query_is_marked_in_place(
+def test_export_by_label_follows_a_live_count_and_starts_the_job(
     logged_in_page, live_server, draft, tmp_path
 ):
     page = logged_in_page
     dialog = open_export(page, live_server, draft)
-    query = dialog.get_by_label("Frame query")
-    expect(query).to_be_hidden()
+    count = dialog.locator("[data-frame-count]")
+    expect(count).to_have_text("3")
+    rules = dialog.locator("#rules")
+    expect(rules).to_be_hidden()
 
-    dialog.get_by_text("Frames matching a filter").click()
-    expect(query).to_be_visible()
-    query.fill("context_id:(pier")
+    dialog.get_by_text("Empty frames", exact=True).click()
+    expect(count).to_have_text("1")
+    dialog.get_by_text("By label", exact=True).click()
+    expect(rules).to_be_visible()
+    expect(count).to_have_text("2")  # a blank rule: any annotation
+    expect(dialog.locator("#version-labels option")).to_have_count(2)
+    dialog.locator("#id_rules-0-labels").fill("boat")
+    expect(count).to_have_text("1")
+    shot(page, "export-dialog-by-label", tmp_path)
+
+    dialog.get_by_role("button", name="Export").click()
+
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(page.locator("#toasts")).to_contain_text("filtered as COCO: queued")
+    row = page.locator("#version-jobs .job")
+    expect(row.locator(".badge")).to_have_text("Queued")
+    assert run_queued_jobs() == 1
+    expect(row.locator(".badge")).to_have_text("Succeeded")
+    job = Job.objects.get()
+    assert job.result["report"]["frames"] == 1
+    assert job.params["filters"][0]["rules"][0]["labels"] == ["boat"]
+
+
+def test_export_rules_are_added_and_removed_in_the_dialog(
+    logged_in_page, live_server, draft, tmp_path
+):
+    page = logged_in_page
+    dialog = open_export(page, live_server, draft)
+    dialog.get_by_text("By label", exact=True).click()
+    dialog.locator("#id_rules-0-labels").fill("boat")
+    dialog.get_by_role("button", name="Add label rule").click()
+
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator(".rule")).to_have_count(2)
+    expect(dialog.locator("#id_rules-1-labels")).to_be_focused()
+    expect(dialog.locator("#id_rules-0-labels")).to_have_value("boat")
+    dialog.locator("#id_rules-1-labels").fill("buoy")
+    dialog.locator("#id_rules-1-exclude").select_option("exclude")
+    count = dialog.locator("[data-frame-count]")
+    expect(count).to_have_text("1")
+    shot(page, "export-dialog-two-rules", tmp_path)
+
+    dialog.get_by_role("button", name="Remove rule 1").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator(".rule")).to_have_count(1)
+    expect(dialog.locator("#id_rules-0-labels")).to_have_value("buoy")
+    expect(dialog.locator("[data-frame-count]")).to_have_text("2")  # all but the buoy's
+    assert not Job.objects.exists()
+
+
+def test_export_filter_errors_show_in_place_and_start_no_job(
+    logged_in_page, live_server, draft, tmp_path
+):
+    page = logged_in_page
+    dialog = open_export(page, live_server, draft)
+    dialog.get_by_text("By label", exact=True).click()
+    dialog.get_by_title("Lucene query for this rule").click()
+    dialog.locator("#id_rules-0-query").fill("label:(boat")
+    errors = dialog.locator("#id_rules-0-query_errors")
+    expect(errors).to_contain_text(re.compile(r"position \d+"))  # live, from the count
+    expect(dialog.locator("[data-frame-count]")).to_have_count(0)
+
+    dialog.locator("#id_rules-0-query").fill("")
+    expect(errors).to_be_empty()
+    dialog.locator("#id_rules-0-conf_min").fill("0.9")
+    dialog.locator("#id_rules-0-conf_max").fill("0.2")
     dialog.get_by_role("button", name="Export").click()
 
     dialog = page.locator("dialog[open]")
-    expect(dialog.locator("#id_frame_query_error")).to_be_visible()
-    expect(dialog.get_by_label("Frame query")).to_have_value("context_id:(pier")
+    expect(dialog.locator("#rules-0-errors")).to_contain_text(
+        "Confidence from: The minimum 0.9 is above the maximum 0.2."
+    )
+    expect(dialog.locator("#export-form-errors")).to_contain_text("A label rule needs fixing")
+    expect(dialog.locator("#id_rules-0-conf_min")).to_have_value("0.9")
     shot(page, "export-dialog-with-an-error", tmp_path)
+    assert axe_violations(page) == []
     assert not Job.objects.exists()
 
-    dialog.get_by_label("Frame query").fill("")
-    dialog.locator("#id_label").fill("buoy")
+    dialog.locator("#id_rules-0-conf_max").fill("1")
+    expect(dialog.locator("[data-frame-count]")).to_have_text("2")  # confidence 0.9 to 1
+    expect(dialog.locator("#export-form-errors")).to_be_empty()
+    expect(dialog.locator("#rules-0-errors")).to_be_empty()
+    dialog.get_by_label("Frame query").fill("context_id:(pier")
+    expect(dialog.locator("#id_frame_query_errors")).to_contain_text("position 16")
     dialog.get_by_role("button", name="Export").click()
-    expect(page.locator("#version-jobs .job")).to_have_count(1)
-    run_queued_jobs()
-    expect(page.locator("#version-jobs .job .job__report")).to_contain_text("1")
-    assert Job.objects.get().result["report"]["frames"] == 1
+
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator("#id_frame_query_errors")).to_contain_text("position 16")
+    expect(dialog.get_by_label("Frame query")).to_have_value("context_id:(pier")
+    assert not Job.objects.exists()
 
 
 COCO = {

@@ -120,11 +120,23 @@ def test_the_export_dialog_lists_every_format_with_a_line_on_it(manager_client, 
         assert f'value="{value}"' in html
     assert "for pycocotools, Detectron2 and MMDetection" in html
     assert 'value="coco"' in html.split("checked")[0].rsplit("<input", 1)[1]  # COCO first pick
-    assert "Every frame" in html
-    assert "Frames matching a filter" in html
-    assert '<option value="bus">' in html
-    assert '<option value="car">' in html
     assert 'name="include_images"' in html
+
+
+def test_the_export_dialog_offers_the_task_forms_frame_filter(manager_client, draft):
+    html = manager_client.get(url("version_export", draft), **HTMX).text
+
+    for mode in ("All frames", "Empty frames", "By label"):
+        assert f"<span>{mode}</span>" in html
+    assert 'name="mode" value="all" id="id_mode_0" required checked' in html
+    assert 'name="frame_query"' in html
+    assert 'id="id_rules-0-labels" value="" list="version-labels"' in html
+    assert 'name="rules-TOTAL_FORMS" value="1"' in html
+    assert 'name="rule_action" value="add"' in html
+    assert '<datalist id="version-labels"><option value="bus"></option>' in html
+    assert '<option value="car">' in html
+    assert "<strong data-frame-count>3</strong> of 3 frames" in html  # All frames: the version
+    assert f'hx-post="{url("version_export_count", draft)}"' in html
 
 
 def test_without_javascript_the_export_dialog_is_a_page(manager_client, draft):
@@ -149,33 +161,22 @@ def test_detection_results_cannot_include_images_and_the_dialog_says_why(manager
     assert " checked" in on
 
 
-def test_a_filter_scope_without_a_query_or_label_is_refused_in_place(manager_client, draft):
-    response = manager_client.post(
-        url("version_export", draft), {"format": "coco", "scope": "filter"}, **HTMX
-    )
-
-    assert response.status_code == 200
-    assert response.text.lstrip().startswith("<dialog")
-    assert "Give a frame query, a label or both" in response.text
-    assert not Job.objects.exists()
-
-
 def test_a_bad_frame_query_is_shown_beside_its_field(manager_client, draft):
     response = manager_client.post(
         url("version_export", draft),
-        {"format": "coco", "scope": "filter", "frame_query": "meta.w:"},
+        {"format": "coco", "mode": "all", "frame_query": "meta.w:"},
         **HTMX,
     )
 
-    errors = response.text.split('id="id_frame_query_error"')[1].split("</ul>")[0]
-    assert "<li>" in errors
+    errors = response.text.split('id="id_frame_query_errors"')[1].split("</ul>")[0]
+    assert "<li>Unexpected end of query at position 7" in errors
     assert 'value="meta.w:"' in response.text  # the query is kept
     assert not Job.objects.exists()
 
 
 def test_an_unknown_format_is_refused(manager_client, draft):
     response = manager_client.post(
-        url("version_export", draft), {"format": "csv", "scope": "all"}, **HTMX
+        url("version_export", draft), {"format": "csv", "mode": "all"}, **HTMX
     )
     assert "Select a valid choice" in response.text
     assert not Job.objects.exists()
@@ -194,7 +195,7 @@ def test_export_queues_a_job_that_the_jobs_list_shows_and_closes_the_dialog(
 ):
     with jobs.queued():
         response = manager_client.post(
-            url("version_export", draft), {"format": "coco", "scope": "all"}, **HTMX
+            url("version_export", draft), {"format": "coco", "mode": "all"}, **HTMX
         )
 
     job = Job.objects.get()
@@ -210,7 +211,7 @@ def test_export_queues_a_job_that_the_jobs_list_shows_and_closes_the_dialog(
 
 def test_a_finished_export_shows_its_download_link_and_report(manager_client, draft, jobs):
     with jobs.queued():
-        manager_client.post(url("version_export", draft), {"format": "coco", "scope": "all"})
+        manager_client.post(url("version_export", draft), {"format": "coco", "mode": "all"})
     jobs.run()
 
     job = Job.objects.get()
@@ -232,40 +233,11 @@ def test_a_finished_export_shows_its_download_link_and_report(manager_client, dr
 def test_without_javascript_an_export_returns_to_the_version_page(manager_client, draft, jobs):
     with jobs.queued():
         response = manager_client.post(
-            url("version_export", draft), {"format": "hyperlabel", "scope": "all"}
+            url("version_export", draft), {"format": "hyperlabel", "mode": "all"}
         )
     assert response.status_code == 302
     assert response["Location"] == draft.get_absolute_url()
     assert Job.objects.get().kind == Job.Kind.EXPORT
-
-
-def test_an_export_of_frames_matching_a_query_and_a_label(manager_client, draft, jobs):
-    with jobs.queued():
-        manager_client.post(
-            url("version_export", draft),
-            {
-                "format": "hyperlabel",
-                "scope": "filter",
-                "frame_query": "context_id:cam1 OR context_id:cam2",
-                "label": "car",
-            },
-        )
-    jobs.run()
-
-    job = Job.objects.get()
-    assert job.status == Job.Status.SUCCEEDED, job.errors
-    assert job.result["report"]["frames"] == 2  # "c" has no car
-
-
-def test_an_export_of_frames_with_a_label_only(manager_client, draft, jobs):
-    with jobs.queued():
-        manager_client.post(
-            url("version_export", draft),
-            {"format": "hyperlabel", "scope": "filter", "label": "bus"},
-        )
-    jobs.run()
-
-    assert Job.objects.get().result["report"]["frames"] == 1
 
 
 def test_detection_results_ignore_a_checked_images_box_sent_without_javascript(
@@ -274,7 +246,7 @@ def test_detection_results_ignore_a_checked_images_box_sent_without_javascript(
     with jobs.queued():
         manager_client.post(
             url("version_export", draft),
-            {"format": "coco-results", "scope": "all", "include_images": "on"},
+            {"format": "coco-results", "mode": "all", "include_images": "on"},
         )
     jobs.run()
 
@@ -494,8 +466,10 @@ def test_the_task_export_dialog_has_no_scope(manager_client, task):
     html = manager_client.get(task_url(task), **HTMX).text
     assert html.lstrip().startswith("<dialog")
     assert 'value="yolo"' in html
-    assert 'name="scope"' not in html
+    assert 'name="mode"' not in html
     assert 'name="frame_query"' not in html
+    assert 'name="rules-TOTAL_FORMS"' not in html
+    assert "data-frame-count" not in html
     assert "The task’s 2 frames in the task’s order" in html
 
 
