@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Max, Prefetch
+from django.db.models import Max
 from django.utils.functional import cached_property
 
 from config.sql import chunked
@@ -15,8 +15,16 @@ from .sql import frames_under_keys, rois_of_frames
 FRAMES_PER_PAGE = 60
 
 
-def frames_with_annotations(queryset):
-    return queryset.prefetch_related(Prefetch("rois", queryset=Roi.objects.order_by("position")))
+def with_annotations(frames: list[Frame]) -> list[Frame]:
+    """The frames with their ROIs loaded by one statement (`rois_of_frames`: by the index, with
+    or without statistics), so `frame.rois.all()` reads nothing more."""
+    rois: dict[int, list[Roi]] = {frame.pk: [] for frame in frames}
+    if rois:
+        for roi in rois_of_frames(list(rois)):
+            rois[roi.frame_id].append(roi)
+    for frame in frames:
+        frame._prefetched_objects_cache = {"rois": rois[frame.pk]}
+    return frames
 
 
 def frame_get(*, version: Version, key: str) -> Frame:
@@ -52,15 +60,7 @@ def frames_by_keys(*, version: Version, keys: list[str]) -> list[Frame]:
     """The version's frames under `keys`, in that order, with their annotations (two queries)."""
     if not keys:
         return []
-    frames = frames_under_keys(version.pk, keys)
-    rois: dict[int, list[Roi]] = {frame.pk: [] for frame in frames}
-    if frames:
-        for roi in rois_of_frames(list(rois)):
-            rois[roi.frame_id].append(roi)
-    by_key = {}
-    for frame in frames:
-        frame._prefetched_objects_cache = {"rois": rois[frame.pk]}
-        by_key[frame.key] = frame
+    by_key = {frame.key: frame for frame in with_annotations(frames_under_keys(version.pk, keys))}
     return [by_key[key] for key in keys if key in by_key]
 
 

@@ -22,7 +22,7 @@ from datasets.models import Version
 from frames.imports import frames_import_json, import_start
 from frames.lucene import compile_frame_query
 from frames.models import Frame
-from frames.selectors import frame_get, frames_with_annotations, version_labels
+from frames.selectors import frame_get, version_labels, with_annotations
 from frames.uploads import upload_start
 
 from .serializers import (
@@ -97,7 +97,7 @@ class FrameViewSet(VersionScopedViewSet):
 
     def list(self, request, version_pk):
         params = validated(FrameFilterSerializer, request.query_params)
-        frames = frames_with_annotations(
+        frames = (
             Frame.objects.filter(memberships__version=self.version)
             .select_related("updated_by")
             .order_by("memberships__key")
@@ -109,7 +109,7 @@ class FrameViewSet(VersionScopedViewSet):
         if "context_id" not in params and not params.get("q"):
             # Counting a big version's memberships takes long; the version keeps the number.
             frames = CountedRows(frames, self.version.frame_count)
-        page = self.paginate_queryset(frames)
+        page = with_annotations(self.paginate_queryset(frames))
         return self.get_paginated_response(FrameSerializer(page, many=True).data)
 
     def create(self, request, version_pk):

@@ -14,11 +14,11 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
-from config.bulk import allocate_ids, gc_paused, insert_rows
+from config.bulk import allocate_ids, analyze_after_commit, gc_paused, insert_rows
 from config.errors import ValidationError
 from datasets.models import Version
 from datasets.services import lock_version
-from frames.models import Frame, Roi, VersionFrame
+from frames.models import Frame, Roi, RoiLabel, VersionFrame
 from frames.selectors import annotation_values_as_dict, keys_taken
 from frames.sql import (
     annotations_of_frames,
@@ -102,6 +102,7 @@ def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
             # a lookup of every key first; the savepoint keeps the transaction usable to say which.
             with transaction.atomic():
                 keys = _insert_frames(version, cleaned)
+            annotations = sum(len(frame["annotations"]) for frame in cleaned)
         except IntegrityError:
             clash = _key_clash_error(version, keys_in_batch)
             if clash is None:
@@ -110,6 +111,9 @@ def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
         del cleaned  # gone before collection resumes, so no collection walks it
     Version.objects.filter(pk=version.pk).update(
         frame_count=F("frame_count") + len(keys), updated_at=timezone.now()
+    )
+    analyze_after_commit(
+        {Frame: len(keys), VersionFrame: len(keys), Roi: annotations, RoiLabel: annotations}
     )
     return keys
 
@@ -216,6 +220,8 @@ def frames_annotations_add(
         _write_additions(version, additions, user)
         result = additions.result()
         changed = additions.changed
+        written = result.rois + result.frame_labels
+        analyze_after_commit({Roi: written, RoiLabel: written, Frame: len(changed)})
         if changed:
             Version.objects.filter(pk=version.pk).update(updated_at=additions.now)
             changes = FrameChanges(changed, note or {})

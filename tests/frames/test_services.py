@@ -177,6 +177,25 @@ def test_saving_a_frame_replaces_annotations_and_bumps_the_revision():
     assert RoiLabel.objects.filter(label="car").count() == 0
 
 
+def test_a_save_replaces_exactly_its_frames_label_index_rows():
+    """A save deletes its frame's label rows by the labels its ROIs carried (several labels on
+    one ROI, frame labels too), and no other frame's rows with those labels."""
+    version = VersionFactory(
+        frames=[
+            frame_data(
+                "a",
+                rois=[box(["car", "person"]), box("bus")],
+                frame_labels=[{"labels": ["night"]}],
+            ),
+            frame_data("b", rois=[box("car"), box("person")], frame_labels=[{"labels": ["night"]}]),
+        ]
+    )
+    frame_save(version=version, key="a", revision=1, rois=[box("dog")], frame_labels=[])
+    rows = RoiLabel.objects.values_list("frame__memberships__key", "label")
+    assert sorted(rows) == [("a", "dog"), ("b", "car"), ("b", "night"), ("b", "person")]
+    assert Roi.objects.count() == 4
+
+
 def test_saving_rois_keeps_frame_labels_and_their_ids():
     version = VersionFactory(
         frames=[frame_data("a", frame_labels=[{"id": "fl1", "labels": ["day"]}])]
