@@ -110,28 +110,32 @@ ANALYZE_SHARE = 0.1
 
 def analyze_after_commit(rows_by_model: dict) -> None:
     """Once the transaction commits, ANALYZE each table a load wrote many rows into
-    ({model: rows written}): never analysed and at least ANALYZE_MIN_ROWS, or ANALYZE_SHARE of
-    the rows it had at its last count. PostgreSQL only.
+    ({model: rows written}): one never analysed that got ANALYZE_MIN_ROWS rows or more, and one
+    that grew by ANALYZE_SHARE since its last ANALYZE (by this load or by several). PostgreSQL
+    only; autovacuum's rule, without waiting for it.
 
     Without statistics the planner guesses, and guesses reads of every row: right after a bulk
-    import, a frame save and a page of frames ran several times slower until an ANALYZE. Autovacuum does
-    it eventually where it is on; this does not wait for it.
+    import, a frame save and a page of frames ran several times slower until an ANALYZE.
     """
-    if connection.vendor == "postgresql" and any(
-        rows >= ANALYZE_MIN_ROWS for rows in rows_by_model.values()
-    ):
+    if connection.vendor == "postgresql" and any(rows > 0 for rows in rows_by_model.values()):
         transaction.on_commit(lambda: _analyze_grown(rows_by_model))
 
 
 def _analyze_grown(rows_by_model: dict) -> None:
     names = {model._meta.db_table: rows for model, rows in rows_by_model.items()}
     with connection.cursor() as cursor:
+        # Growth by the table's pages now against those its last ANALYZE counted: the activity
+        # counters lag, and count a load twice when it is analysed before they catch up.
         cursor.execute(
-            "SELECT relname, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])",
+            "SELECT relname, reltuples, relpages, "
+            "pg_relation_size(oid) / current_setting('block_size')::int "
+            "FROM pg_class WHERE oid = ANY(%s::regclass[])",
             [list(names)],
         )
-        counted = dict(cursor.fetchall())  # reltuples: -1 until first analysed
-        for name, rows in names.items():
-            before = counted.get(name, -1)
-            if rows >= (ANALYZE_MIN_ROWS if before <= 0 else ANALYZE_SHARE * before):
+        for name, counted, counted_pages, pages in cursor.fetchall():
+            if counted <= 0:  # -1 until first analysed
+                stale = names[name] >= ANALYZE_MIN_ROWS
+            else:
+                stale = pages >= (1 + ANALYZE_SHARE) * max(counted_pages, 1)
+            if stale:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")

@@ -36,8 +36,19 @@ def test_a_big_import_analyses_the_tables_it_loaded_once_committed():
         assert cursor.fetchone()[0] >= 1_200
 
 
-def test_a_small_import_leaves_the_statistics_to_autovacuum():
+def test_a_small_import_leaves_the_statistics_as_they_are():
     version = VersionFactory(frames=[])
+    frames_bulk_create(version=version, frames=[frame_data(f"a{n}") for n in range(1_200)])
     before = analyze_counts()
-    frames_bulk_create(version=version, frames=[frame_data(f"f{n}") for n in range(10)])
+    frames_bulk_create(version=version, frames=[frame_data(f"b{n}") for n in range(10)])
     assert analyze_counts() == before
+
+
+def test_loads_too_small_alone_analyse_once_together_they_are_a_tenth_of_the_table():
+    version = VersionFactory(frames=[])
+    frames_bulk_create(version=version, frames=[frame_data(f"a{n}") for n in range(1_200)])
+    first = analyze_counts()["frames_frame"]
+    frames_bulk_create(version=version, frames=[frame_data(f"b{n}") for n in range(60)])
+    assert analyze_counts()["frames_frame"] == first  # 60 rows: 5 % of 1,200
+    frames_bulk_create(version=version, frames=[frame_data(f"c{n}") for n in range(120)])
+    assert analyze_counts()["frames_frame"] == first + 1  # 180 since the last: 15 %
