@@ -41,7 +41,7 @@ def rois_of_frames(frame_ids: list[int]) -> list[Roi]:
     whole, since the planner then guesses 0.5 % of the rows a value (half the table for a page
     of 100 frames). A probe a frame is the cheapest plan whatever the statistics say.
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(frame_ids) > 1:  # one frame: plain, planned faster
         sql = (
             f"SELECT r.* FROM unnest(%s::bigint[]) AS f(id) CROSS JOIN LATERAL "
             f"(SELECT * FROM {table(Roi)} WHERE frame_id = f.id OFFSET 0) AS r "
