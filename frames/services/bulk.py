@@ -275,13 +275,13 @@ class _Additions:
 
     A frame with annotations already is cleaned first: its rows are rewritten whole (old, then
     new, as a save stores them), so its old rows go before the new ones come. The others are
-    cleaned as the ROI COPY reads them (`rows()`), so the database writes while Python checks:
+    cleaned as the ROI COPY reads them (`rows_to_insert`), so the database writes while Python checks:
     an error stops the rows, the rest is still checked for the report, and `raise_errors`
     then undoes the transaction's writes.
     """
 
     def __init__(self, version: Version, frames: list):
-        self.version, self.frames = version, frames
+        self.frames = frames
         self.keys, self.rows = _keys(version, frames)
         with_annotations = [row["id"] for row in self.rows.values() if row["annotation_count"]]
         self.existing = annotations_of_frames(with_annotations) if with_annotations else {}
