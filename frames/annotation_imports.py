@@ -7,7 +7,6 @@ images); any other item is skipped, with the reason, in the job's report.
 """
 
 import io
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,17 +27,22 @@ from .formats.yolo import read_yolo
 from .matching import Plan, Target, item_path, plan_matches, skipped
 from .media import check_size, inspect_image, media_uri, png_bytes, thumbnail_of
 from .pipeline import in_order
-from .selectors import keys_taken, next_timestamps
 from .services import (
     MAX_BULK_ERRORS,
     BulkImportError,
     frames_annotations_add,
     frames_bulk_create,
 )
-from .uploads import Store
+from .uploads import (
+    MAX_STEM_LENGTH,
+    Imported,
+    Store,
+    assign_keys,
+    assign_timestamps,
+    batch_folder,
+)
 
 READERS = {"coco": read_coco, "yolo": read_yolo, "voc": read_voc}
-MAX_STEM = 200  # of a new frame's key, as uploads cut it
 # Frames written per statement batch (all in one transaction); JOB_IMPORT_CHUNK overrides it.
 IMPORT_CHUNK = 5_000
 
@@ -142,20 +146,17 @@ def _annotations(item: ImportItem, width: int, height: int) -> list[dict]:
 
 def _keys_for_new(version: Version, items: list[ImportItem], prepared: list[Prepared]) -> None:
     """The file's key when it gives one, else the stem; `-2`, `-3`… when taken (as uploads do)."""
-    wanted = {
-        p.number: getattr(items[p.number], "key", None)
-        or item_path(items[p.number]).stem[:MAX_STEM]
-        for p in prepared
-    }
-    taken = keys_taken(version=version, keys=list(set(wanted.values())))
-    for entry in prepared:
-        base = wanted[entry.number]
-        key, attempt = base, 1
-        while key in taken:
-            attempt += 1
-            key = f"{base}-{attempt}"
-        taken.add(key)
-        entry.frame["id"] = key
+    assign_keys(
+        version,
+        [
+            Imported(
+                stem=getattr(items[p.number], "key", None)
+                or item_path(items[p.number]).stem[:MAX_STEM_LENGTH],
+                frames=[p.frame],
+            )
+            for p in prepared
+        ],
+    )
 
 
 def _timestamps_for_new(version: Version, prepared: list[Prepared], context_id: str) -> None:
@@ -164,12 +165,7 @@ def _timestamps_for_new(version: Version, prepared: list[Prepared], context_id: 
     for entry in prepared:
         if entry.frame["context_id"] is None:
             entry.frame["context_id"] = context_id
-    counting = [e.frame for e in prepared if e.frame["timestamp"] is None]
-    contexts = {frame["context_id"] for frame in counting}
-    following = next_timestamps(version=version, contexts=contexts)
-    for frame in counting:
-        frame["timestamp"] = following.get(frame["context_id"], 0)
-        following[frame["context_id"]] = frame["timestamp"] + 1
+    assign_timestamps(version, [e.frame for e in prepared if e.frame["timestamp"] is None])
 
 
 # --- COCO, YOLO, VOC: the import -----------------------------------------------------------------
@@ -286,7 +282,7 @@ def annotations_import(
     ensure_draft(Version.objects.get(pk=version.pk))
     read = READERS[format]
     report_progress(run, 0, "Reading the file")
-    store = Store(folder=folder or f"frames/{version.pk}/{uuid.uuid4().hex[:12]}")
+    store = Store(folder=folder or batch_folder(version))
     # Millions of small objects and no cycles among them: collection passes would only cost.
     with gc_paused():
         return _import(version, read(path), store, format=format, name=name, user=user, run=run)

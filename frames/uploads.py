@@ -298,7 +298,7 @@ def _estimated_frames(sources: list[Source], step: int) -> int | None:
     return total
 
 
-def _assign_keys(version: Version, imported: list[Imported]) -> None:
+def assign_keys(version: Version, imported: list[Imported]) -> None:
     """Stem, then stem-2, stem-3…: each round asks the database once about every open file."""
     used: set[str] = set()
     waiting, attempt = imported, 1
@@ -323,13 +323,11 @@ def _assign_keys(version: Version, imported: list[Imported]) -> None:
         waiting, attempt = still_waiting, attempt + 1
 
 
-def _assign_timestamps(version: Version, imported: list[Imported]) -> None:
-    image_frames = [
-        frame for item in imported if item.video_frame_numbers is None for frame in item.frames
-    ]
-    contexts = {frame["context_id"] for frame in image_frames}
+def assign_timestamps(version: Version, frames: list[dict]) -> None:
+    """0, 1, 2… after the last timestamp each frame's context has in the version."""
+    contexts = {frame["context_id"] for frame in frames}
     next_timestamp = next_timestamps(version=version, contexts=contexts)
-    for frame in image_frames:
+    for frame in frames:
         frame["timestamp"] = next_timestamp.get(frame["context_id"], 0)
         next_timestamp[frame["context_id"]] = frame["timestamp"] + 1
 
@@ -378,8 +376,11 @@ def frames_import_uploads(
             run.progress(progress.done, progress.done, message="Adding the frames")
         with transaction.atomic():
             version = lock_version(version)
-            _assign_keys(version, imported)
-            _assign_timestamps(version, imported)
+            assign_keys(version, imported)
+            assign_timestamps(
+                version,
+                [f for item in imported if item.video_frame_numbers is None for f in item.frames],
+            )
             keys = frames_bulk_create(
                 version=version, frames=[frame for item in imported for frame in item.frames]
             )
@@ -416,7 +417,7 @@ def upload_start(
     for item in files:
         check_size(Path(item.name or "upload").name, item.size or 0)
     batch = uuid.uuid4().hex[:12]
-    staging = f"incoming/{batch}"
+    staging, folder = f"incoming/{batch}", f"frames/{version.pk}/{batch}"
     staged = []
     try:
         for index, item in enumerate(files):
@@ -439,9 +440,9 @@ def upload_start(
                 "context_id": context_id or batch_context_id(),
                 "step": step,
                 "staging": staging,
-                "folder": f"frames/{version.pk}/{batch}",
+                "folder": folder,
             },
-            scratch=[staging, f"frames/{version.pk}/{batch}"],
+            scratch=[staging, folder],
             unit="frames",
         )
         job_enqueue(job, run_upload)

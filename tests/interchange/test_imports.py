@@ -165,6 +165,21 @@ def test_new_frames_without_a_key_take_the_stem_and_the_archive_as_context(manag
     assert shapes(version, "0001-2") == [("box", ["car"], [[2, 2], [7, 7]])]
 
 
+def test_a_made_unique_key_the_version_holds_already_is_skipped_too(manager_api, jobs):
+    """`0001-2` taken but `0001` free: the second `0001` becomes `0001-3`, not a clash that
+    fails the whole import."""
+    data = coco(
+        [image(1, "a/0001.png", 40, 30), image(2, "b/0001.png", 40, 30)],
+        [bbox(1, 1, 1, 5, 5), bbox(2, 2, 2, 5, 5)],
+    )
+    images = {"a/0001.png": image_bytes(), "b/0001.png": image_bytes()}
+    version = VersionFactory(frames=[frame_data("0001-2")])
+    job = import_file(manager_api, jobs, version, zip_file(data, images))
+    assert job.status == "succeeded", job.errors
+    assert shapes(version, "0001") == [("box", ["car"], [[1, 1], [6, 6]])]
+    assert shapes(version, "0001-3") == [("box", ["car"], [[2, 2], [7, 7]])]
+
+
 def test_an_archive_image_of_another_size_than_the_file_says_is_skipped(manager_api, jobs):
     data = coco([image(1, "a.png", 64, 48), image(2, "b.png", 40, 30)], [bbox(1, 1, 1, 5, 5)])
     images = {"a.png": image_bytes(size=(40, 30)), "b.png": image_bytes(size=(40, 30))}

@@ -1,5 +1,4 @@
 import json
-import uuid
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -47,7 +46,6 @@ class Command(BaseCommand):
                     format=format,
                     name=file.name,
                     user=saver,
-                    folder=f"frames/{version.pk}/{uuid.uuid4().hex[:12]}",
                 )
         except ValidationError as error:
             for problem in getattr(error, "errors", [])[1:]:
