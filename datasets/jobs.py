@@ -102,7 +102,8 @@ def job_cancel(*, job: Job, user) -> Job:
 def jobs_fail_stale() -> int:
     """Running jobs whose worker stopped sending heartbeats end failed; their folders go."""
     cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
-    stale = list(Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff))
+    running = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff)
+    stale = list(running.order_by())  # by the index, not sorted by the model's ordering
     for job in stale:
         ended = _end(
             job.pk,

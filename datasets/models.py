@@ -123,11 +123,9 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["version", "-created_at"], name="datasets_job_version"),
             models.Index(fields=["created_by", "-created_at"], name="datasets_job_user"),
-            models.Index(
-                fields=["status", "heartbeat_at"],
-                name="datasets_job_active",
-                condition=models.Q(status__in=["queued", "running"]),
-            ),
+            # Whole, not partial: SQLite cannot match a partial index's condition to a query
+            # whose status is a bound parameter, and read every job on each stale-job check.
+            models.Index(fields=["status", "heartbeat_at"], name="datasets_job_active"),
         ]
 
     def __str__(self) -> str:
