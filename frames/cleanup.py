@@ -71,13 +71,20 @@ def remove_unused(names: list[str], run: JobRun | None = None) -> int:
         originals[_original_of(name) or name] = None
     removed = 0
     for chunk in chunked(list(originals)):
-        for name in unused(chunk):
-            for file in (name, thumb_name(name)):
-                if default_storage.exists(file):
-                    default_storage.delete(file)
-                    removed += 1
+        removed += _delete_with_thumbnails(unused(chunk))
         if run is not None:
             run.progress(run.done + len(chunk))
+    return removed
+
+
+def _delete_with_thumbnails(names: list[str]) -> int:
+    """Delete the files and their thumbnails; how many were there to delete."""
+    removed = 0
+    for name in names:
+        for file in (name, thumb_name(name)):
+            if default_storage.exists(file):
+                default_storage.delete(file)
+                removed += 1
     return removed
 
 
@@ -151,7 +158,7 @@ def media_gc(*, older_than: timedelta, dry_run: bool = False) -> dict:
     originals = sorted({_original_of(name) or name for name in names})
     with transaction.atomic():  # nothing to roll back; one connection for the reads
         orphans = unused(originals)
-        removed = 0 if dry_run else remove_unused(orphans)
+        removed = 0 if dry_run else _delete_with_thumbnails(orphans)
     if not dry_run:
         for top in MANAGED_FOLDERS:
             remove_empty_dirs(top)
