@@ -29,11 +29,18 @@ def delete_folder(folder: str) -> int:
     return removed
 
 
+def local_path(name: str) -> str | None:
+    """The file's path on this machine; None when the storage is remote (S3 has no paths)."""
+    try:
+        return default_storage.path(name)
+    except NotImplementedError:
+        return None
+
+
 def remove_empty_dirs(folder: str) -> None:
     """Empty directories under a local folder, deepest first (object storage has none)."""
-    try:
-        root = default_storage.path(folder)
-    except NotImplementedError:
+    root = local_path(folder)
+    if root is None:
         return
     for path, _, _ in sorted(os.walk(root), reverse=True):
         with suppress(OSError):  # not empty: someone else's file

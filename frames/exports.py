@@ -34,6 +34,7 @@ from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 
 from config.sql import placeholders, table
+from config.storage import local_path
 from datasets.models import Version
 
 from .archive import ZipArchive
@@ -311,9 +312,8 @@ class _Buffered:
 
 def open_for_writing(name: str) -> BinaryIO:
     """The media storage file `name`, new, for writing front to back (never seeked)."""
-    try:
-        path = default_storage.path(name)
-    except NotImplementedError:  # object storage: a multipart upload as the bytes come
+    path = local_path(name)
+    if path is None:  # object storage: a multipart upload as the bytes come
         return _Buffered(default_storage.open(name, "wb"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return open(path, "wb", buffering=WRITE_BUFFER)

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django_tasks import task
 
-from config.storage import delete_folder, remove_empty_dirs
+from config.storage import delete_folder, local_path, remove_empty_dirs
 from datasets.jobs import JobRun, job_create, job_enqueue, job_run
 from datasets.models import Job, Version
 from datasets.services import ensure_draft, lock_version
@@ -104,16 +104,12 @@ class Source:
     @classmethod
     def staged(cls, name: str, stored: str, size: int) -> "Source":
         """A file a request put in storage for a job; `name` is the name it was uploaded under."""
-        try:
-            path = default_storage.path(stored)
-        except NotImplementedError:  # object storage: OpenCV gets a local copy
-            path = None
         return cls(
             name=name,
             size=size,
             folder=None,
             opener=lambda: default_storage.open(stored),
-            path=path,
+            path=local_path(stored),  # None on object storage: OpenCV gets a local copy
         )
 
     @property

@@ -21,6 +21,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
+from config.storage import local_path
+
 from .imports import readable_buckets, s3_location
 from .media import media_name, thumb_name
 from .models import Frame
@@ -41,14 +43,6 @@ def _presigned(url: str) -> HttpResponse:
     return response
 
 
-def _local_path(name: str) -> str | None:
-    """The file's path on disk; None when the storage is remote (S3 has no paths)."""
-    try:
-        return default_storage.path(name)
-    except NotImplementedError:
-        return None
-
-
 def _stream(path: str) -> HttpResponse:
     response = FileResponse(open(path, "rb"))  # noqa: SIM115 (FileResponse closes it)
     response["Cache-Control"] = CACHE_CONTROL
@@ -60,7 +54,7 @@ def _stream(path: str) -> HttpResponse:
 def _serve_stored(name: str, *, thumbnail: bool) -> HttpResponse:
     if thumbnail and default_storage.exists(thumb_name(name)):
         name = thumb_name(name)
-    path = _local_path(name)
+    path = local_path(name)
     if path is None:
         # No HEAD request for an original: the bucket answers 404 itself for a missing object.
         return _presigned(default_storage.url(name))

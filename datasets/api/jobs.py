@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from config.api import ANY_USER, ApiViewSet, ErrorSerializer
 from config.errors import ConflictError
+from config.storage import local_path
 from datasets.jobs import job_cancel, jobs_fail_stale
 from datasets.models import Job
 from datasets.selectors import jobs_visible_to
@@ -147,14 +148,14 @@ class JobViewSet(ApiViewSet):
 def _file_response(stored: str, name: str):
     name = PurePosixPath(name).name
     content_type = CONTENT_TYPES.get(PurePosixPath(name).suffix, "application/octet-stream")
+    gone = NotFound(
+        f"The export's file is gone: exports are kept {settings.EXPORT_KEEP_DAYS} days. "
+        "Export again."
+    )
     if not default_storage.exists(stored):
-        raise NotFound(
-            f"The export's file is gone: exports are kept {settings.EXPORT_KEEP_DAYS} days. "
-            "Export again."
-        )
-    try:
-        path = default_storage.path(stored)
-    except NotImplementedError:  # object storage: the client fetches the file from it
+        raise gone
+    path = local_path(stored)
+    if path is None:  # object storage: the client fetches the file from it
         url = default_storage.url(
             stored,
             parameters={
@@ -167,6 +168,6 @@ def _file_response(stored: str, name: str):
         return response
     try:
         file = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
-    except FileNotFoundError:
-        raise NotFound("The export's file is no longer in the media storage.") from None
+    except FileNotFoundError:  # removed since the check above
+        raise gone from None
     return FileResponse(file, as_attachment=True, filename=name, content_type=content_type)
