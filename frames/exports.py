@@ -33,7 +33,6 @@ from django.db import connection, transaction
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 
-from config.sql import placeholders, table
 from config.storage import local_path
 from datasets.models import Version
 
@@ -41,6 +40,8 @@ from .archive import ZipArchive
 from .imports import readable_buckets, s3_location
 from .media import media_name
 from .models import Roi, VersionFrame
+from .selectors import annotation_values_as_dict
+from .sql import annotations_as_json, annotations_of_frames
 
 FRAME_CHUNK = 2000  # frames a query; their ROIs are read in one more
 WRITE_BUFFER = 1 << 20
@@ -56,7 +57,6 @@ FRAME_VALUES = (
     "meta_text",
 )
 SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f-]+")
-ROI_COLUMNS = "frame_id, uid, type, labels, points, confidence, meta, color, locked"
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -207,79 +207,13 @@ def _records(rows: list[tuple], annotations: Future) -> Iterator[dict]:
 def _annotations(frame_ids: list[int]) -> dict[int, tuple[list[dict], list[dict]]]:
     """{frame id: (ROIs, frame labels)} in drawing order, in the API's shape (`frame_as_dict`)."""
     if connection.vendor == "postgresql":
-        return _annotations_as_json(frame_ids)
-    return _annotations_as_rows(frame_ids)
-
-
-def _annotations_as_rows(frame_ids: list[int]) -> dict[int, tuple[list[dict], list[dict]]]:
-    """Plain rows, JSON columns parsed here (SQLite keeps them as text)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {ROI_COLUMNS} FROM {table(Roi)} "
-            f"WHERE frame_id IN ({placeholders(len(frame_ids))}) ORDER BY frame_id, position",
-            frame_ids,
-        )
-        rows = cursor.fetchall()
-    loads = orjson.loads
+        return annotations_as_json(frame_ids)
     found: dict[int, tuple[list[dict], list[dict]]] = {}
-    for frame_id, uid, kind, labels, points, confidence, meta, color, locked in rows:
-        lists = found.get(frame_id)
-        if lists is None:
-            lists = found[frame_id] = ([], [])
-        annotation = {"id": uid}
-        if kind != FRAME_LABEL:
-            annotation["type"] = kind
-        annotation["labels"] = loads(labels)
-        if kind != FRAME_LABEL:
-            annotation["points"] = loads(points)
-        annotation |= {
-            "confidence": confidence,
-            "meta": loads(meta),
-            "color": color,
-            "locked": bool(locked),
-        }
-        lists[kind == FRAME_LABEL].append(annotation)
+    for frame_id, annotations in annotations_of_frames(frame_ids).items():
+        lists = found[frame_id] = ([], [])
+        for annotation in annotations:
+            lists[annotation["type"] == FRAME_LABEL].append(annotation_values_as_dict(annotation))
     return found
-
-
-# PostgreSQL writes each frame's annotations as JSON text (an array of ROIs, one of frame labels):
-# Python then parses two strings a frame instead of building five dicts from fifteen. The CPU
-# time moves to the database, where the read-ahead connection spends it beside this process.
-# Text is joined by hand: `json_build_object` looks up each argument's type on every row and
-# took twice as long. Strings that may need escaping go through `to_json`; jsonb columns are
-# JSON as text already; booleans and numbers print as JSON does.
-ROI_JSON = (
-    """'{"id":' || to_json(uid)::text || ',"type":' || to_json(type)::text"""
-    """ || ',"labels":' || labels::text || ',"points":' || points::text"""
-    """ || ',"confidence":' || confidence::text || ',"meta":' || meta::text"""
-    """ || ',"color":' || to_json(color)::text || ',"locked":' || locked::text || '}'"""
-)
-LABEL_JSON = (
-    """'{"id":' || to_json(uid)::text || ',"labels":' || labels::text"""
-    """ || ',"confidence":' || confidence::text || ',"meta":' || meta::text"""
-    """ || ',"color":' || to_json(color)::text || ',"locked":' || locked::text || '}'"""
-)
-AS_JSON = f"""
-    SELECT frame_id,
-        '[' || string_agg({ROI_JSON}, ',' ORDER BY position)
-            FILTER (WHERE type <> %(frame)s) || ']',
-        '[' || string_agg({LABEL_JSON}, ',' ORDER BY position)
-            FILTER (WHERE type = %(frame)s) || ']'
-    FROM {{rois}} WHERE frame_id = ANY(%(frames)s) GROUP BY frame_id
-"""
-
-
-def _annotations_as_json(frame_ids: list[int]) -> dict[int, tuple[list[dict], list[dict]]]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            AS_JSON.replace("{rois}", table(Roi)), {"frame": FRAME_LABEL, "frames": frame_ids}
-        )
-        rows = cursor.fetchall()
-    loads = orjson.loads
-    return {
-        frame_id: (loads(rois) if rois else [], loads(labels) if labels else [])
-        for frame_id, rois, labels in rows
-    }
 
 
 # --- writing ----------------------------------------------------------------------------------

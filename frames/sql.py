@@ -271,3 +271,45 @@ def memberships_repoint(version_id: int, pairs: list[tuple[str, int]]) -> None:
             f"UPDATE {members} SET frame_id = %s WHERE version_id = %s AND key = %s",
             [(frame_id, version_id, key) for key, frame_id in pairs],
         )
+
+
+# An export writes each frame's annotations as JSON text (an array of ROIs, one of frame labels):
+# Python then parses two strings a frame instead of building five dicts from fifteen. The CPU
+# time moves to the database, where the export's read-ahead connection spends it beside the
+# writer. Text is joined by hand: `json_build_object` looks up each argument's type on every row
+# and took twice as long. Strings that may need escaping go through `to_json`; jsonb columns are
+# JSON as text already; booleans and numbers print as JSON does.
+ROI_JSON = (
+    """'{"id":' || to_json(uid)::text || ',"type":' || to_json(type)::text"""
+    """ || ',"labels":' || labels::text || ',"points":' || points::text"""
+    """ || ',"confidence":' || confidence::text || ',"meta":' || meta::text"""
+    """ || ',"color":' || to_json(color)::text || ',"locked":' || locked::text || '}'"""
+)
+LABEL_JSON = (
+    """'{"id":' || to_json(uid)::text || ',"labels":' || labels::text"""
+    """ || ',"confidence":' || confidence::text || ',"meta":' || meta::text"""
+    """ || ',"color":' || to_json(color)::text || ',"locked":' || locked::text || '}'"""
+)
+AS_JSON = f"""
+    SELECT frame_id,
+        '[' || string_agg({ROI_JSON}, ',' ORDER BY position)
+            FILTER (WHERE type <> %(frame)s) || ']',
+        '[' || string_agg({LABEL_JSON}, ',' ORDER BY position)
+            FILTER (WHERE type = %(frame)s) || ']'
+    FROM {{rois}} WHERE frame_id = ANY(%(frames)s) GROUP BY frame_id
+"""
+
+
+def annotations_as_json(frame_ids: list[int]) -> dict[int, tuple[list[dict], list[dict]]]:
+    """{frame id: (ROIs, frame labels)} in drawing order, in the API's shape; PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            AS_JSON.replace("{rois}", table(Roi)),
+            {"frame": Roi.Type.FRAME.value, "frames": frame_ids},
+        )
+        rows = cursor.fetchall()
+    loads = orjson.loads
+    return {
+        frame_id: (loads(rois) if rois else [], loads(labels) if labels else [])
+        for frame_id, rois, labels in rows
+    }
