@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from config.bulk import gc_paused
@@ -25,7 +23,7 @@ from .formats.coco_reader import SOURCE_INDEX, read_coco
 from .formats.voc import read_voc
 from .formats.yolo import read_yolo
 from .matching import Plan, Target, item_path, plan_matches, skipped
-from .media import check_size, inspect_image, media_uri, png_bytes, thumbnail_of
+from .media import check_size, inspect_image, media_uri, thumbnail_of
 from .pipeline import in_order
 from .services import (
     MAX_BULK_ERRORS,
@@ -110,15 +108,7 @@ def _prepare_new(
         ):
             item = items[number]
             path = item_path(item)
-            if info.needs_png:
-                stored = store.save(
-                    f"{path.stem}.png", ContentFile(png_bytes(content)), thumbnail=thumbnail
-                )
-            else:
-                content.seek(0)
-                stored = store.save(
-                    f"{path.stem}.{info.extension}", File(content), thumbnail=thumbnail
-                )
+            stored = store.save_image(path.stem, content, info, thumbnail)
             frame = {
                 "context_id": getattr(item, "context_id", None),
                 "timestamp": getattr(item, "timestamp", None),

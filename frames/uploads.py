@@ -161,6 +161,13 @@ class Store:
             self.names.append(default_storage.save(thumb_name(stored), ContentFile(thumbnail)))
         return stored
 
+    def save_image(self, stem: str, file: BinaryIO, info: ImageInfo, thumbnail: bytes) -> str:
+        """An image as it came, or as a PNG when a browser cannot show its format."""
+        if info.needs_png:
+            return self.save(f"{stem}.png", ContentFile(png_bytes(file)), thumbnail=thumbnail)
+        file.seek(0)
+        return self.save(f"{stem}.{info.extension}", File(file), thumbnail=thumbnail)
+
     def discard(self) -> None:
         for name in self.names:
             default_storage.delete(name)
@@ -203,9 +210,9 @@ class CheckedImage:
 def _check_image(source: Source) -> CheckedImage | None:
     """Decode and check one image and make its thumbnail; pure work, run in a pipeline thread.
     Videos are read later, in order, by the caller."""
+    check_size(source.name, source.size)
     if source.is_video:
         return None
-    check_size(source.name, source.size)
     with source.file() as file:
         info, image = inspect_image(source.name, file)
         return CheckedImage(info=info, thumbnail=thumbnail_of(image))
@@ -216,11 +223,7 @@ def _read_image(
 ) -> Imported:
     info, thumbnail = checked.info, checked.thumbnail
     with source.file() as file:
-        if info.needs_png:
-            content = ContentFile(png_bytes(file))
-            stored = store.save(f"{source.stem}.png", content, thumbnail=thumbnail)
-        else:
-            stored = store.save(f"{source.stem}.{info.extension}", File(file), thumbnail=thumbnail)
+        stored = store.save_image(source.stem, file, info, thumbnail)
     frame = {
         "context_id": context_id,
         "source": {"uri": media_uri(stored), "width": info.width, "height": info.height},
@@ -270,7 +273,6 @@ def _read_all(
     imported = []
     with in_order(_check_image, sources) as checked_images:
         for source, checked in zip(sources, checked_images, strict=True):
-            check_size(source.name, source.size)
             if checked is None:
                 imported.append(_read_video(source, store, step, progress))
                 continue
