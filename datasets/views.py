@@ -122,10 +122,15 @@ def _frame_grid_context(version: Version, query: QueryDict | dict) -> dict:
 
 
 def _version_jobs_context(version: Version) -> dict:
-    """The version's active and recent jobs; a job whose worker died reads as failed first."""
+    """The version and its active and recent jobs; a job whose worker died reads as failed
+    first."""
     job_services.jobs_fail_stale()
     jobs = selectors.version_jobs(version=version)
-    return {"jobs": jobs, "active_job_ids": [job.pk for job in jobs if job.is_active]}
+    return {
+        "version": version,
+        "jobs": jobs,
+        "active_job_ids": [job.pk for job in jobs if job.is_active],
+    }
 
 
 def _version_page(
@@ -162,13 +167,8 @@ def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error, "files")
         else:
-            message = f"{job.title}: queued."
-            if not request.htmx:
-                messages.success(request, message)
-                return redirect(version)
-            context = {"version": version, "form": UploadForm(version=version)}
-            context |= _version_jobs_context(version)
-            return toast(render(request, f"{VERSION}#upload-queued", context), message)
+            form = UploadForm(version=version)  # empty again for the next files
+            return _job_queued(request, version, job, part="upload-queued", form=form)
     if request.htmx:
         return render(request, f"{VERSION}#upload", {"version": version, "form": form})
     return _version_page(request, version, form=form)
@@ -181,7 +181,7 @@ def version_jobs(request: HttpRequest, pk: int) -> HttpResponse:
     version = _get_version(pk)
     if not is_fragment_request(request):
         return redirect(version)
-    context = {"version": version, **_version_jobs_context(version)}
+    context = _version_jobs_context(version)
     ended = _ended_jobs(request, context["jobs"])
     if any(job.status == Job.Status.SUCCEEDED and job.kind != Job.Kind.EXPORT for job in ended):
         context |= _frame_grid_context(version, _current_query(request))
@@ -243,15 +243,18 @@ def version_fork(request: HttpRequest, pk: int) -> HttpResponse:
 # Export and import: dialogs whose job then shows in the version page's Jobs list
 
 
-def _job_queued(request: HttpRequest, version: Version, job: Job) -> HttpResponse:
-    """htmx: the dialog gone and the Jobs list with the new job (it starts polling), a toast.
-    Without htmx: back to the version page, which lists the job."""
+def _job_queued(
+    request: HttpRequest, version: Version, job: Job, *, part: str = "job-queued", **context
+) -> HttpResponse:
+    """htmx: the version page's `part` (the Jobs list with the new job, which starts polling;
+    for an export or import also the dialog gone), a toast. Without htmx: back to the version
+    page, which lists the job."""
     message = f"{job.title}: queued."
     if not request.htmx:
         messages.success(request, message)
         return redirect(version)
-    context = {"version": version, **_version_jobs_context(version)}
-    return toast(render(request, f"{VERSION}#job-queued", context), message)
+    context |= _version_jobs_context(version)
+    return toast(render(request, f"{VERSION}#{part}", context), message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -416,8 +419,7 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _jobs_list_after_cancel(request: HttpRequest, job: Job) -> HttpResponse:
     if request.htmx.target == "version-jobs" and job.version is not None:
-        context = {"version": job.version, **_version_jobs_context(job.version)}
-        return render(request, f"{VERSION}#version-jobs", context)
+        return render(request, f"{VERSION}#version-jobs", _version_jobs_context(job.version))
     context = _job_list_context(request, _current_query(request))
     return render(request, f"{JOBS}#job-table", context)
 
