@@ -183,13 +183,7 @@ def _named(error: BulkImportError, items: list[ImportItem], numbers: list[int]) 
     named = []
     for problem in error.errors:
         item = items[numbers[problem["index"]]]
-        field_name, index = problem["field"], None
-        head, _, rest = field_name.partition(".")
-        if head.startswith("rois[") and head.endswith("]"):
-            position = int(head[5:-1])
-            roi = item.rois[position] if position < len(item.rois) else {}
-            index = roi.get(SOURCE_INDEX, position) if isinstance(roi, dict) else position
-            field_name = rest
+        index, field_name = _annotation_at(item, problem["field"])
         named.append(
             {
                 "file": item.file_name,
@@ -199,6 +193,18 @@ def _named(error: BulkImportError, items: list[ImportItem], numbers: list[int]) 
             }
         )
     return AnnotationImportError(named)
+
+
+def _annotation_at(item: ImportItem, field: str) -> tuple[int | None, str]:
+    """Which annotation of the file a bulk field (`rois[2].points[1]`) is about, and the rest of
+    the field: its index in the file where the reader kept it, else its place among the item's
+    ROIs; None for a field about no ROI."""
+    head, _, rest = field.partition(".")
+    if not (head.startswith("rois[") and head.endswith("]")):
+        return None, field
+    position = int(head[5:-1])
+    roi = item.rois[position] if position < len(item.rois) else None
+    return (roi.get(SOURCE_INDEX, position) if isinstance(roi, dict) else position), rest
 
 
 def _create_frames(
@@ -244,10 +250,9 @@ def _add_annotations(
         report["frame_labels_created"] += added.frame_labels
         for skip in added.skipped:
             item = items[chunk[skip["index"]]]
-            _, _, position = skip["field"].partition("[")
-            roi = item.rois[int(position.rstrip("]"))] if skip["field"].startswith("rois") else {}
+            index, _ = _annotation_at(item, skip["field"])
             report["skipped"].append(
-                {"file": item.file_name, "index": roi.get(SOURCE_INDEX), "reason": skip["reason"]}
+                {"file": item.file_name, "index": index, "reason": skip["reason"]}
             )
         done += len(chunk)
         report_progress(run, done, f"Added annotations to {done:,} frames")
