@@ -10,7 +10,6 @@ environment (`Site.env`): `config.settings` with DEBUG off, that database, a tem
 JOB_STALE_SECONDS of 3.
 """
 
-import json
 import os
 import re
 import secrets
@@ -139,29 +138,6 @@ def _postgres_url(name: str) -> str:
 
 class Api(Client):
     """A keep-alive connection to one server, with the superuser's token once it has one."""
-
-    def call(self, method: str, path: str, body=None) -> tuple[int, object, float]:
-        data = None if body is None else json.dumps(body).encode()
-        return self.send(method, path, data, "application/json")
-
-    def send(self, method: str, path: str, body: bytes | None, content_type: str):
-        """(status, JSON body or text, milliseconds)."""
-        headers = {"Content-Type": content_type}
-        if self.token:
-            headers["Authorization"] = f"Token {self.token}"
-        began = time.perf_counter()
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            raw = response.read()
-        except OSError:
-            self.connection.close()  # the next call opens a new connection
-            raise
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError:
-            data = raw[:2000].decode(errors="replace")
-        return response.status, data, (time.perf_counter() - began) * 1000
 
     def another(self) -> "Api":
         """A second connection to the same server (a connection serves one thread)."""

@@ -29,10 +29,18 @@ class Client:
 
     def call(self, method: str, path: str, body=None) -> tuple[int, object, float]:
         data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+        return self.send(method, path, data, "application/json")
+
+    def send(
+        self, method: str, path: str, body: bytes | None, content_type: str
+    ) -> tuple[int, object, float]:
+        """The request as given; the token when there is one."""
+        headers = {"Content-Type": content_type}
+        if self.token:
+            headers["Authorization"] = f"Token {self.token}"
         began = time.perf_counter()
         try:
-            self.connection.request(method, path, body=data, headers=headers)
+            self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
             raw = response.read()
         except OSError:
