@@ -188,6 +188,8 @@ else:
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
 # How long an export's file stays downloadable; `manage.py media_gc` removes older ones.
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
+# Frames an import job writes per statement batch (all in one transaction).
+JOB_IMPORT_CHUNK = env_int("JOB_IMPORT_CHUNK", 5_000)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -228,6 +230,8 @@ STORAGES = {
 # Uploads: what an image or video may weigh and how many pixels an image may have.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 100_000_000)
+# An import archive with images is bigger than one upload (UPLOAD_MAX_BYTES bounds each file).
+IMPORT_ARCHIVE_MAX_BYTES = env_int("IMPORT_ARCHIVE_MAX_BYTES", 20 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000

@@ -41,12 +41,6 @@ from .uploads import (
 )
 
 READERS = {"coco": read_coco, "yolo": read_yolo, "voc": read_voc}
-# Frames written per statement batch (all in one transaction); JOB_IMPORT_CHUNK overrides it.
-IMPORT_CHUNK = 5_000
-
-
-def import_chunk() -> int:
-    return getattr(settings, "JOB_IMPORT_CHUNK", IMPORT_CHUNK)
 
 
 def report_progress(run: JobRun | None, done: int, message: str, total: int | None = None) -> None:
@@ -210,8 +204,8 @@ def _annotation_at(item: ImportItem, field: str) -> tuple[int | None, str]:
 def _create_frames(
     version: Version, items: list[ImportItem], prepared: list[Prepared], report: dict
 ) -> None:
-    for start in range(0, len(prepared), import_chunk()):
-        chunk = prepared[start : start + import_chunk()]
+    for start in range(0, len(prepared), settings.JOB_IMPORT_CHUNK):
+        chunk = prepared[start : start + settings.JOB_IMPORT_CHUNK]
         numbers = [entry.number for entry in chunk]
         try:
             frames_bulk_create(version=version, frames=[entry.frame for entry in chunk])
@@ -235,8 +229,8 @@ def _add_annotations(
     numbers = [n for n, _ in sorted(matched.items()) if items[n].rois or items[n].frame_labels]
     report_progress(run, 0, "Adding annotations", total=len(numbers))
     done = 0
-    for start in range(0, len(numbers), import_chunk()):
-        chunk = numbers[start : start + import_chunk()]
+    for start in range(0, len(numbers), settings.JOB_IMPORT_CHUNK):
+        chunk = numbers[start : start + settings.JOB_IMPORT_CHUNK]
         frames = []
         for number in chunk:
             item, target = items[number], matched[number]

@@ -28,7 +28,7 @@ from datasets.jobs import JobRun, job_create, job_enqueue, job_run
 from datasets.models import Job, Version
 from datasets.services import ensure_draft, lock_version
 
-from .annotation_imports import annotations_import, import_chunk, report_progress
+from .annotation_imports import annotations_import, report_progress
 from .media import check_size, media_name
 from .services import (
     MAX_BULK_ERRORS,
@@ -38,13 +38,11 @@ from .services import (
 from .uploads import Source, safe_file_name
 
 S3_SCHEME = "s3://"
-# Frames a JSON Lines import writes per statement batch (all in one transaction).
+# A JSON Lines line (one frame) may be at most this long.
 MAX_LINE_BYTES = 8 * 1024 * 1024
 IMPORT_FORMATS = ("hyperlabel", "coco", "yolo", "voc")
 # The files each format takes (the JSON Lines import reads any name).
 EXTENSIONS = {"coco": (".json", ".zip"), "yolo": (".zip",), "voc": (".zip",)}
-# An archive with images is bigger than one upload (UPLOAD_MAX_BYTES bounds each file in it).
-ARCHIVE_MAX_BYTES = 20 * 1024**3
 
 
 def s3_location(uri: str) -> tuple[str, str] | None:
@@ -175,7 +173,7 @@ def _check_file(format: str, name: str, size: int) -> None:
             params={"format": format, "kinds": " or ".join(EXTENSIONS[format]), "name": name},
         )
     if suffix == ".zip":
-        limit = getattr(settings, "IMPORT_ARCHIVE_MAX_BYTES", ARCHIVE_MAX_BYTES)
+        limit = settings.IMPORT_ARCHIVE_MAX_BYTES
         if size > limit:
             raise ValidationError(
                 "“%(name)s” is %(size)s bytes; an archive may be at most %(limit)s.",
@@ -256,7 +254,7 @@ def jsonl_import(*, version: Version, open_file: Callable, run: JobRun | None = 
         for number, line in _read_lines(open_file):
             frames.append(_parse(number, line))
             lines.append(number)
-            if len(frames) >= import_chunk():
+            if len(frames) >= settings.JOB_IMPORT_CHUNK:
                 rois += _write_chunk(version, frames, lines)
                 created += len(frames)
                 frames, lines = [], []
