@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils.module_loading import import_string
 from django_tasks import task
 
 from annotations.filters import clean_filters, filters_as_json, filters_q
@@ -33,32 +32,29 @@ from frames.exports import (
     storage_output,
     version_records,
 )
-from frames.formats import Report
-from frames.formats.names import UNSAFE
+from frames.formats import Report, Writer
+from frames.formats.coco import CocoResultsWriter, CocoWriter
+from frames.formats.hyperlabel import HyperlabelWriter
+from frames.formats.names import safe_stem
+from frames.formats.voc import VocWriter
+from frames.formats.yolo import YoloWriter
 from frames.models import VersionFrame
 from frames.selectors import version_labels
 
-# Format name → writer class, imported when used (`frames.formats`).
-FORMATS = {
-    "hyperlabel": "frames.formats.hyperlabel.HyperlabelWriter",
-    "coco": "frames.formats.coco.CocoWriter",
-    "coco-results": "frames.formats.coco.CocoResultsWriter",
-    "yolo": "frames.formats.yolo.YoloWriter",
-    "voc": "frames.formats.voc.VocWriter",
+# Format → its writer and the name people know it by.
+FORMATS: dict[str, tuple[type[Writer], str]] = {
+    "hyperlabel": (HyperlabelWriter, "Hyperlabel JSON"),
+    "coco": (CocoWriter, "COCO"),
+    "coco-results": (CocoResultsWriter, "COCO results"),
+    "yolo": (YoloWriter, "YOLO"),
+    "voc": (VocWriter, "Pascal VOC"),
 }
 EXPORT_FORMATS = tuple(FORMATS)
-FORMAT_NAMES = {
-    "hyperlabel": "Hyperlabel JSON",
-    "coco": "COCO",
-    "coco-results": "COCO results",
-    "yolo": "YOLO",
-    "voc": "Pascal VOC",
-}
 PROGRESS_EVERY = 1000  # frames between progress notes (each also checks for a cancel)
 DOWNLOAD_URL = "/api/jobs/{id}/download/"
 
 
-def writer_class(format: str):
+def writer_class(format: str) -> type[Writer]:
     if format not in FORMATS:
         raise ValidationError(
             {
@@ -69,18 +65,7 @@ def writer_class(format: str):
                 )
             }
         )
-    try:
-        return import_string(FORMATS[format])
-    except ImportError:
-        raise ValidationError(
-            {
-                "format": ValidationError(
-                    "Exports to %(name)s are not available in this installation.",
-                    code="format_unavailable",
-                    params={"name": FORMAT_NAMES[format]},
-                )
-            }
-        ) from None
+    return FORMATS[format][0]
 
 
 @dataclass(frozen=True)
@@ -185,7 +170,7 @@ def _task_of(version: Version, task) -> AnnotationTask | None:
 def file_name(version: Version, format: str, *, task=None, extension: str) -> str:
     """`<dataset>-<version>[-<task>]-<format><ext>`, safe on every file system."""
     parts = [version.dataset.name, version.name, *([task.name] if task else []), format]
-    safe = [UNSAFE.sub("_", part).strip("._")[:60] or "export" for part in parts]
+    safe = [safe_stem(part, limit=60, default="export") for part in parts]
     return "-".join(safe) + extension
 
 
@@ -195,7 +180,7 @@ def _title(version: Version, plan: ExportPlan) -> str:
     with_images = " with images" if plan.include_images else ""
     return (
         f"Export of {version.dataset.name} / {version.name}{scope} "
-        f"as {FORMAT_NAMES[plan.format]}{with_images}"
+        f"as {FORMATS[plan.format][1]}{with_images}"
     )
 
 
@@ -245,8 +230,7 @@ def write_export(
             version = Version.objects.get(pk=version.pk)  # as of the snapshot
             total, records = _scope(version, params, snapshot)
             progress(0, total, message="Reading the frames")
-            uses_labels = getattr(writer_type, "uses_labels", True)
-            labels = sorted(version_labels(version=version)) if uses_labels else []
+            labels = sorted(version_labels(version=version)) if writer_type.uses_labels else []
             writer = writer_type(output, labels=labels, include_images=params["include_images"])
             with closing(records):  # on an error too: its cursor and read-ahead thread end now
                 for done, record in enumerate(records, start=1):

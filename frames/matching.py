@@ -1,7 +1,6 @@
 """Which frame of a version an imported image is: by the key the file gives, a key equal to the
 file name's path or stem, or the last part of the frame's image path; ambiguity is skipped."""
 
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -9,18 +8,13 @@ from urllib.parse import unquote, urlsplit
 from datasets.models import Version
 
 from .formats import ImportItem
+from .formats.archives import LEADING
 from .sql import frame_files, frame_rows_under_keys
-
-LEADING = re.compile(r"^(?:\.?/)+")  # of a file name in an archive: "./a.jpg", "/a.jpg"
 
 
 def uri_file_name(uri: str) -> str:
     """The last part of a frame image's path: `media:frames/1/ab/0001.jpg` → `0001.jpg`."""
-    if uri.startswith(("http://", "https://")):
-        path = unquote(urlsplit(uri).path)
-    else:
-        path = uri.split(":", 1)[-1]
-    return path.rstrip("/").rsplit("/", 1)[-1]
+    return uri_path(uri).rstrip("/").rsplit("/", 1)[-1]
 
 
 def _clean_path(file_name: str) -> str:
@@ -109,6 +103,7 @@ class FrameIndex:
 
 
 def uri_path(uri: str) -> str:
+    """A frame image's path from the root: `media:frames/1/a.jpg` → `/frames/1/a.jpg`."""
     if uri.startswith(("http://", "https://")):
         return unquote(urlsplit(uri).path)
     return "/" + uri.split(":", 1)[-1].lstrip("/")

@@ -212,6 +212,40 @@ def inspect_image(name: str, file: BinaryIO) -> tuple[ImageInfo, Image.Image]:
     return info, image
 
 
+# What Pillow raises for a file it cannot read as an image (`header_size`).
+UNREADABLE_IMAGE = (
+    UnidentifiedImageError,
+    Image.DecompressionBombError,
+    OSError,
+    ValueError,
+    EOFError,
+    SyntaxError,
+)
+
+
+def header_size(file: BinaryIO) -> tuple[int, int]:
+    """Width and height from the image's header (nothing decoded), turned as a browser shows
+    it, as `inspect_image` records a frame's size; raises one of UNREADABLE_IMAGE."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(file) as image:
+            width, height = image.size
+            orientation = _header_orientation(image)
+    return (height, width) if orientation in QUARTER_TURNS else (width, height)
+
+
+def _header_orientation(image: Image.Image) -> int | None:
+    if image.format == "PNG":  # Pillow decodes a PNG to find EXIF after the pixels: header only
+        raw = image.info.get("exif")
+        if not raw:
+            return None
+        exif = Image.Exif()
+        exif.load(raw)
+    else:
+        exif = image.getexif()
+    return exif.get(ImageOps.ExifTags.Base.Orientation)
+
+
 def _first_frame_upright(file: BinaryIO) -> Image.Image:
     file.seek(0)
     with warnings.catch_warnings():

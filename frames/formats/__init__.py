@@ -1,7 +1,7 @@
 """Interchange formats: Hyperlabel JSON Lines, COCO, YOLO and Pascal VOC, out and in.
 
 Each format module is plain conversion with no database access, so the formats' rules can be read
-(and tested) on their own; `annotations/exports.py` and `frames/imports.py` feed them.
+(and tested) on their own; `annotations/exports.py` and `frames/annotation_imports.py` feed them.
 
 Out: a frame is a *record*, the bulk-import shape (`frames.exports.version_records` reads them):
     {"id": key, "context_id", "timestamp", "source": {"uri", "width", "height"}, "meta",
@@ -12,8 +12,9 @@ A writer (`Writer`) takes records one at a time, in export order, and writes the
 skipped in its `Report`.
 
 In: a reader turns a file (COCO JSON, a YOLO or VOC zip) into `ImportItem`s, one per image the
-file describes, plus what it skipped; `frames/imports.py` matches them to frames or creates
-frames from the images, and writes everything through the bulk path, all or none.
+file describes, plus what it skipped; `frames/annotation_imports.py` matches them to frames
+(`frames/matching.py`) or creates frames from the images, and writes everything through the bulk
+path, all or none.
 """
 
 from collections import Counter
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
 MAX_REPORTED_SKIPS = 100
-CLOSE_PROGRESS_EVERY = 20_000  # label files (or COCO annotations) between notes while closing
+CLOSE_PROGRESS_EVERY = 20_000  # YOLO label files written between notes while closing
 
 
 def no_progress(message: str) -> None:
@@ -48,7 +49,7 @@ class Report:
             "converted": dict(self.converted),
             "skipped": dict(self.skipped),
             "images": self.images,
-            "images_missing": self.images_missing[:MAX_REPORTED_SKIPS],
+            "images_missing": list(self.images_missing),  # add_image keeps it short
         }
 
 
@@ -68,6 +69,7 @@ class Writer(Protocol):
     """One export format. `labels` are every label of the scope, sorted (category order)."""
 
     extension: str  # of the download: ".jsonl", ".json" or ".zip"
+    uses_labels: bool  # whether the export gathers the scope's labels first (for `labels`)
 
     def __init__(self, output: Output, *, labels: list[str], include_images: bool) -> None: ...
 
@@ -76,6 +78,32 @@ class Writer(Protocol):
     def close(self, progress: Callable[[str], None] = no_progress) -> Report:
         """Finish the files. A writer with work left at its end (YOLO writes its label files
         then) calls `progress(message)` now and then, which may raise to cancel."""
+
+
+def add_image(output: Output, report: Report, record: dict, name: str) -> None:
+    """Copy the record's image into the archive as `name`, counting it (or its key, when it
+    cannot be had: the first MAX_REPORTED_SKIPS)."""
+    if output.add_image(record, name):
+        report.images += 1
+    elif len(report.images_missing) < MAX_REPORTED_SKIPS:
+        report.images_missing.append(record["id"])
+
+
+def bounds(points) -> tuple[float, float, float, float]:
+    """The smallest box holding the points ([x, y] pairs): x0, y0, x1, y1."""
+    xs = [x for x, _ in points]
+    ys = [y for _, y in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def merge_labels(rois: dict[tuple, dict], key: tuple, roi: dict) -> None:
+    """A ROI with several labels is written once per label; read back, the shapes of one key
+    are one ROI again: the first stands, each later one adds its (one) label."""
+    found = rois.get(key)
+    if found is None:
+        rois[key] = roi
+    elif roi["labels"][0] not in found["labels"]:
+        found["labels"].append(roi["labels"][0])
 
 
 @dataclass

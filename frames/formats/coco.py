@@ -34,9 +34,9 @@ from datetime import UTC, datetime
 
 import orjson
 
-from . import Output, Report, no_progress
-from .hyperlabel import FRAME_LABEL, add_image
-from .names import UniqueNames, image_extension
+from . import Output, Report, add_image, bounds, no_progress
+from .hyperlabel import FRAME_LABEL, LINE
+from .names import UniqueNames
 
 INSTANCES = "annotations/instances_default.json"
 RESULTS = "results.json"
@@ -47,19 +47,22 @@ NOT_A_SHAPE = "frame label: COCO results hold shapes only"
 SEVERAL_LABELS = "{kind} with several labels → one annotation per label"
 
 
-class Categories:
+class CategoryIds(dict):
     """Label → category id: the version's labels from 1, in order; a label met later (none
-    should be) gets the next id rather than being dropped."""
+    should be) gets the next id rather than being dropped. One lookup a label: this runs for
+    every annotation."""
+
+    def __missing__(self, label: str) -> int:
+        number = self[label] = len(self) + 1
+        return number
+
+
+class Categories:
+    """The export's categories: ids by label, and the key points each label's ROIs have."""
 
     def __init__(self, labels: list[str]):
-        self.ids = {label: number for number, label in enumerate(labels, start=1)}
+        self.ids = CategoryIds((label, number) for number, label in enumerate(labels, start=1))
         self.points: dict[str, int] = {}  # label → most key points of one of its ROIs
-
-    def id(self, label: str) -> int:
-        found = self.ids.get(label)
-        if found is None:
-            found = self.ids[label] = len(self.ids) + 1
-        return found
 
     def as_json(self) -> list[dict]:
         categories = []
@@ -72,10 +75,10 @@ class Categories:
         return categories
 
 
-def bounds(points: list[list[float]]) -> list[float]:
-    xs = [x for x, _ in points]
-    ys = [y for _, y in points]
-    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+def bbox(points: list[list[float]]) -> list[float]:
+    """COCO's box of the points: [x, y, width, height]."""
+    x0, y0, x1, y1 = bounds(points)
+    return [x0, y0, x1 - x0, y1 - y0]
 
 
 def polygon_area(points: list[list[float]]) -> float:
@@ -92,7 +95,7 @@ def geometry(roi: dict) -> dict:
         (x0, y0), (x1, y1) = points
         width, height = x1 - x0, y1 - y0
         return {"bbox": [x0, y0, width, height], "area": width * height, "segmentation": []}
-    box = bounds(points)
+    box = bbox(points)
     if kind == "polygon":
         flat = [c for point in points for c in point]
         return {"bbox": box, "area": polygon_area(points), "segmentation": [flat]}
@@ -110,6 +113,7 @@ def geometry(roi: dict) -> dict:
 
 class CocoWriter:
     extension = ".json"
+    uses_labels = True  # category ids follow the scope's labels
 
     def __init__(self, output: Output, *, labels: list[str], include_images: bool) -> None:
         self.output = output
@@ -133,10 +137,9 @@ class CocoWriter:
         report.frames += 1
         image_id = report.frames
         source = record["source"]
+        file_name = self.names.image_name(record["id"], source["uri"])
         if self.include_images:
-            file_name = add_image(self.output, record, self.names, report)
-        else:
-            file_name = self.names.stem(record["id"]) + image_extension(source["uri"])
+            add_image(self.output, report, record, f"images/{file_name}")
         image = {
             "id": image_id,
             "file_name": file_name,
@@ -190,7 +193,7 @@ class CocoWriter:
                     {
                         "id": self.annotation_id,
                         "image_id": image_id,
-                        "category_id": ids.get(label) or self.categories.id(label),
+                        "category_id": ids[label],
                         "iscrowd": 0,
                         "bbox": box,
                         "area": area,
@@ -210,7 +213,7 @@ class CocoWriter:
             annotation = {
                 "id": self.annotation_id,
                 "image_id": image_id,
-                "category_id": self.categories.id(label),
+                "category_id": self.categories.ids[label],
                 "iscrowd": 0,
                 **shape,
                 "score": roi["confidence"],
@@ -218,7 +221,7 @@ class CocoWriter:
                 "roi_id": roi["id"],
             }
             points[label] = max(points.get(label, 0), shape["num_keypoints"])
-            self.keypoints.write(orjson.dumps([label, annotation], option=_LINE))
+            self.keypoints.write(orjson.dumps([label, annotation], option=LINE))
 
     def close(self, progress=no_progress) -> Report:
         self._flush()
@@ -252,6 +255,7 @@ class CocoWriter:
 
 class CocoResultsWriter:
     extension = ".json"
+    uses_labels = True  # category ids as the instances export of the scope has them
 
     def __init__(self, output: Output, *, labels: list[str], include_images: bool) -> None:
         self.output = output
@@ -268,9 +272,11 @@ class CocoResultsWriter:
         report.frames += 1
         image_id = report.frames
         if self.include_images:
-            add_image(self.output, record, self.names, report)
+            file_name = self.names.image_name(record["id"], record["source"]["uri"])
+            add_image(self.output, report, record, f"images/{file_name}")
         if record["frame_labels"]:
             report.skipped[NOT_A_SHAPE] += len(record["frame_labels"])
+        ids, results = self.categories.ids, []
         for roi in record["rois"]:
             kind = roi["type"]
             if kind == "box":
@@ -278,25 +284,25 @@ class CocoResultsWriter:
                 box = [x0, y0, x1 - x0, y1 - y0]
                 report.written[kind] += 1
             else:
-                box = bounds(roi["points"])
+                box = bbox(roi["points"])
                 report.converted[f"{kind} → box"] += 1
             for label in roi["labels"]:
-                result = {
-                    "image_id": image_id,
-                    "category_id": self.categories.id(label),
-                    "bbox": box,
-                    "score": roi["confidence"],
-                }
-                self.file.write((b"," if self.count else b"") + orjson.dumps(result))
-                self.count += 1
+                results.append(
+                    {
+                        "image_id": image_id,
+                        "category_id": ids[label],
+                        "bbox": box,
+                        "score": roi["confidence"],
+                    }
+                )
+        if results:  # the record's results in one write, as the items of a JSON list
+            self.file.write((b"," if self.count else b"") + orjson.dumps(results)[1:-1])
+            self.count += len(results)
 
     def close(self, progress=no_progress) -> Report:
         self.file.write(b"]")
         self.file.close()
         return self.report
-
-
-_LINE = orjson.OPT_APPEND_NEWLINE
 
 
 def _now() -> str:

@@ -26,8 +26,6 @@ Each ROI dict carries `SOURCE_INDEX`, the annotation's index in `annotations`, s
 skip names it; the bulk validation ignores the extra key.
 """
 
-import io
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,11 +36,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from . import ImportBatch, ImportItem
+from .archives import LEADING, archive_members, image_opener, open_archive, read_member
 
 SOURCE_INDEX = "_index"  # in a ROI dict: where in the file it came from, for errors and skips
 ROI_ID = "roi_id"
-JUNK_PREFIXES = ("__MACOSX/",)
-LEADING = re.compile(r"^(?:\.?/)+")  # "./images/a.jpg", "/images/a.jpg"
 MAX_LISTED = 5
 NUMBERS = (int, float)
 FLOAT_NOISE = 1e-7  # pixels; a float sum of coordinates below 10⁵ is off by under 10⁻¹¹
@@ -71,22 +68,16 @@ def read_coco(path) -> ImportBatch:
     """A COCO instances file, or a zip with one COCO JSON and the images (in any folder)."""
     path = Path(path)
     if zipfile.is_zipfile(path):
-        archive = zipfile.ZipFile(path)
-        member = _coco_member(archive)
-        _check_member_size(archive.getinfo(member))
-        data = _load(archive.read(member), member)
-        return _batch(data, member, ArchiveImages(archive))
+        archive = open_archive(path)
+        members = archive_members(archive)
+        member = _coco_member(members)
+        content = read_member(archive, member, members[member], settings.UPLOAD_MAX_BYTES)
+        return _batch(_load(content, member), member, ArchiveImages(archive, members))
     return _batch(_load(path.read_bytes(), path.name), path.name, None)
 
 
-def _coco_member(archive: zipfile.ZipFile) -> str:
-    names = [
-        info.filename
-        for info in archive.infolist()
-        if not info.is_dir()
-        and info.filename.lower().endswith(".json")
-        and not _is_junk(info.filename)
-    ]
+def _coco_member(members: dict[str, zipfile.ZipInfo]) -> str:
+    names = [path for path in members if path.lower().endswith(".json")]
     if len(names) > 1:  # CVAT: annotations/instances_default.json beside other files
         instances = [n for n in names if PurePosixPath(n).name.startswith("instances")]
         names = instances or names
@@ -96,20 +87,6 @@ def _coco_member(archive: zipfile.ZipFile) -> str:
             f"The zip holds one COCO JSON file and its images; JSON files found: {found}."
         )
     return names[0]
-
-
-def _is_junk(name: str) -> bool:
-    return name.startswith(JUNK_PREFIXES) or PurePosixPath(name).name.startswith("._")
-
-
-def _check_member_size(info: zipfile.ZipInfo) -> None:
-    limit = settings.UPLOAD_MAX_BYTES
-    if info.file_size > limit:
-        raise FileError(
-            f"“{info.filename}” unpacks to {info.file_size:,} bytes; files in an archive may be "
-            f"at most {limit:,}.",
-            file=info.filename,
-        )
 
 
 def _load(content: bytes, name: str) -> dict:
@@ -137,36 +114,28 @@ class ArchiveImages:
     """The images of a zip, found by file name: the COCO `file_name` as a path inside the zip (in
     any folder, e.g. `images/`), else the one member with that last part."""
 
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]):
         self.archive = archive
-        self.by_name: dict[str, list[zipfile.ZipInfo]] = {}
-        for info in archive.infolist():
-            if not info.is_dir() and not _is_junk(info.filename):
-                name = PurePosixPath(info.filename).name
-                self.by_name.setdefault(name, []).append(info)
+        self.by_name: dict[str, list[str]] = {}
+        self.members = members
+        for path in members:
+            self.by_name.setdefault(PurePosixPath(path).name, []).append(path)
 
-    def find(self, file_name: str) -> zipfile.ZipInfo | None:
+    def opener(self, file_name: str):
+        """What opens the image `file_name` names, or None when the zip has not that one."""
         path = LEADING.sub("", file_name.replace("\\", "/"))
         found = self.by_name.get(PurePosixPath(path).name, [])
         if len(found) > 1:
-            found = [
-                info
-                for info in found
-                if info.filename == path or info.filename.endswith("/" + path)
-            ]
-        return found[0] if len(found) == 1 else None
-
-    def opener(self, info: zipfile.ZipInfo):
-        def open_image() -> io.BytesIO:
-            _check_member_size(info)
-            return io.BytesIO(self.archive.read(info))
-
-        return open_image
+            found = [member for member in found if member == path or member.endswith("/" + path)]
+        if len(found) != 1:
+            return None
+        return image_opener(self.archive, self.members[found[0]])
 
 
 def _batch(data: dict, name: str, images: ArchiveImages | None) -> ImportBatch:
     categories = _categories(data.get("categories", []), name)
-    by_image, skipped = _annotations_by_image(data, name)
+    by_image = _annotations_by_image(data, name)
+    skipped: list[dict] = []
     items = list(_items(data["images"], by_image, categories, images, skipped, name))
     if by_image:  # annotations naming an image id the file does not have
         for index, annotation in sorted(
@@ -205,7 +174,7 @@ def _categories(categories: list, name: str) -> dict:
     return found
 
 
-def _annotations_by_image(data: dict, name: str) -> tuple[dict, list[dict]]:
+def _annotations_by_image(data: dict, name: str) -> dict:
     by_image: dict = {}
     for index, annotation in enumerate(data.get("annotations", [])):
         if not isinstance(annotation, dict):
@@ -215,7 +184,7 @@ def _annotations_by_image(data: dict, name: str) -> tuple[dict, list[dict]]:
         by_image.setdefault(annotation.get("image_id"), []).append((index, annotation))
     # From here only `by_image` holds them: each image's are freed once its ROIs are made.
     data["annotations"] = []
-    return by_image, []
+    return by_image
 
 
 def _items(
@@ -239,9 +208,7 @@ def _items(
         annotations = by_image.pop(image_id, [])
         item = _item(image, annotations, categories, skipped)
         if archive is not None:
-            member = archive.find(item.file_name)
-            if member is not None:
-                item.image = archive.opener(member)
+            item.image = archive.opener(item.file_name)
         yield item
 
 

@@ -8,8 +8,8 @@ zip: `frames.jsonl` and `images/<key made safe><extension>`; the records keep th
 
 import orjson
 
-from . import MAX_REPORTED_SKIPS, Output, Report, no_progress
-from .names import UniqueNames, image_extension
+from . import Output, Report, add_image, no_progress
+from .names import UniqueNames
 
 FRAME_LABEL = "frame_label"  # what the report calls a frame label among the shape types
 JSONL = "frames.jsonl"
@@ -41,7 +41,8 @@ class HyperlabelWriter:
         if record["frame_labels"]:
             written[FRAME_LABEL] += len(record["frame_labels"])
         if self.include_images:
-            add_image(self.output, record, self.names, report)
+            file_name = self.names.image_name(record["id"], record["source"]["uri"])
+            add_image(self.output, report, record, f"images/{file_name}")
 
     def _flush(self) -> None:
         self.file.write(b"".join(self.lines))
@@ -51,13 +52,3 @@ class HyperlabelWriter:
         self._flush()
         self.file.close()
         return self.report
-
-
-def add_image(output: Output, record: dict, names: UniqueNames, report: Report) -> str:
-    """Copy the record's image into the archive as `images/<stem><ext>`; the file name."""
-    file_name = names.stem(record["id"]) + image_extension(record["source"]["uri"])
-    if output.add_image(record, f"images/{file_name}"):
-        report.images += 1
-    elif len(report.images_missing) < MAX_REPORTED_SKIPS:
-        report.images_missing.append(record["id"])
-    return file_name

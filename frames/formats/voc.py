@@ -24,11 +24,18 @@ from os import PathLike
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from . import ImportBatch, ImportItem, Output, Report, no_progress
-from .names import UniqueNames, image_extension
-from .yolo import (
-    FormatError,
+from . import (
+    ImportBatch,
+    ImportItem,
+    Output,
+    Report,
     add_image,
+    bounds,
+    merge_labels,
+    no_progress,
+)
+from .archives import (
+    FormatError,
     archive_members,
     image_opener,
     image_size,
@@ -36,6 +43,7 @@ from .yolo import (
     open_archive,
     read_member,
 )
+from .names import UniqueNames, image_extension
 
 SPLIT = "train"
 SKIP_FRAME_LABEL = "frame label: VOC has no image-level labels"
@@ -114,8 +122,7 @@ class VocWriter:
             self.report.converted[POLYGON_AS_BOX] += 1
         else:
             self.report.written[roi["type"]] += 1
-        xs, ys = [x for x, _ in roi["points"]], [y for _, y in roi["points"]]
-        return min(xs), min(ys), max(xs), max(ys)
+        return bounds(roi["points"])
 
     def _object(self, label: str, box: tuple, roi: dict, width: int, height: int) -> ET.Element:
         x0, y0, x1, y1 = box
@@ -307,12 +314,7 @@ def _rois(path: str, root: ET.Element, width: int | None, height: int | None) ->
             }
         if _text(obj, "difficult") in ("1", "true", "True"):
             roi["meta"] = {"difficult": True}
-        key = (roi["type"], repr(roi["points"]), "meta" in roi)
-        if key in rois:
-            if name not in rois[key]["labels"]:
-                rois[key]["labels"].append(name)
-        else:
-            rois[key] = roi
+        merge_labels(rois, (roi["type"], repr(roi["points"]), "meta" in roi), roi)
     return list(rois.values())
 
 

@@ -21,29 +21,34 @@ labels under `labels/` (beside `images/`, Roboflow's `train/labels`, …) or bes
 import math
 import pickle
 import tempfile
-import warnings
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from functools import partial
 from os import PathLike
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
 import yaml
-from django.core.exceptions import ValidationError
-from PIL import Image, ImageOps, UnidentifiedImageError
-
-from frames.media import QUARTER_TURNS
 
 from . import (
     CLOSE_PROGRESS_EVERY,
-    MAX_REPORTED_SKIPS,
     ImportBatch,
     ImportItem,
     Output,
     Report,
+    add_image,
+    bounds,
+    merge_labels,
     no_progress,
+)
+from .archives import (
+    FormatError,
+    archive_members,
+    image_opener,
+    image_size,
+    is_image,
+    member_text,
+    open_archive,
+    read_member,
 )
 from .names import UniqueNames, image_extension
 
@@ -63,37 +68,9 @@ SLACK = 0.01
 EXTENT_TOLERANCE = 2e-6
 MAX_LABEL_FILE_BYTES = 64 * 1024 * 1024
 MAX_NAMES_FILE_BYTES = 1024 * 1024
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".mpo"}
 NAMES_FILES = ("obj.names", "classes.txt", "classes.names")
 # Text files of a YOLO tree that are not labels: image lists of a split, darknet's config.
 NOT_LABELS = {"train.txt", "val.txt", "valid.txt", "test.txt", "trainval.txt", "readme.txt"}
-
-
-class FormatError(ValidationError):
-    """A file of an imported archive that is not what its format says. The job shows the message
-    and `errors`: one {"file", "line" or "index", "field", "message"}."""
-
-    def __init__(
-        self,
-        file: str,
-        message: str,
-        *,
-        line: int | None = None,
-        index: int | None = None,
-        field: str = "",
-    ):
-        where = file
-        if line is not None:
-            where += f", line {line}"
-        if index is not None:
-            where += f", object {index + 1}"
-        super().__init__(f"{where}: {message}", code="invalid_file")
-        error: dict = {"file": file}
-        if line is not None:
-            error["line"] = line
-        if index is not None:
-            error["index"] = index
-        self.errors = [error | {"field": field, "message": message}]
 
 
 # --- Export ---------------------------------------------------------------------------------
@@ -104,6 +81,7 @@ class YoloWriter:
     the shapes of the scope choose (see the module's docstring)."""
 
     extension = ".zip"
+    uses_labels = True  # class numbers follow the scope's labels
 
     def __init__(
         self, output: Output, *, labels: list[str], include_images: bool, task: str | None = None
@@ -222,15 +200,9 @@ class YoloWriter:
         return text
 
 
-def add_image(output: Output, report: Report, record: dict, name: str) -> None:
-    """Copy the frame's image into the archive, counting it (or its key, when missing)."""
-    if output.add_image(record, name):
-        report.images += 1
-    elif len(report.images_missing) < MAX_REPORTED_SKIPS:
-        report.images_missing.append(record["id"])
-
-
 def _center_box(flat: list[float]) -> tuple[float, float, float, float]:
+    # Not `bounds`: it takes [x, y] pairs, and pairing these flat values again costs a YOLO
+    # export of boxes ~8% (half a million ROIs).
     xs, ys = flat[::2], flat[1::2]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     return (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
@@ -238,95 +210,6 @@ def _center_box(flat: list[float]) -> tuple[float, float, float, float]:
 
 def _decimals(values) -> str:
     return " ".join([f"{value:.6f}" for value in values])
-
-
-# --- Zip archives (shared with the VOC reader) ----------------------------------------------
-
-
-def open_archive(path: str | PathLike | BinaryIO) -> zipfile.ZipFile:
-    """The zip, or a FormatError; stays open while its items' images may be read."""
-    name = PurePosixPath(str(getattr(path, "name", path))).name or "archive"
-    try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
-        raise FormatError(name, "This is not a zip file.") from None
-
-
-def archive_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    """Files of the zip by path (`/` separated, no `./`), without folders and macOS droppings."""
-    members = {}
-    for info in archive.infolist():
-        path = info.filename.replace("\\", "/").lstrip("/")
-        while path.startswith("./"):
-            path = path[2:]
-        parts = PurePosixPath(path).parts
-        if info.is_dir() or not parts or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
-            continue
-        members.setdefault(path, info)
-    return members
-
-
-def read_member(archive: zipfile.ZipFile, path: str, info: zipfile.ZipInfo, limit: int) -> bytes:
-    if info.file_size > limit:
-        raise FormatError(path, f"The file is over {limit:,} bytes.")
-    try:
-        with archive.open(info) as file:
-            data = file.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
-        raise FormatError(path, f"The zip member cannot be read ({error}).") from None
-    if len(data) > limit:
-        raise FormatError(path, f"The file is over {limit:,} bytes.")
-    return data
-
-
-def member_text(path: str, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FormatError(path, "The file is not UTF-8 text.", line=line) from None
-
-
-def is_image(path: str) -> bool:
-    return PurePosixPath(path).suffix.lower() in IMAGE_SUFFIXES
-
-
-def image_size(archive: zipfile.ZipFile, path: str, info: zipfile.ZipInfo) -> tuple[int, int]:
-    """Width and height from the image's header (nothing decoded), turned as a browser shows
-    it, as uploads record a frame's size."""
-    try:
-        with archive.open(info) as file, warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(file) as image:
-                width, height = image.size
-                orientation = _orientation(image)
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        zipfile.BadZipFile,
-        OSError,
-        ValueError,
-        EOFError,
-        SyntaxError,
-    ):
-        raise FormatError(path, "This is not an image Pillow can read.") from None
-    return (height, width) if orientation in QUARTER_TURNS else (width, height)
-
-
-def _orientation(image: Image.Image) -> int | None:
-    if image.format == "PNG":  # Pillow decodes a PNG to find EXIF after the pixels: header only
-        raw = image.info.get("exif")
-        if not raw:
-            return None
-        exif = Image.Exif()
-        exif.load(raw)
-    else:
-        exif = image.getexif()
-    return exif.get(ImageOps.ExifTags.Base.Orientation)
-
-
-def image_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
-    return partial(archive.open, info)
 
 
 # --- Import ---------------------------------------------------------------------------------
@@ -496,7 +379,7 @@ def parse_label_text(
             continue
         try:
             for roi in _line_rois(tokens, labels, kpt_shape):
-                _merge(rois, roi)
+                merge_labels(rois, _same_shape(roi), roi)
         except LineError as error:
             raise FormatError(path, str(error), line=number) from None
     return [_scaled(roi, size) for roi in rois.values()]
@@ -593,26 +476,20 @@ def _pose_rois(label: str, values: list[float], count: int, dims: int) -> list[d
     roi = {"type": KEYPOINTS, "labels": [label], "points": points}
     if indices != list(range(len(indices))):  # which of the K points these are, as COCO's reader
         roi["meta"] = {"keypoints": [str(index + 1) for index in indices]}
-    xs, ys = [x for x, _ in points], [y for _, y in points]
-    extent = [min(xs), min(ys), max(xs), max(ys)]
     edges = [*box[0], *box[1]]
-    if any(abs(a - b) > EXTENT_TOLERANCE for a, b in zip(edges, extent, strict=True)):
+    if any(abs(a - b) > EXTENT_TOLERANCE for a, b in zip(edges, bounds(points), strict=True)):
         return [{"type": BOX, "labels": [label], "points": box}, roi]
     return [roi]
 
 
-def _merge(rois: dict[tuple, dict], roi: dict) -> None:
-    key = (
+def _same_shape(roi: dict) -> tuple:
+    """What lines of one ROI (one line per label) share."""
+    return (
         roi["type"],
         tuple(value for point in roi["points"] for value in point),
         roi.get("confidence"),
         repr(roi.get("meta")),
     )
-    found = rois.get(key)
-    if found is None:
-        rois[key] = roi
-    elif roi["labels"][0] not in found["labels"]:
-        found["labels"].append(roi["labels"][0])
 
 
 def _scaled(roi: dict, size: tuple[int, int] | None) -> dict:

@@ -12,9 +12,10 @@ import pytest
 import yaml
 from PIL import Image
 
+from frames.formats.archives import FormatError
 from frames.formats.coco import INSTANCES, CocoWriter
 from frames.formats.voc import VocWriter, read_voc
-from frames.formats.yolo import FormatError, YoloWriter, read_yolo
+from frames.formats.yolo import YoloWriter, read_yolo
 from tests.frames.media_files import image_bytes
 from tests.interchange.yolo_voc_support import (
     IMAGES,
