@@ -20,7 +20,8 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual, Range
 
 from config.errors import NUL_TEXT
-from frames.lucene import QueryError, compile_frame_query, compile_roi_query
+from datasets.selectors import version_lineage
+from frames.lucene import QueryError, compile_frame_query, compile_roi_query, required_labels
 from frames.models import Frame, Roi, RoiLabel
 from frames.validation import MAX_LABEL_LENGTH, MAX_LABELS, short
 
@@ -182,14 +183,26 @@ def filters_as_json(filters: list[Filter]) -> list[dict]:
     ]
 
 
-def _matching_annotations(rule: Rule):
-    """The annotation rows a rule counts: RoiLabel rows on the fast path, else Roi rows."""
+def _matching_annotations(rule: Rule, lineage: list[int]):
+    """The annotation rows a rule counts: RoiLabel rows on the fast path, else Roi rows.
+
+    Label rows are read for the version's lineage only (the versions whose frame rows it can
+    see), so their cost follows the version, not every dataset in the database.
+    """
     low, high = rule.confidence
     if len(rule.labels) == 1 and not rule.query:
         return RoiLabel.objects.filter(
-            label=rule.labels[0], confidence__gte=low, confidence__lte=high
+            label=rule.labels[0],
+            version_id__in=lineage,
+            confidence__gte=low,
+            confidence__lte=high,
         )
     rois = Roi.objects.filter(confidence__gte=low, confidence__lte=high)
+    required = [*rule.labels, *sorted(required_labels(rule.query))]
+    if required:
+        # Start from one required label's rows in the lineage, not from every ROI stored.
+        lineage_rows = RoiLabel.objects.filter(label=required[0], version_id__in=lineage)
+        rois = rois.filter(pk__in=lineage_rows.values("roi_id"))
     for label in rule.labels:
         rois = rois.filter(Exists(RoiLabel.objects.filter(roi=OuterRef("pk"), label=label)))
     if rule.query:
@@ -222,8 +235,8 @@ def _count_in_range(matching, low: int, high: int | None) -> Q:
     return Q(GreaterThanOrEqual(count, low) if high is None else Range(count, (low, high)))
 
 
-def rule_q(rule: Rule, version) -> Q:
-    matching = _matching_annotations(rule)
+def rule_q(rule: Rule, version, lineage: list[int]) -> Q:
+    matching = _matching_annotations(rule, lineage)
     present = Exists(matching.filter(frame_id=OuterRef("frame_id")))
     low, high = rule.count
     if rule.exclude:
@@ -240,10 +253,10 @@ def rule_q(rule: Rule, version) -> Q:
     return Q(frame_id__in=_frames_counted(matching, low, high))
 
 
-def filter_q(item: Filter, version) -> Q:
+def filter_q(item: Filter, version, lineage: list[int]) -> Q:
     q = Q(frame__annotation_count=0) if item.mode == FilterMode.EMPTY else Q()
     for rule in item.rules:
-        q &= rule_q(rule, version)
+        q &= rule_q(rule, version, lineage)
     if item.frame_query:
         frames = Frame.objects.filter(compile_frame_query(item.frame_query))
         q &= Q(Exists(frames.filter(pk=OuterRef("frame_id"))))
@@ -252,7 +265,8 @@ def filter_q(item: Filter, version) -> Q:
 
 def filters_q(filters: list[Filter], version) -> Q:
     """The condition on the version's memberships (VersionFrame rows) that the filters select."""
-    parts = [filter_q(item, version) for item in filters]
+    lineage = version_lineage(version) if any(item.rules for item in filters) else []
+    parts = [filter_q(item, version, lineage) for item in filters]
     if not parts or not all(parts):
         return Q()  # no filter, or one that accepts every frame
     return reduce(operator.or_, parts)

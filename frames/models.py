@@ -175,6 +175,12 @@ class RoiLabel(models.Model):
     frame = models.ForeignKey(
         Frame, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
+    # The version that wrote the frame row (`Frame.version`). A version sees rows written by
+    # itself and its ancestors only, so a label rule reads the rows of that lineage, not of every
+    # dataset in the database.
+    version = models.ForeignKey(
+        Version, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     label = models.CharField(max_length=255)
     confidence = models.FloatField()
 
@@ -182,9 +188,23 @@ class RoiLabel(models.Model):
         indexes = [
             # The roi column lets a Lucene label term on a ROI query read this index alone.
             models.Index(
-                fields=["label", "frame", "confidence", "roi"], name="frames_roilabel_rule"
+                fields=["label", "version", "frame", "confidence", "roi"],
+                name="frames_roilabel_lineage",
             ),
         ]
 
     def __str__(self) -> str:
         return self.label
+
+
+class VersionLabel(models.Model):
+    """How many annotations of a version carry a label: the version's label list, read without
+    a scan. Every write that changes a version's annotations keeps it exact (`frames.labels`)."""
+
+    pk = models.CompositePrimaryKey("version_id", "label")
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(max_length=255)
+    count = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.label} ×{self.count}"

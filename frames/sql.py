@@ -4,6 +4,7 @@ Each runs for every `next`, frame GET or save (or copies a million rows in a for
 each cost more to build than to run. Names come from model metadata, values are parameters.
 """
 
+from collections import Counter
 from collections.abc import Iterator
 
 import orjson
@@ -57,28 +58,48 @@ def rois_of_frames(frame_ids: list[int]) -> list[Roi]:
     )
 
 
-def delete_annotations(frame_ids: list[int]) -> None:
-    """Delete the frames' ROIs and label rows.
+def delete_annotations(frame_ids: list[int], *, version_ids: list[int]) -> Counter:
+    """Delete the ROIs and label rows of frame rows that `version_ids` wrote; answers the labels
+    the deleted annotations carried, counted.
 
     Plain DELETEs: nothing cascades from these rows, and the ORM's collector cost more than the
-    statements on every frame save. The ROIs go by frame and the label rows by (label, frame),
-    for the labels those ROIs carried: both use their index whatever the statistics say, where
-    `roi_id IN (SELECT … WHERE frame_id …)` read every label row of the database on a table not
-    analysed yet (~1.3 s at 5M rows for one save).
+    statements on every frame save. The ROIs go by frame and the label rows by (label, version,
+    frame), for the labels those ROIs carried: both use their index whatever the statistics say,
+    where `roi_id IN (SELECT … WHERE frame_id …)` read every label row of the database on a table
+    not analysed yet (~1.3 s at 5M rows for one save).
     """
+    removed: Counter = Counter()
     with connection.cursor() as cursor:
         for chunk in chunked(frame_ids):
             among = placeholders(len(chunk))
             cursor.execute(
                 f"DELETE FROM {table(Roi)} WHERE frame_id IN ({among}) RETURNING labels", chunk
             )
-            carried = sorted({label for (labels,) in cursor.fetchall() for label in _json(labels)})
+            for (labels,) in cursor.fetchall():
+                removed.update(_json(labels))
+            carried = sorted(removed)
             if carried:
                 cursor.execute(
-                    f"DELETE FROM {table(RoiLabel)} WHERE label IN "
-                    f"({placeholders(len(carried))}) AND frame_id IN ({among})",
-                    [*carried, *chunk],
+                    f"DELETE FROM {table(RoiLabel)} WHERE label IN ({placeholders(len(carried))})"
+                    f" AND version_id IN ({placeholders(len(version_ids))})"
+                    f" AND frame_id IN ({among})",
+                    [*carried, *version_ids, *chunk],
                 )
+    return removed
+
+
+def labels_of_frames(frame_ids: list[int]) -> Counter:
+    """The labels the frames' annotations carry, counted (read by the ROIs' frame index)."""
+    counted: Counter = Counter()
+    with connection.cursor() as cursor:
+        for chunk in chunked(frame_ids):
+            cursor.execute(
+                f"SELECT labels FROM {table(Roi)} WHERE frame_id IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            for (labels,) in cursor.fetchall():
+                counted.update(_json(labels))
+    return counted
 
 
 def copy_memberships(*, source_id: int, target_id: int) -> None:

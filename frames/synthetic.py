@@ -5,7 +5,6 @@ import time
 
 from datasets.services import dataset_create
 from frames.services import frames_bulk_create
-from frames.sql import analyze_tables
 
 LABELS = [f"label{index}" for index in range(10)]
 WIDTH, HEIGHT = 1280, 720
@@ -46,13 +45,13 @@ def _box(rng: random.Random) -> dict:
 
 
 def build_version(frames: int, *, rois: int, name: str, batch: int = 20_000):
-    """A Draft version of `frames` synthetic frames in a new dataset, statistics refreshed."""
+    """A Draft version of `frames` synthetic frames in a new dataset, loaded as a user's imports
+    load it: with no ANALYZE but the one the imports run themselves."""
     version = dataset_create(name=f"{name}-{time.time_ns()}").versions.get()
     for start in range(0, frames, batch):
         count = min(batch, frames - start)
         frames_bulk_create(
             version=version, frames=list(synthetic_frames(count, rois=rois, start=start))
         )
-    analyze_tables()
     version.refresh_from_db()
     return version

@@ -11,8 +11,9 @@ from config.sql import chunked
 from datasets.models import Dataset, Version
 from datasets.services import lock_version
 from frames.cleanup import media_cleanup_start
+from frames.labels import uncount_labels
 from frames.models import Frame, VersionFrame
-from frames.sql import delete_annotations
+from frames.sql import delete_annotations, labels_of_frames
 
 from .checks import IN_USE, require
 
@@ -73,7 +74,9 @@ def frames_delete(*, version: Version, keys: list[str], user, force: bool = Fals
         owned = [pk for pk, _ in owned_rows]
         uris.extend(uri for _, uri in owned_rows)
         memberships.delete()
-        delete_annotations(owned)
+        removed_labels = delete_annotations(owned, version_ids=[version.pk])
+        removed_labels.update(labels_of_frames(sorted(set(frame_ids) - set(owned))))
+        uncount_labels(version.pk, removed_labels)
         Frame.objects.filter(pk__in=owned).delete()
         # A key imported again later starts a new history.
         FrameRevision.objects.filter(version=version, key__in=chunk).delete()
@@ -111,7 +114,7 @@ def dataset_delete(*, dataset: Dataset, user, force: bool = False) -> None:
         ).values_list("pk", flat=True)
     )
     memberships.delete()
-    delete_annotations(frame_ids)
+    delete_annotations(frame_ids, version_ids=version_ids)
     for chunk in chunked(frame_ids):
         Frame.objects.filter(pk__in=chunk).delete()
     Version.objects.filter(dataset=dataset).update(parent=None)

@@ -31,8 +31,15 @@ from django.db.models import Q
 from .compiler import QueryCompiler
 from .fields import FRAME_SCOPE, ROI_SCOPE, Scope
 from .parsing import QueryError, parse, unquote_keys
+from .required import required_labels
 
-__all__ = ["QueryError", "check_query", "compile_frame_query", "compile_roi_query"]
+__all__ = [
+    "QueryError",
+    "check_query",
+    "compile_frame_query",
+    "compile_roi_query",
+    "required_labels",
+]
 
 MAX_LENGTH = 5000  # luqum's parser slows down quadratically with the number of terms
 SCOPES = {"roi": ROI_SCOPE, "frame": FRAME_SCOPE}

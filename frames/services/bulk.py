@@ -18,6 +18,7 @@ from config.bulk import allocate_ids, analyze_after_commit, gc_paused, insert_ro
 from config.errors import ValidationError
 from datasets.models import Version
 from datasets.services import lock_version
+from frames.labels import count_labels, labels_counted
 from frames.models import Frame, Roi, RoiLabel, VersionFrame
 from frames.selectors import annotation_values_as_dict, keys_taken
 from frames.sql import (
@@ -137,9 +138,13 @@ def _insert_frames(version: Version, cleaned: list[dict]) -> list[str]:
         ((version.pk, key, frame_id) for key, frame_id in zip(keys, frame_ids, strict=True)),
     )
     insert_annotations(
-        (frame_id, frame["annotations"])
-        for frame_id, (_, frame) in zip(frame_ids, pairs, strict=True)
+        (
+            (frame_id, frame["annotations"])
+            for frame_id, (_, frame) in zip(frame_ids, pairs, strict=True)
+        ),
+        version_id=version.pk,
     )
+    count_labels(version.pk, labels_counted(a for frame in cleaned for a in frame["annotations"]))
     return keys
 
 
@@ -427,10 +432,13 @@ def _write_additions(version: Version, additions: _Additions, user) -> None:
     if not additions.errors:
         rewritten = additions.owned_rewrites()
         if rewritten:  # a frame's annotations are stored whole, in order, as a save stores them
-            delete_annotations(rewritten)
-    insert_annotations(additions.rows_to_insert(), at_most=additions.at_most())
+            delete_annotations(rewritten, version_ids=[version.pk])
+    insert_annotations(
+        additions.rows_to_insert(), version_id=version.pk, at_most=additions.at_most()
+    )
     additions.raise_errors()
     changed = additions.changed
+    count_labels(version.pk, labels_counted(a for addition in changed for a in addition.new))
     owned = [a for a in changed if a.frame_id == a.row["id"]]
     shared = [a for a in changed if a.frame_id != a.row["id"]]
     user_id = user.pk if user is not None else None

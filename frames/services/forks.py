@@ -5,6 +5,7 @@ from django.db import transaction
 from config.errors import ConflictError
 from datasets.models import Version
 from datasets.services import check_version_name, lock_version, save_named
+from frames.labels import copy_label_counts
 from frames.sql import copy_memberships
 
 
@@ -27,4 +28,5 @@ def version_fork(*, version: Version, name: str, user=None) -> Version:
     )
     save_named(child)
     copy_memberships(source_id=version.pk, target_id=child.pk)
+    copy_label_counts(source_id=version.pk, target_id=child.pk)
     return child

@@ -55,8 +55,11 @@ def _annotation_values(position: int, annotation: dict) -> list:
     ]
 
 
-def insert_annotations(frame_ids_and_annotations, *, at_most: int | None = None) -> list[list]:
-    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])].
+def insert_annotations(
+    frame_ids_and_annotations, *, version_id: int, at_most: int | None = None
+) -> list[list]:
+    """Insert ROIs and their label rows for [(frame_id, [annotation dicts])] of frame rows that
+    version `version_id` wrote.
 
     With `at_most` (no fewer than the annotations to come), the pairs may be an iterator that
     makes them as the rows stream out: ids are taken for `at_most`, and those left unused are
@@ -79,13 +82,13 @@ def insert_annotations(frame_ids_and_annotations, *, at_most: int | None = None)
                 row = [roi_id, frame_id, *_annotation_values(position, annotation)]
                 rois.append(row)
                 labels.extend(
-                    (roi_id, frame_id, label, annotation["confidence"])
+                    (roi_id, frame_id, version_id, label, annotation["confidence"])
                     for label in annotation["labels"]
                 )
                 yield row
 
     insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], roi_rows())
-    insert_rows(RoiLabel, ["roi_id", "frame_id", "label", "confidence"], labels)
+    insert_rows(RoiLabel, ["roi_id", "frame_id", "version_id", "label", "confidence"], labels)
     return rois
 
 

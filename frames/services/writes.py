@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from config.errors import ConflictError
 from datasets.models import Version
+from frames.labels import count_labels, labels_changed
 from frames.models import Frame, Roi, VersionFrame
 from frames.selectors import annotation_values_as_dict, frame_as_dict
 from frames.sql import delete_annotations, frames_under_keys, rois_of_frames
@@ -34,7 +35,7 @@ def _copy_frame(frame: Frame, version: Version, annotations: list[dict] | None =
     VersionFrame.objects.of(version).under_keys([frame.key]).update(frame=frame)
     if annotations is None:
         annotations = [annotation_dict(roi) for roi in rois_of_frames([old_id])]
-    insert_annotations([(frame.pk, annotations)])
+    insert_annotations([(frame.pk, annotations)], version_id=version.pk)
     return frame
 
 
@@ -197,8 +198,9 @@ def frame_write(
         frame.meta = meta
     if annotations is not None:
         if not copied:  # a brand-new copy has no annotations to delete
-            delete_annotations([frame.pk])
-        rows = insert_annotations([(frame.pk, annotations)])
+            delete_annotations([frame.pk], version_ids=[version.pk])
+        rows = insert_annotations([(frame.pk, annotations)], version_id=version.pk)
+        count_labels(version.pk, labels_changed(old, annotations))
         frame.annotation_count = len(annotations)
         # The answer shows what was written, without reading it back.
         fields = ["id", "frame_id", *ANNOTATION_FIELDS]

@@ -2,7 +2,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from annotations.filters import clean_filters
-from annotations.services import selected_frames
+from annotations.services import frame_save, selected_frames, version_publish
+from frames.services import version_fork
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +151,27 @@ def test_a_broken_query_error_names_the_position():
     with pytest.raises(ValidationError) as error:
         clean_filters([by_label({"query": "label:car AND"})])
     assert "position" in error.value.messages[0]
+
+
+def test_label_rules_see_the_rows_of_every_ancestor_and_none_of_other_lines(manager):
+    """Label rows are read for the version's lineage: rows its ancestors wrote count, rows a
+    sibling fork or another dataset wrote (same keys, same labels) never do."""
+    root = VersionFactory(
+        frames=[frame_data("a", rois=[box("car")]), frame_data("b"), frame_data("c")],
+        published=True,
+    )
+    child = version_fork(version=root, name="child")
+    save = {"user": manager, "revision": 1}
+    frame_save(version=child, key="b", rois=[box("car"), box("car")], **save)
+    version_publish(version=child, user=manager)
+    grandchild = version_fork(version=child, name="grandchild")
+    sibling = version_fork(version=root, name="sibling")
+    frame_save(version=sibling, key="c", rois=[box("car")], **save)
+    VersionFactory(frames=[frame_data("c", rois=[box("car")])])  # another dataset
+    car = {"labels": ["car"]}
+    assert keys(grandchild, [by_label(car)]) == ["a", "b"]
+    assert keys(grandchild, [by_label(car | {"count": [2, 2]})]) == ["b"]
+    assert keys(grandchild, [by_label(car | {"count": [0, 1]})]) == ["a", "c"]
+    assert keys(grandchild, [by_label(car | {"exclude": True})]) == ["c"]
+    assert keys(root, [by_label(car)]) == ["a"]
+    assert keys(sibling, [by_label(car)]) == ["a", "c"]

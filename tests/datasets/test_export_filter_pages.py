@@ -308,9 +308,10 @@ def test_the_count_takes_a_fixed_number_of_queries_however_many_rules(
         frame_query="context_id:cam2",
     )
 
-    # Session, user, permissions, version, the count: 5. PostgreSQL adds the preview's read
-    # transaction (a savepoint here) and its settings: 11. Neither grows with rules or frames.
-    with django_assert_max_num_queries(11):
+    # Session, user, permissions, version, its lineage, the count: 6. PostgreSQL adds the
+    # preview's read transaction (a savepoint here) and its settings: 12. Neither grows with rules
+    # or frames.
+    with django_assert_max_num_queries(12):
         response = manager_client.post(count_url(draft), many, **HTMX)
 
     assert "<strong data-frame-count>3</strong> of 4 frames" in response.text

@@ -7,6 +7,7 @@ services do (`tests/frames/test_factories.py` checks both against an import).
 """
 
 import uuid
+from collections import Counter
 
 import factory
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.db.models import F
 from factory.django import DjangoModelFactory
 
 from frames.colors import label_color
+from frames.labels import count_labels
 from frames.models import Frame, Roi, RoiLabel
 from frames.services import frames_bulk_create
 from tests.datasets.factories import VersionFactory
@@ -144,10 +146,19 @@ class RoiFactory(DjangoModelFactory[Roi]):
             raise ValueError("A Published version's frame never changes; annotate a Draft's.")
         with transaction.atomic():
             roi = super()._create(model_class, *args, **kwargs)
+            version_id = roi.frame.version_id
             RoiLabel.objects.bulk_create(
-                RoiLabel(roi=roi, frame_id=roi.frame_id, label=label, confidence=roi.confidence)
+                RoiLabel(
+                    roi=roi,
+                    frame_id=roi.frame_id,
+                    version_id=version_id,
+                    label=label,
+                    confidence=roi.confidence,
+                )
                 for label in roi.labels
             )
+            # Only the Draft that wrote the row sees it: a Draft has no forks.
+            count_labels(version_id, Counter(roi.labels))
             Frame.objects.filter(pk=roi.frame_id).update(annotation_count=F("annotation_count") + 1)
         roi.frame.refresh_from_db(fields=["annotation_count"])
         return roi

@@ -41,8 +41,12 @@ def imported_frame() -> Frame:
 
 
 def label_index(frame: Frame) -> list[tuple]:
+    """The frame's label rows; `writer` says each names the version that wrote the frame."""
+    rows = RoiLabel.objects.filter(frame=frame).values_list(
+        "roi__uid", "version_id", "label", "confidence"
+    )
     return sorted(
-        RoiLabel.objects.filter(frame=frame).values_list("roi__uid", "label", "confidence")
+        (uid, version_id == frame.version_id, label, c) for uid, version_id, label, c in rows
     )
 
 
