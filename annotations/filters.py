@@ -21,7 +21,7 @@ from django.db.models.lookups import GreaterThanOrEqual, Range
 
 from config.errors import NUL_TEXT
 from datasets.selectors import version_lineage
-from frames.lucene import QueryError, compile_frame_query, compile_roi_query, required_labels
+from frames.lucene import QueryError, compile_frame_query, compile_roi_query
 from frames.models import Frame, Roi, RoiLabel
 from frames.validation import MAX_LABEL_LENGTH, MAX_LABELS, short
 
@@ -186,8 +186,8 @@ def filters_as_json(filters: list[Filter]) -> list[dict]:
 def _matching_annotations(rule: Rule, lineage: list[int]):
     """The annotation rows a rule counts: RoiLabel rows on the fast path, else Roi rows.
 
-    Label rows are read for the version's lineage only (the versions whose frame rows it can
-    see), so their cost follows the version, not every dataset in the database.
+    Label rows and ROIs are read for the version's lineage only (the versions whose frame rows it
+    can see), so their cost follows the version, not every dataset in the database.
     """
     low, high = rule.confidence
     if len(rule.labels) == 1 and not rule.query:
@@ -197,16 +197,12 @@ def _matching_annotations(rule: Rule, lineage: list[int]):
             confidence__gte=low,
             confidence__lte=high,
         )
-    rois = Roi.objects.filter(confidence__gte=low, confidence__lte=high)
-    required = [*rule.labels, *sorted(required_labels(rule.query))]
-    if required:
-        # Start from one required label's rows in the lineage, not from every ROI stored.
-        lineage_rows = RoiLabel.objects.filter(label=required[0], version_id__in=lineage)
-        rois = rois.filter(pk__in=lineage_rows.values("roi_id"))
+    rois = Roi.objects.filter(version_id__in=lineage, confidence__gte=low, confidence__lte=high)
     for label in rule.labels:
-        rois = rois.filter(Exists(RoiLabel.objects.filter(roi=OuterRef("pk"), label=label)))
+        rows = RoiLabel.objects.filter(roi=OuterRef("pk"), label=label, version_id__in=lineage)
+        rois = rois.filter(Exists(rows))
     if rule.query:
-        rois = rois.filter(compile_roi_query(rule.query))
+        rois = rois.filter(compile_roi_query(rule.query, lineage=lineage))
     return rois
 
 

@@ -134,6 +134,12 @@ class Roi(models.Model):
     frame = models.ForeignKey(
         Frame, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="rois"
     )
+    # The version that wrote the frame row, as on `RoiLabel`: a ROI rule reads the blocks of the
+    # version's lineage only, through a BRIN index (rows go in version by version, and it costs an
+    # import next to nothing).
+    version = models.ForeignKey(
+        Version, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     uid = models.CharField(max_length=64)
     position = models.PositiveIntegerField(default=0)
     type = models.CharField(max_length=16, choices=Type)
@@ -146,6 +152,7 @@ class Roi(models.Model):
 
     class Meta:
         ordering = ["frame", "position"]
+        # PostgreSQL also has a BRIN index on version_id (migration 0006; SQLite has no BRIN).
         indexes = [models.Index(fields=["frame", "position"], name="frames_roi_frame")]
 
     def __str__(self) -> str:

@@ -29,16 +29,14 @@ tree, `sql` holds what each database runs for JSON values.
 from django.db.models import Q
 
 from .compiler import QueryCompiler
-from .fields import FRAME_SCOPE, ROI_SCOPE, Scope
+from .fields import FRAME_SCOPE, ROI_SCOPE, Scope, roi_scope
 from .parsing import QueryError, parse, unquote_keys
-from .required import required_labels
 
 __all__ = [
     "QueryError",
     "check_query",
     "compile_frame_query",
     "compile_roi_query",
-    "required_labels",
 ]
 
 MAX_LENGTH = 5000  # luqum's parser slows down quadratically with the number of terms
@@ -61,9 +59,10 @@ def compile_query(text: str, *, scope: Scope) -> Q:
         raise QueryError(error.problem, origin[error.position], error.hint) from None
 
 
-def compile_roi_query(text: str) -> Q:
-    """A Q over `Roi` rows: one ROI must satisfy the whole query."""
-    return compile_query(text, scope=ROI_SCOPE)
+def compile_roi_query(text: str, *, lineage: list[int] | None = None) -> Q:
+    """A Q over `Roi` rows: one ROI must satisfy the whole query. With `lineage` (the ids of a
+    version and its ancestors), label terms read those versions' label rows only."""
+    return compile_query(text, scope=roi_scope(tuple(lineage)) if lineage else ROI_SCOPE)
 
 
 def compile_frame_query(text: str) -> Q:

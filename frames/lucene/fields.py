@@ -2,7 +2,7 @@
 makes on a field. Lookups come from these constants, never from query text."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Left
@@ -49,10 +49,18 @@ class Column:
         return ALWAYS
 
 
+@dataclass(frozen=True)
 class LabelField(Column):
-    """Labels are matched through their index rows: one RoiLabel per (ROI, label)."""
+    """Labels are matched through their index rows: one RoiLabel per (ROI, label); with a
+    `lineage` (version ids), through those versions' rows only, which the planner can then read
+    by the (label, version) index instead of every row of the label."""
+
+    lineage: tuple[int, ...] = ()
 
     def wrap(self, condition) -> Q:
+        if self.lineage:
+            rows = RoiLabel.objects.filter(condition, version_id__in=self.lineage)
+            return Q(pk__in=rows.values("roi_id"))
         rows = RoiLabel.objects.filter(condition, roi=OuterRef("pk"), frame=OuterRef("frame"))
         return Q(Exists(rows))
 
@@ -125,6 +133,14 @@ ROI_SCOPE = Scope(
     prefix="rois.",
     default=LABEL,
 )
+
+
+def roi_scope(lineage: tuple[int, ...]) -> Scope:
+    """The ROI scope reading label rows of the versions in `lineage` only."""
+    label = replace(LABEL, lineage=lineage)
+    return replace(ROI_SCOPE, fields=ROI_SCOPE.fields | {"label": label}, default=label)
+
+
 FRAME_SCOPE = Scope(
     fields={
         "id": Column("id", "key", TEXT),

@@ -26,6 +26,8 @@ ANNOTATION_FIELDS = [
     "color",
     "locked",
 ]
+# A ROI row as `insert_annotations` writes and answers it.
+ROI_COLUMNS = ["id", "frame_id", "version_id", *ANNOTATION_FIELDS]
 
 
 def frame_values(key: str, frame: dict) -> list:
@@ -63,7 +65,7 @@ def insert_annotations(
 
     With `at_most` (no fewer than the annotations to come), the pairs may be an iterator that
     makes them as the rows stream out: ids are taken for `at_most`, and those left unused are
-    gaps, as a sequence has. Answers the ROI rows as inserted (id, frame_id, ANNOTATION_FIELDS).
+    gaps, as a sequence has. Answers the ROI rows as inserted (ROI_COLUMNS).
     """
     rois, labels = [], []
     if at_most is None:
@@ -79,7 +81,7 @@ def insert_annotations(
         for frame_id, annotations in pairs:
             for position, annotation in enumerate(annotations):
                 roi_id = next(roi_ids)
-                row = [roi_id, frame_id, *_annotation_values(position, annotation)]
+                row = [roi_id, frame_id, version_id, *_annotation_values(position, annotation)]
                 rois.append(row)
                 labels.extend(
                     (roi_id, frame_id, version_id, label, annotation["confidence"])
@@ -87,7 +89,7 @@ def insert_annotations(
                 )
                 yield row
 
-    insert_rows(Roi, ["id", "frame_id", *ANNOTATION_FIELDS], roi_rows())
+    insert_rows(Roi, ROI_COLUMNS, roi_rows())
     insert_rows(RoiLabel, ["roi_id", "frame_id", "version_id", "label", "confidence"], labels)
     return rois
 

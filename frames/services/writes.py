@@ -15,7 +15,7 @@ from frames.selectors import annotation_values_as_dict, frame_as_dict
 from frames.sql import delete_annotations, frames_under_keys, rois_of_frames
 from frames.validation import FieldError, clean_annotations, clean_meta
 
-from .rows import ANNOTATION_FIELDS, annotation_dict, insert_annotations
+from .rows import ROI_COLUMNS, annotation_dict, insert_annotations
 
 STALE = (
     "Frame “%(key)s” was saved by someone else (revision %(current)s; you had %(given)s). "
@@ -203,9 +203,8 @@ def frame_write(
         count_labels(version.pk, labels_changed(old, annotations))
         frame.annotation_count = len(annotations)
         # The answer shows what was written, without reading it back.
-        fields = ["id", "frame_id", *ANNOTATION_FIELDS]
         frame._prefetched_objects_cache = {
-            "rois": [Roi(**dict(zip(fields, row, strict=True))) for row in rows]
+            "rois": [Roi(**dict(zip(ROI_COLUMNS, row, strict=True))) for row in rows]
         }
     frame.revision += 1
     frame.updated_by = user

@@ -130,6 +130,7 @@ class RoiFactory(DjangoModelFactory[Roi]):
         )
 
     frame = factory.SubFactory(FrameFactory)
+    version = factory.LazyAttribute(lambda o: o.frame.version)
     uid = factory.LazyFunction(lambda: uuid.uuid4().hex)
     position = factory.LazyAttribute(lambda o: o.frame.rois.count() if o.frame.pk else 0)
     type = Roi.Type.BOX

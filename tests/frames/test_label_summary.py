@@ -4,7 +4,7 @@ import pytest
 
 from annotations.services import dataset_delete, frame_save, frames_delete, version_publish
 from frames.labels import label_counts_scanned
-from frames.models import Frame, VersionLabel
+from frames.models import Frame, Roi, RoiLabel, VersionLabel
 from frames.selectors import frame_get, version_labels
 from frames.services import frames_annotations_add, frames_bulk_create, version_fork
 from tests.datasets.factories import VersionFactory
@@ -122,3 +122,16 @@ def test_the_labels_endpoint_reads_the_summary_in_constant_queries(
     with django_assert_max_num_queries(6):
         response = manager_client.get(url)
     assert response.json() == ["bus", "car", "day", "red"]
+
+
+def test_roi_and_label_rows_name_the_version_that_wrote_their_frame(street, manager):
+    """Rules read rows by the version's lineage: a copy's rows must name the copying Draft."""
+    version_publish(version=street, user=manager)
+    child = version_fork(version=street, name="child")
+    save(child, "a", manager, rois=[box("tram")])
+    frames_annotations_add(version=child, frames=[{"id": "b", "rois": [box("van")]}])
+    for version, key in [(street, "a"), (street, "b"), (child, "a"), (child, "b")]:
+        frame = Frame.objects.get(memberships__version=version, memberships__key=key)
+        writers = {*Roi.objects.filter(frame=frame).values_list("version_id", flat=True)}
+        writers |= {*RoiLabel.objects.filter(frame=frame).values_list("version_id", flat=True)}
+        assert writers == {frame.version_id} == {version.pk}, (version.name, key)

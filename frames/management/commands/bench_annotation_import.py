@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 from django.core.management.base import BaseCommand
 
+from annotations.management.commands._bench_db import migrate_if_needed
 from frames.annotation_imports import annotations_import
 from frames.services import version_fork
 from frames.synthetic import HEIGHT, LABELS, WIDTH, build_version
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, frames: int, rois: int, fork: bool, **options):
+        migrate_if_needed(self.stderr)
         version = build_version(frames, rois=0, name="bench-coco-import")
         if fork:
             version.status = version.Status.PUBLISHED

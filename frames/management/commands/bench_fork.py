@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from annotations.management.commands._bench_db import migrate_if_needed
 from annotations.roles import MANAGERS, group_member
 from annotations.services import version_publish
 from datasets.models import Version
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=3)
 
     def handle(self, *args, frames: int, reuse: int | None, repeat: int, **options):
+        migrate_if_needed(self.stderr)
         source = Version.objects.get(pk=reuse) if reuse else self._build(frames)
         timings = []
         for index in range(repeat):

@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from annotations.management.commands._bench_db import migrate_if_needed
 from datasets.services import dataset_create
 from frames.services import frames_bulk_create
 from frames.synthetic import synthetic_frames
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--rois", type=int, default=5)
 
     def handle(self, *args, frames: int, rois: int, **options):
+        migrate_if_needed(self.stderr)
         dataset = dataset_create(name=f"bench-import-{time.time_ns()}")
         version = dataset.versions.get()
         rows, seconds = 0, 0.0
