@@ -148,8 +148,9 @@ def frame_history(*, version: Version, key: str) -> list[FrameRevision]:
 def frame_revision_state(*, version: Version, key: str, revision: int) -> dict | None:
     """The frame's rois, frame labels and meta as they were at `revision`; None if not recorded.
 
-    Each recorded save holds the parts it wrote, so a part comes from the latest save at or
-    before `revision` that wrote it.
+    Each recorded save holds the parts it wrote: whole (`rois`), or as the edit a save by id
+    made (`rois_edit`: changed annotations and removed ids). A part comes from the latest save
+    at or before `revision` that wrote it whole, with the later edits applied in order.
     """
     rows = (
         FrameRevision.objects.of_frame(version_chain(version), key)
@@ -162,10 +163,27 @@ def frame_revision_state(*, version: Version, key: str, revision: int) -> dict |
     if latest is None or latest[0] != revision:
         return None
     state: dict = {}
+    edits: dict[str, list[dict]] = {"rois": [], "frame_labels": []}
     for _, written in chain([latest], rows):
         for part in ("rois", "frame_labels", "meta"):
-            if part in written and part not in state:
+            if part in state:
+                continue
+            if part in written:
                 state[part] = written[part]
+            elif f"{part}_edit" in written:
+                edits[part].append(written[f"{part}_edit"])
         if len(state) == 3:
             break
+    for part, later in edits.items():
+        for edit in reversed(later):  # oldest first
+            state[part] = edited(state.get(part, []), edit)
     return state
+
+
+def edited(annotations: list[dict], edit: dict) -> list[dict]:
+    """API-shaped annotations after an edit by id: a changed one in its place, new ones after,
+    removed ones gone."""
+    changed = {a["id"]: a for a in edit["changed"]}
+    removed = set(edit["removed"])
+    kept = [changed.pop(a["id"], a) for a in annotations if a["id"] not in removed]
+    return kept + list(changed.values())

@@ -24,7 +24,9 @@ def dataset_list() -> QuerySet[Dataset]:
 def version_lineage(version: Version) -> list[int]:
     """The version's id and its ancestors', nearest first: the versions whose frame rows it may
     see (a fork shares its parent's rows; no other version's). One query."""
-    parents = dict(Version.objects.filter(dataset_id=version.dataset_id).values_list("pk", "parent"))
+    parents = dict(
+        Version.objects.filter(dataset_id=version.dataset_id).values_list("pk", "parent")
+    )
     lineage = [version.pk]
     while (parent := parents.get(lineage[-1])) is not None:
         lineage.append(parent)

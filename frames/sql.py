@@ -34,30 +34,6 @@ def frames_under_keys(version_id: int, keys: list[str], *, lock: bool = False) -
     )
 
 
-def rois_of_frames(frame_ids: list[int]) -> list[Roi]:
-    """The ROIs (and frame labels) of the frames, by frame, in drawing order.
-
-    On PostgreSQL one index probe a frame (the LATERAL subquery, kept whole by OFFSET 0): with
-    `frame_id IN (…)` a table with no statistics yet, as right after a bulk import, was read
-    whole, since the planner then guesses 0.5 % of the rows a value (half the table for a page
-    of 100 frames). A probe a frame is the cheapest plan whatever the statistics say.
-    """
-    if connection.vendor == "postgresql" and len(frame_ids) > 1:  # one frame: plain, planned faster
-        sql = (
-            f"SELECT r.* FROM unnest(%s::bigint[]) AS f(id) CROSS JOIN LATERAL "
-            f"(SELECT * FROM {table(Roi)} WHERE frame_id = f.id OFFSET 0) AS r "
-            "ORDER BY r.frame_id, r.position"
-        )
-        return list(Roi.objects.raw(sql, [list(frame_ids)]))
-    return list(
-        Roi.objects.raw(
-            f"SELECT * FROM {table(Roi)} WHERE frame_id IN ({placeholders(len(frame_ids))}) "
-            "ORDER BY frame_id, position",
-            frame_ids,
-        )
-    )
-
-
 def delete_annotations(frame_ids: list[int], *, version_ids: list[int]) -> Counter:
     """Delete the ROIs and label rows of frame rows that `version_ids` wrote; answers the labels
     the deleted annotations carried, counted.
@@ -86,6 +62,28 @@ def delete_annotations(frame_ids: list[int], *, version_ids: list[int]) -> Count
                     [*carried, *version_ids, *chunk],
                 )
     return removed
+
+
+def delete_annotations_by_uid(frame_id: int, uids: list[str], *, version_id: int) -> None:
+    """Delete the annotations `uids` of a frame row that `version_id` wrote, with their label
+    rows (read by the frame's index and the (label, version, frame) index)."""
+    if not uids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table(Roi)} WHERE frame_id = %s AND uid IN ({placeholders(len(uids))})"
+            " RETURNING id, labels",
+            [frame_id, *uids],
+        )
+        rows = cursor.fetchall()
+        carried = sorted({label for _, labels in rows for label in _json(labels)})
+        if carried:
+            roi_ids = [roi_id for roi_id, _ in rows]
+            cursor.execute(
+                f"DELETE FROM {table(RoiLabel)} WHERE label IN ({placeholders(len(carried))})"
+                f" AND version_id = %s AND frame_id = %s AND roi_id IN ({placeholders(len(roi_ids))})",
+                [*carried, version_id, frame_id, *roi_ids],
+            )
 
 
 def labels_of_frames(frame_ids: list[int]) -> Counter:
@@ -216,27 +214,45 @@ def frame_files(version_id: int) -> list[tuple[str, str, int, int]]:
 ANNOTATION_COLUMNS = ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
 
 
-def annotations_of_frames(frame_ids: list[int]) -> dict[int, list[dict]]:
-    """{frame id: its annotations as dicts of ANNOTATION_COLUMNS, in drawing order}; plain rows,
-    as `frame_rows_under_keys`."""
+def annotations_of_frames(
+    frame_ids: list[int], *, positions: bool = False
+) -> dict[int, list[dict]]:
+    """{frame id: its annotations as dicts of ANNOTATION_COLUMNS (and `position` with
+    `positions`), in drawing order}; plain rows, JSON read by orjson (Django's JSONField reading
+    and model instances took ~75 ms of a GET of a frame of 1,000 polygons).
+
+    On PostgreSQL one index probe a frame (a LATERAL subquery, kept whole by OFFSET 0): with
+    `frame_id IN (…)` a table with no statistics yet, as right after a bulk import, was read
+    whole, since the planner then guesses 0.5 % of the rows a value (half the table for a page
+    of 100 frames). A probe a frame is the cheapest plan whatever the statistics say.
+    """
     found: dict[int, list[dict]] = {}
-    columns = ", ".join(connection.ops.quote_name(c) for c in ANNOTATION_COLUMNS)
-    if connection.vendor == "postgresql":  # one array parameter, as `_statements_under_keys`
-        batches = [("frame_id = ANY(%s)", [list(frame_ids)])]
+    names = (*ANNOTATION_COLUMNS, "position") if positions else ANNOTATION_COLUMNS
+    columns = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in names)
+    rois = table(Roi)
+    if connection.vendor == "postgresql" and len(frame_ids) > 1:  # one frame: plain, planned faster
+        batches = [
+            (
+                f"SELECT f.id, {columns} FROM unnest(%s::bigint[]) AS f(id) CROSS JOIN LATERAL "
+                f"(SELECT * FROM {rois} WHERE frame_id = f.id OFFSET 0) AS r "
+                "ORDER BY f.id, r.position",
+                [list(frame_ids)],
+            )
+        ]
     else:
         batches = [
-            (f"frame_id IN ({placeholders(len(chunk))})", list(chunk))
+            (
+                f"SELECT r.frame_id, {columns} FROM {rois} r "
+                f"WHERE r.frame_id IN ({placeholders(len(chunk))}) ORDER BY r.frame_id, r.position",
+                list(chunk),
+            )
             for chunk in chunked(frame_ids)
         ]
     with connection.cursor() as cursor:
-        for where, params in batches:
-            cursor.execute(
-                f"SELECT frame_id, {columns} FROM {table(Roi)} "
-                f"WHERE {where} ORDER BY frame_id, position",
-                params,
-            )
+        for sql, params in batches:
+            cursor.execute(sql, params)
             for frame_id, *values in cursor.fetchall():
-                annotation = dict(zip(ANNOTATION_COLUMNS, values, strict=True))
+                annotation = dict(zip(names, values, strict=True))
                 for field in ("labels", "points", "meta"):
                     annotation[field] = _json(annotation[field])
                 annotation["locked"] = bool(annotation["locked"])

@@ -1,5 +1,6 @@
 """Saves: who may write which frame, and the audit trail (`FrameRevision`) of every save."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,22 +11,40 @@ from config.bulk import analyze_after_commit
 from datasets.models import Version
 from datasets.services import lock_version
 from frames.models import Frame
-from frames.services import frame_write, lock_frame
+from frames.services import Edit, frame_patch, frame_write, lock_frame
 
 from .checks import SAVE_ANY, NotYourItem, require
+
+MIXED_EDITS = (
+    "A save either replaces annotations whole (rois, frame_labels) or edits them by id "
+    "(rois_changed, rois_removed, frame_labels_changed, frame_labels_removed), not both."
+)
 
 
 @transaction.atomic
 def frame_save(
-    *, version: Version, key: str, revision: int, user, rois=None, frame_labels=None, meta=None
+    *,
+    version: Version,
+    key: str,
+    revision: int,
+    user,
+    rois=None,
+    frame_labels=None,
+    meta=None,
+    rois_edit: Edit | None = None,
+    frame_labels_edit: Edit | None = None,
 ) -> Frame:
     """Save a frame of a Draft: Managers any; others only one of an item they hold or finished.
 
-    An Annotator's frame must be in an item of an Active task on the version that they hold
-    (claimed, lease running) or marked done; anything else is 403 `not_your_item`. The save
-    renews the lease of the caller's item and is recorded (`FrameRevision`).
+    `rois`/`frame_labels` replace a part whole; `rois_edit`/`frame_labels_edit` change, add and
+    remove single annotations by id (`frame_patch`), one or the other per part. An Annotator's
+    frame must be in an item of an Active task on the version that they hold (claimed, lease
+    running) or marked done; anything else is 403 `not_your_item`. The save renews the lease of
+    the caller's item and is recorded (`FrameRevision`).
     """
     require(user, "frames.change_frame", "change frames")
+    if (rois_edit or frame_labels_edit) and (rois is not None or frame_labels is not None):
+        raise ValidationError(MIXED_EDITS, code="mixed_edits")
     # The version lock makes a concurrent publish wait for this save (or this save see it).
     version = lock_version(version)
     now = timezone.now()
@@ -36,15 +55,26 @@ def frame_save(
             f"“{version.name}”; take it with Next, or ask a Manager to assign it to you."
         )
     frame = lock_frame(version, key)
-    written = frame_write(
-        version=version,
-        frame=frame,
-        revision=revision,
-        user=user,
-        rois=rois,
-        frame_labels=frame_labels,
-        meta=meta,
-    )
+    if rois_edit is None and frame_labels_edit is None:
+        written = frame_write(
+            version=version,
+            frame=frame,
+            revision=revision,
+            user=user,
+            rois=rois,
+            frame_labels=frame_labels,
+            meta=meta,
+        )
+    else:
+        written = frame_patch(
+            version=version,
+            frame=frame,
+            revision=revision,
+            user=user,
+            rois=rois_edit,
+            frame_labels=frame_labels_edit,
+            meta=meta,
+        )
     _record(version, written, user=user, at=now, task_id=task_id)
     return written.frame
 

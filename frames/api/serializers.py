@@ -14,6 +14,7 @@ from config.api import ErrorSerializer
 from frames.imports import IMPORT_FORMATS
 from frames.models import SHAPE_TYPES, Frame, Roi
 from frames.selectors import frame_as_dict
+from frames.services import Edit
 from frames.validation import (
     MAX_ANNOTATIONS,
     MAX_CONTEXT_LENGTH,
@@ -169,6 +170,12 @@ class FrameLabelsField(JsonListField):
     pass
 
 
+@extend_schema_field(serializers.ListField(child=serializers.CharField()))
+class IdsField(JsonListField):
+    def __init__(self, **kwargs):
+        super().__init__(max_items=MAX_ANNOTATIONS, **kwargs)
+
+
 class SourceSerializer(serializers.Serializer):
     uri = serializers.CharField(
         max_length=MAX_URI_LENGTH,
@@ -259,17 +266,41 @@ class FramePatchSerializer(serializers.Serializer):
         max_items=MAX_ANNOTATIONS,
         help_text="Replaces every frame label. " + ANNOTATIONS_HELP,
     )
+    rois_changed = RoisField(
+        required=False,
+        max_items=MAX_ANNOTATIONS,
+        help_text="ROIs to change (matched by `id`, keeping their place) or add (a new or no "
+        "`id`); the others stay. Not with `rois`.",
+    )
+    rois_removed = IdsField(
+        required=False, help_text="Ids of ROIs to remove; each must exist. Not with `rois`."
+    )
+    frame_labels_changed = FrameLabelsField(
+        required=False,
+        max_items=MAX_ANNOTATIONS,
+        help_text="Frame labels to change or add, as `rois_changed`. Not with `frame_labels`.",
+    )
+    frame_labels_removed = IdsField(
+        required=False, help_text="Ids of frame labels to remove. Not with `frame_labels`."
+    )
     meta = JsonObjectField(required=False, help_text="Replaces the frame's meta. " + META_HELP)
 
     def validate(self, attrs: dict) -> dict:
         unknown = sorted(set(self.initial_data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown field(s) {', '.join(unknown)}; a frame PATCH takes "
-                "revision, rois, frame_labels and meta.",
+                f"Unknown field(s) {', '.join(unknown)}; a frame PATCH takes revision, rois, "
+                "frame_labels, meta, and rois_changed, rois_removed, frame_labels_changed, "
+                "frame_labels_removed.",
                 code="unknown_field",
             )
-        return attrs
+        edits = {}
+        for part in ("rois", "frame_labels"):
+            changed = attrs.pop(f"{part}_changed", None)
+            removed = attrs.pop(f"{part}_removed", None)
+            if changed is not None or removed is not None:
+                edits[f"{part}_edit"] = Edit(changed=changed or [], removed=removed or [])
+        return attrs | edits
 
 
 class FrameFilterSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@
   `insert_annotations`).
 - `writes`: a frame write: `lock_frame`, `check_revision`, `frame_write` (`FrameWrite`),
   copy-on-write, locked annotations and the change recorded.
+- `patches`: a save naming the annotations it changes and removes, `frame_patch` (`Edit`).
 - `forks`: version copies, `version_fork`.
 
 Who may save a frame is a task rule: `annotations.services.frame_save` checks it and calls
@@ -23,16 +24,19 @@ from .bulk import (
     frames_bulk_create,
 )
 from .forks import version_fork
+from .patches import Edit, frame_patch
 from .writes import FrameWrite, check_revision, frame_write, lock_frame
 
 __all__ = [
     "MAX_BULK_ERRORS",
     "AnnotationsAdded",
     "BulkImportError",
+    "Edit",
     "FrameChange",
     "FrameWrite",
     "annotations_added",
     "check_revision",
+    "frame_patch",
     "frame_write",
     "frames_annotations_add",
     "frames_bulk_create",

@@ -31,6 +31,7 @@ from frames.sql import (
 from frames.validation import MAX_ANNOTATIONS, FieldError, clean_annotation, clean_frame
 
 from .rows import FRAME_FIELDS, frame_values, insert_annotations
+from .writes import split_parts
 
 MAX_BULK_ERRORS = 50
 
@@ -414,17 +415,12 @@ def _clean_new(index: int, data: dict, row: dict, old: list[dict], skipped: list
     return new
 
 
-def _split(annotations: list[dict]) -> tuple[list[dict], list[dict]]:
-    shapes = [a for a in annotations if a["type"] != Roi.Type.FRAME]
-    return shapes, [a for a in annotations if a["type"] == Roi.Type.FRAME]
-
-
 def _merged(addition: _Addition) -> list[dict]:
     """Shapes then frame labels, as a save stores them; the old ones first in each."""
     if not addition.old:
         return addition.new
-    old_shapes, old_labels = _split(addition.old)
-    new_shapes, new_labels = _split(addition.new)
+    old_shapes, old_labels = split_parts(addition.old)
+    new_shapes, new_labels = split_parts(addition.new)
     return old_shapes + new_shapes + old_labels + new_labels
 
 
@@ -468,8 +464,8 @@ def _write_additions(version: Version, additions: _Additions, user) -> None:
 
 
 def _frame_change(addition: _Addition, note: dict) -> FrameChange:
-    old_shapes, old_labels = _split(addition.old)
-    new_shapes, new_labels = _split(addition.new)
+    old_shapes, old_labels = split_parts(addition.old)
+    new_shapes, new_labels = split_parts(addition.new)
     change, state = dict(note), {}
     if new_shapes:
         change["rois"] = {"added": [a["uid"] for a in new_shapes], "changed": [], "removed": []}

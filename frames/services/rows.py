@@ -26,7 +26,7 @@ ANNOTATION_FIELDS = [
     "color",
     "locked",
 ]
-# A ROI row as `insert_annotations` writes and answers it.
+# A ROI row as `insert_annotations` writes it.
 ROI_COLUMNS = ["id", "frame_id", "version_id", *ANNOTATION_FIELDS]
 
 
@@ -59,15 +59,16 @@ def _annotation_values(position: int, annotation: dict) -> list:
 
 def insert_annotations(
     frame_ids_and_annotations, *, version_id: int, at_most: int | None = None
-) -> list[list]:
+) -> None:
     """Insert ROIs and their label rows for [(frame_id, [annotation dicts])] of frame rows that
     version `version_id` wrote.
 
     With `at_most` (no fewer than the annotations to come), the pairs may be an iterator that
     makes them as the rows stream out: ids are taken for `at_most`, and those left unused are
-    gaps, as a sequence has. Answers the ROI rows as inserted (ROI_COLUMNS).
+    gaps, as a sequence has. An annotation goes at its index in the list, or at its `position`
+    when it has one (a save by id keeps each changed annotation's place).
     """
-    rois, labels = [], []
+    labels = []
     if at_most is None:
         pairs = [(frame_id, anns) for frame_id, anns in frame_ids_and_annotations]
         at_most = sum(len(anns) for _, anns in pairs)
@@ -79,23 +80,14 @@ def insert_annotations(
         # Label rows are collected while the ROI rows stream out, so the database writes ROIs
         # while Python builds the rest.
         for frame_id, annotations in pairs:
-            for position, annotation in enumerate(annotations):
+            for index, annotation in enumerate(annotations):
+                position = annotation.get("position", index)
                 roi_id = next(roi_ids)
-                row = [roi_id, frame_id, version_id, *_annotation_values(position, annotation)]
-                rois.append(row)
                 labels.extend(
                     (roi_id, frame_id, version_id, label, annotation["confidence"])
                     for label in annotation["labels"]
                 )
-                yield row
+                yield [roi_id, frame_id, version_id, *_annotation_values(position, annotation)]
 
     insert_rows(Roi, ROI_COLUMNS, roi_rows())
     insert_rows(RoiLabel, ["roi_id", "frame_id", "version_id", "label", "confidence"], labels)
-    return rois
-
-
-def annotation_dict(roi: Roi) -> dict:
-    return {
-        field: getattr(roi, field)
-        for field in ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
-    }

@@ -12,10 +12,10 @@ from datasets.models import Version
 from frames.labels import count_labels, labels_changed
 from frames.models import Frame, Roi, VersionFrame
 from frames.selectors import annotation_values_as_dict, frame_as_dict
-from frames.sql import delete_annotations, frames_under_keys, rois_of_frames
+from frames.sql import annotations_of_frames, delete_annotations, frames_under_keys
 from frames.validation import FieldError, clean_annotations, clean_meta
 
-from .rows import ROI_COLUMNS, annotation_dict, insert_annotations
+from .rows import insert_annotations
 
 STALE = (
     "Frame “%(key)s” was saved by someone else (revision %(current)s; you had %(given)s). "
@@ -23,7 +23,7 @@ STALE = (
 )
 
 
-def _copy_frame(frame: Frame, version: Version, annotations: list[dict] | None = None) -> Frame:
+def copy_frame(frame: Frame, version: Version, annotations: list[dict] | None = None) -> Frame:
     """Copy-on-write: the Draft gets its own row (and annotations) before it changes a shared one.
 
     `annotations`: what the copy holds, when the caller knows (none when it replaces them all).
@@ -34,7 +34,7 @@ def _copy_frame(frame: Frame, version: Version, annotations: list[dict] | None =
     frame.save(force_insert=True)
     VersionFrame.objects.of(version).under_keys([frame.key]).update(frame=frame)
     if annotations is None:
-        annotations = [annotation_dict(roi) for roi in rois_of_frames([old_id])]
+        annotations = annotations_of_frames([old_id]).get(old_id, [])
     insert_annotations([(frame.pk, annotations)], version_id=version.pk)
     return frame
 
@@ -89,7 +89,7 @@ def _fields(annotation: dict, *, locked: bool = False) -> tuple:
     return (*values, annotation["locked"]) if locked else values
 
 
-def _compare(key: str, old: list[dict], new: list[dict], *, enforce_locks: bool) -> dict:
+def compare_annotations(key: str, old: list[dict], new: list[dict], *, enforce_locks: bool) -> dict:
     """Ids of the annotations added, changed (any field, `locked` too) and removed.
 
     With `enforce_locks`, a locked annotation may only be unlocked; any other change or its
@@ -116,7 +116,7 @@ def _compare(key: str, old: list[dict], new: list[dict], *, enforce_locks: bool)
     }
 
 
-def _split(annotations: list[dict]) -> tuple[list[dict], list[dict]]:
+def split_parts(annotations: list[dict]) -> tuple[list[dict], list[dict]]:
     """(shapes, frame labels), each in order."""
     shapes = [a for a in annotations if a["type"] != Roi.Type.FRAME]
     labels = [a for a in annotations if a["type"] == Roi.Type.FRAME]
@@ -158,25 +158,25 @@ def frame_write(
     is_first_save = frame.revision == 1
     old = None
     if cleaned is not None or is_first_save:
-        old = [annotation_dict(roi) for roi in rois_of_frames([frame.pk])]
+        old = annotations_of_frames([frame.pk]).get(frame.pk, [])
     change: dict = {}
     state: dict = {}
     annotations = None
     if old is not None:
-        old_shapes, old_labels = _split(old)
+        old_shapes, old_labels = split_parts(old)
     if cleaned is not None:
-        new_shapes, new_labels = _split(cleaned)
+        new_shapes, new_labels = split_parts(cleaned)
         # A part not sent stays as it is.
         new_shapes = new_shapes if rois is not None else old_shapes
         new_labels = new_labels if frame_labels is not None else old_labels
         # A part not sent is unchanged, so it can break no lock: only sent parts are compared.
         if rois is not None:
-            change["rois"] = _compare(
+            change["rois"] = compare_annotations(
                 frame.key, old_shapes, new_shapes, enforce_locks=enforce_locks
             )
             state["rois"] = [annotation_values_as_dict(a) for a in new_shapes]
         if frame_labels is not None:
-            change["frame_labels"] = _compare(
+            change["frame_labels"] = compare_annotations(
                 frame.key, old_labels, new_labels, enforce_locks=enforce_locks
             )
             state["frame_labels"] = [annotation_values_as_dict(a) for a in new_labels]
@@ -193,19 +193,16 @@ def frame_write(
         }
     copied = frame.version_id != version.pk
     if copied:
-        frame = _copy_frame(frame, version, [] if annotations is not None else old)
+        frame = copy_frame(frame, version, [] if annotations is not None else old)
     if meta is not None:
         frame.meta = meta
     if annotations is not None:
         if not copied:  # a brand-new copy has no annotations to delete
             delete_annotations([frame.pk], version_ids=[version.pk])
-        rows = insert_annotations([(frame.pk, annotations)], version_id=version.pk)
+        insert_annotations([(frame.pk, annotations)], version_id=version.pk)
         count_labels(version.pk, labels_changed(old, annotations))
         frame.annotation_count = len(annotations)
-        # The answer shows what was written, without reading it back.
-        frame._prefetched_objects_cache = {
-            "rois": [Roi(**dict(zip(ROI_COLUMNS, row, strict=True))) for row in rows]
-        }
+        frame.annotations = annotations  # the answer shows what was written, not read back
     frame.revision += 1
     frame.updated_by = user
     frame.save(update_fields=["meta", "annotation_count", "revision", "updated_at", "updated_by"])

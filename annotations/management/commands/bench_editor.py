@@ -1,8 +1,10 @@
-"""Measure the annotation editor in headless Chromium: redraw, drag and hit-test times.
+"""Measure the annotation editor in headless Chromium: redraw, drag, hit-test and panel times.
 
 Serves the bench page (a generated frame with N polygons, no database) on a free loopback port,
 opens it in Chromium and times the editor's own render() with the canvases flushed, so the figure
-includes rasterising, not only issuing draw calls.
+includes rasterising, not only issuing draw calls. The side panel's figures (select one shape, edit
+one, show another frame) run the store's own functions, then render() and a forced layout, so they
+include the panel's DOM update and the style and layout it costs.
 """
 
 import json
@@ -22,18 +24,24 @@ from django.urls import reverse
 
 from tests.browser.find_chromium import CHROMIUM_ARGS, find_chromium
 
+from ._bench_db import migrate_if_needed
+
 MEASURE = """
 async (runs) => {
   const editor = document.querySelector("frame-editor");
   while (editor.dataset.item !== "0") await new Promise((resolve) => setTimeout(resolve, 50));
   // The editor's own instance of the store module: the same URL as its import.
   const script = document.querySelector("script[type=module][src*='/editor.js']");
-  const { hitShape, select } = await import(new URL("store.js", script.src));
+  const { commit, hitShape, select, updateItem } = await import(new URL("store.js", script.src));
   const { store } = editor;
   const flush = () => {
     for (const canvas of [editor.shapesCanvas, editor.overlayCanvas]) {
       canvas.getContext("2d").getImageData(0, 0, 1, 1);
     }
+  };
+  const stats = (times) => {
+    times.sort((a, b) => a - b);
+    return { median: times[runs >> 1], p95: times[Math.floor(runs * 0.95)], min: times[0] };
   };
   const timed = (work) => {
     const times = [];
@@ -42,8 +50,7 @@ async (runs) => {
       work(i);
       times.push(performance.now() - start);
     }
-    times.sort((a, b) => a - b);
-    return { median: times[runs >> 1], p95: times[Math.floor(runs * 0.95)], min: times[0] };
+    return stats(times);
   };
   const redraw = () => {
     store.dirty = new Set(["view", "shapes"]);
@@ -77,6 +84,54 @@ async (runs) => {
   result.hit_test_x100 = timed(() => {
     for (let i = 0; i < 100; i++) hitShape(store, [random() * 4000, random() * 3000]);
   });
+  // A click that selects or edits one shape: the store's own function, then render() with the
+  // forced layout (reading offsetHeight) in two parts, all but the panel, then the panel alone
+  // (its DOM update, style and layout). Each line's median and p95 are of the whole; the
+  // `_panel` line's are of the panel part.
+  const list = editor.$('list="rois"');
+  const settle = (parts) => {
+    store.dirty = parts;
+    editor.render();
+    return list.offsetHeight;
+  };
+  const panelTimed = (name, action) => {
+    const panel = [];
+    result[name] = timed((i) => {
+      action(i);
+      settle(new Set([...store.dirty].filter((part) => part !== "panel")));
+      const start = performance.now();
+      settle(new Set(["panel"]));
+      panel.push(performance.now() - start);
+    });
+    result[`${name}_panel`] = stats(panel);
+  };
+  const { rois } = store.doc;
+  const pick = (i) => rois[(i * 7) % rois.length];
+  settle(new Set(["panel"]));
+  panelTimed("select_one", (i) => select(store, pick(i).id));
+  panelTimed("edit_one_label", (i) => {
+    updateItem(store, pick(i).id, (roi) => {
+      roi.labels = [`bench-${i}`];
+    });
+  });
+  panelTimed("edit_one_move", (i) => {
+    const { id } = pick(i);
+    commit(store, (doc) => {
+      const roi = doc.rois.find((other) => other.id === id);
+      roi.points = roi.points.map(([x, y]) => [x + (i % 2 ? -1 : 1), y]);
+    });
+  });
+  // A new frame: every row goes, every row comes (the same shapes under other ids).
+  const { record } = store;
+  const shown = record.doc;
+  const other = { ...shown, rois: shown.rois.map((roi) => ({ ...roi, id: `${roi.id}-b` })) };
+  result.panel_new_frame = timed((i) => {
+    record.doc = i % 2 ? shown : other;
+    store.shownDoc = record.doc;
+    settle(new Set(["panel"]));
+  });
+  record.doc = shown;
+  store.shownDoc = shown;
   return result;
 }
 """
@@ -96,7 +151,10 @@ def bench_session() -> str:
 
 
 class Command(BaseCommand):
-    help = "Time the annotation editor's redraw with many polygons in headless Chromium."
+    help = (
+        "Time the annotation editor's redraw, hit tests and side panel with many polygons in"
+        " headless Chromium."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--polygons", type=int, default=1000)
@@ -111,6 +169,7 @@ class Command(BaseCommand):
 
         if not settings.DEBUG:
             raise CommandError("The bench page exists only in development: run with DEBUG=true.")
+        migrate_if_needed(self.stderr)  # the page needs a login: a user and a session
 
         server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
         server.set_app(StaticFilesHandler(get_internal_wsgi_application()))

@@ -3,7 +3,7 @@ import { ACTIONS, useLabel } from "./actions.js";
 import { taskApi } from "./api.js";
 import { fitView } from "./geometry.js";
 import { lookup } from "./keymap.js";
-import { frameLabelRowsHtml, historyHtml, labelBarHtml, roiRowsHtml, stripHtml } from "./panel.js";
+import { frameLabelRows, historyHtml, labelBarHtml, shapeRows, stripHtml } from "./panel.js";
 import { bindPointer } from "./pointer.js";
 import { loadPrefs, saveOpacity } from "./prefs.js";
 import { drawOverlay, drawShapes, sizeCanvas } from "./render.js";
@@ -108,6 +108,8 @@ class FrameEditor extends HTMLElement {
     this.image = this.$("image");
     this.shapesCanvas = this.$("shapes");
     this.overlayCanvas = this.$("overlay");
+    this.shapeRows = shapeRows(this.$('list="rois"'));
+    this.frameLabelRows = frameLabelRows(this.$('list="frame-labels"'));
     this.api = taskApi(this.config);
     this.frameRequest = 0;
     this.viewportSize = null;
@@ -165,8 +167,8 @@ class FrameEditor extends HTMLElement {
     drawOverlay(this.overlayCanvas.getContext("2d"), store);
     if (dirty.has("panel") && store.record) {
       const { doc } = store.record;
-      this.$('list="rois"').innerHTML = roiRowsHtml(store, doc.rois);
-      this.$('list="frame-labels"').innerHTML = frameLabelRowsHtml(store, doc.frame_labels);
+      this.shapeRows.update(store, doc.rois);
+      this.frameLabelRows.update(store, doc.frame_labels);
     }
     if (dirty.has("labels")) {
       this.$("labels").innerHTML = labelBarHtml(store, (label) => colorFor(store, label));

@@ -1,4 +1,5 @@
-// HTML of the side panel's rows, the label bar and the clip strip. Values are escaped here.
+// The side panel: its rows of shapes and frame labels (kept per item id), the label bar, the clip
+// strip and the History list. Values are escaped here.
 import { esc } from "./dialogs.js";
 import { DEFAULT_OPACITY } from "./render.js";
 import { SHAPES } from "./shapes.js";
@@ -33,89 +34,189 @@ function button(action, iconName, { id, title, on, disabled, label } = {}) {
 const colorDot = (values) =>
   `<input type="color" class="ed-dot"${attrs({ ...values, "aria-label": values.title })}>`;
 
-function chips(item, editable, extra) {
-  const removable = editable && item.labels.length > 1;
+function chips(facts, editable, extra) {
+  const removable = editable && facts.labels.length > 1;
   const chip = (label) => {
     const remove = removable
-      ? button("removeLabel", "x", { id: item.id, label, title: `Remove label ${label}` })
+      ? button("removeLabel", "x", { id: facts.id, label, title: `Remove label ${label}` })
       : "";
-    return `<span class="ed-chip" style="--c:${esc(item.color)}">${esc(label)}${remove}</span>`;
+    return `<span class="ed-chip" style="--c:${esc(facts.color)}">${esc(label)}${remove}</span>`;
   };
   const add = editable
-    ? `<input class="ed-add-label" list="ed-label-list" data-add-label="${esc(item.id)}"` +
+    ? `<input class="ed-add-label" list="ed-label-list" data-add-label="${esc(facts.id)}"` +
       ` placeholder="+ label" aria-label="Add a label">`
     : "";
-  return `<div class="ed-chips">${item.labels.map(chip).join("")}${add}${extra}</div>`;
+  return `<div class="ed-chips">${facts.labels.map(chip).join("")}${add}${extra}</div>`;
 }
 
-function row(store, item, title, extra = "") {
-  const { id, locked } = item;
-  const hidden = store.hidden.has(id);
-  const readOnly = !!store.readOnly;
+// Everything a row shows but its number and selection, which change in place: the panel
+// rewrites a row only when these change, so a row's HTML reads nothing else.
+function rowFacts(store, item) {
+  const isShape = !!item.points;
+  return {
+    id: item.id,
+    type: isShape ? item.type : null,
+    labels: item.labels,
+    color: item.color,
+    confidence: item.confidence ?? 1,
+    isLocked: !!item.locked,
+    isHidden: store.hidden.has(item.id),
+    isFaded: isShape && !isVisible(store, item),
+    opacity: isShape ? (store.opacity.get(item.id) ?? DEFAULT_OPACITY) : null,
+    isReadOnly: !!store.readOnly,
+  };
+}
+
+function rowClass(facts, isSelected) {
   let classes = "ed-row";
-  if (store.selected.has(id)) classes += " is-selected";
-  if (item.points && !isVisible(store, item)) classes += " is-hidden";
+  if (isSelected) classes += " is-selected";
+  if (facts.isFaded) classes += " is-hidden";
+  return classes;
+}
+
+// The inside of a row's <li>.
+function rowContent(facts, title, extra = "") {
+  const { id, isLocked, isHidden, isReadOnly } = facts;
   let buttons = "";
-  if (item.points) {
+  if (facts.type) {
     buttons += button("copy", "copy", { id, title: "Copy" });
-    const hideTitle = hidden ? "Show" : "Hide";
-    buttons += button("toggleHide", hidden ? "eye-off" : "eye", {
+    const hideTitle = isHidden ? "Show" : "Hide";
+    buttons += button("toggleHide", isHidden ? "eye-off" : "eye", {
       id,
       title: hideTitle,
-      on: hidden,
+      on: isHidden,
     });
   }
-  const lockTitle = locked ? "Unlock" : "Lock";
-  buttons += button("toggleLock", locked ? "lock" : "unlock", {
+  const lockTitle = isLocked ? "Unlock" : "Lock";
+  buttons += button("toggleLock", isLocked ? "lock" : "unlock", {
     id,
     title: lockTitle,
-    disabled: readOnly,
-    on: locked,
+    disabled: isReadOnly,
+    on: isLocked,
   });
   buttons += button("editMeta", "meta", { id, title: "Metadata" });
-  buttons += button("remove", "x", { id, title: "Delete", disabled: locked || readOnly });
+  buttons += button("remove", "x", { id, title: "Delete", disabled: isLocked || isReadOnly });
   return (
-    `<li class="${classes}" data-id="${esc(id)}"><div class="ed-row-head">${title}${buttons}` +
-    `</div>${chips(item, !readOnly && !locked, extra)}</li>`
+    `<div class="ed-row-head">${title}${buttons}</div>` +
+    chips(facts, !isReadOnly && !isLocked, extra)
   );
 }
 
-function shapeRow(store, roi, index) {
+// A shape's number is its place in the list: deleting one renumbers the rows after it.
+const colorTitle = (number) => `Colour of shape ${number}`;
+const shapeName = (number, type) => `${number}. ${SHAPES[type].label}`;
+
+function shapeContent(facts, number) {
   const color = colorDot({
-    value: roi.color,
-    "data-shape-color": roi.id,
-    title: `Colour of shape ${index + 1}`,
-    disabled: roi.locked || !!store.readOnly,
+    value: facts.color,
+    "data-shape-color": facts.id,
+    title: colorTitle(number),
+    disabled: facts.isLocked || facts.isReadOnly,
   });
   const opacity = attrs({
-    value: store.opacity.get(roi.id) ?? DEFAULT_OPACITY,
-    "data-opacity": roi.id,
+    value: facts.opacity,
+    "data-opacity": facts.id,
     title: "Fill opacity",
     "aria-label": "Fill opacity",
   });
   const slider = `<input type="range" class="ed-opacity" min="0" max="1" step="0.05"${opacity}>`;
   const name =
-    `<span class="ed-row-title" data-action="selectRow" data-id="${esc(roi.id)}">` +
-    `${index + 1}. ${SHAPES[roi.type].label}</span>`;
-  const confidence = (roi.confidence ?? 1).toFixed(2);
-  const score = `<span class="ed-conf" title="Confidence">${confidence}</span>`;
-  return row(store, roi, `${color}${name}${score}`, slider);
+    `<span class="ed-row-title" data-action="selectRow" data-id="${esc(facts.id)}">` +
+    `${esc(shapeName(number, facts.type))}</span>`;
+  const score = `<span class="ed-conf" title="Confidence">${facts.confidence.toFixed(2)}</span>`;
+  return rowContent(facts, `${color}${name}${score}`, slider);
 }
 
-const list = (items, empty) => items.join("") || `<li class="ed-empty">${empty}</li>`;
-
-export function roiRowsHtml(store, rois) {
-  const rows = rois.map((roi, index) => shapeRow(store, roi, index));
-  return list(rows, "No shapes yet: pick a tool (R, P, K) and draw.");
+function renumberShape(element, { type }, number) {
+  element.querySelector(".ed-row-title").textContent = shapeName(number, type);
+  const color = element.querySelector("[data-shape-color]");
+  color.title = colorTitle(number);
+  color.ariaLabel = colorTitle(number);
 }
 
-export function frameLabelRowsHtml(store, items) {
-  const title = '<span class="ed-row-title">Frame label</span>';
-  return list(
-    items.map((item) => row(store, item, title)),
-    "None.",
-  );
+const frameLabelContent = (facts) =>
+  rowContent(facts, '<span class="ed-row-title">Frame label</span>');
+
+const emptyRow = (text) => `<li class="ed-empty">${text}</li>`;
+const list = (items, empty) => items.join("") || emptyRow(empty);
+
+// Rows keyed by item id, each <li> kept while its item is listed. An update rewrites the inside
+// of the rows whose facts changed, renumbers and (de)selects the others in place, inserts and
+// removes the rows of added and deleted items and moves none that kept its place: selecting or
+// editing one of a thousand shapes touches one or two rows. (Replacing a whole <li> makes the
+// browser lay out the whole list again: about ten times the cost of rewriting its inside.) A
+// list of all new items, another frame's, is built in one fragment.
+function keyedRows(element, { empty, content, renumber = () => {} }) {
+  let rows = new Map(); // id -> {key, facts, number, isSelected, element}
+  const template = document.createElement("template");
+
+  function update(store, items) {
+    const next = new Map();
+    const added = [];
+    for (const [index, item] of items.entries()) {
+      const facts = rowFacts(store, item);
+      const key = JSON.stringify(facts);
+      const number = index + 1;
+      const isSelected = store.selected.has(item.id);
+      // Ids are unique in a frame; were one not, its second row is keyed by place.
+      const id = next.has(item.id) ? `${item.id}\n${index}` : item.id;
+      let entry = rows.get(id);
+      if (!entry) {
+        entry = { key, facts, number, isSelected, element: null };
+        added.push(entry);
+      } else if (entry.key !== key) {
+        Object.assign(entry, { key, facts, number, isSelected });
+        entry.element.className = rowClass(facts, isSelected);
+        entry.element.innerHTML = content(facts, number);
+      } else {
+        if (entry.number !== number) {
+          entry.number = number;
+          renumber(entry.element, facts, number);
+        }
+        if (entry.isSelected !== isSelected) {
+          entry.isSelected = isSelected;
+          entry.element.className = rowClass(facts, isSelected);
+        }
+      }
+      next.set(id, entry);
+    }
+    if (added.length) {
+      template.innerHTML = added
+        .map(({ facts, number, isSelected }) => {
+          const attributes = `class="${rowClass(facts, isSelected)}" data-id="${esc(facts.id)}"`;
+          return `<li ${attributes}>${content(facts, number)}</li>`;
+        })
+        .join("");
+      const parsed = [...template.content.children];
+      for (const [index, entry] of added.entries()) entry.element = parsed[index];
+    }
+    if (!next.size) {
+      element.innerHTML = emptyRow(empty);
+    } else if (added.length === next.size) {
+      element.replaceChildren(template.content);
+    } else {
+      for (const [id, entry] of rows) if (next.get(id) !== entry) entry.element.remove();
+      let cursor = element.firstElementChild;
+      for (const entry of next.values()) {
+        if (entry.element === cursor) cursor = cursor.nextElementSibling;
+        else element.insertBefore(entry.element, cursor);
+      }
+    }
+    rows = next;
+  }
+
+  return { update };
 }
+
+export const shapeRows = (element) =>
+  keyedRows(element, {
+    empty: "No shapes yet: pick a tool (R, P, K) and draw.",
+    content: shapeContent,
+    renumber: renumberShape,
+  });
+
+export const frameLabelRows = (element) =>
+  keyedRows(element, { empty: "None.", content: frameLabelContent });
 
 export function labelBarHtml(store, colorFor) {
   const html = store.labels.map((label, index) => {
