@@ -209,7 +209,8 @@ class VersionLabel(models.Model):
     a scan. Every write that changes a version's annotations keeps it exact (`frames.labels`)."""
 
     pk = models.CompositePrimaryKey("version_id", "label")
-    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    # The primary key is the version's index.
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, db_index=False, related_name="+")
     label = models.CharField(max_length=255)
     count = models.IntegerField()
 
