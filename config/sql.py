@@ -25,12 +25,15 @@ def chunked(values: Sequence, size: int = CHUNK_SIZE) -> Iterator[Sequence]:
         yield values[start : start + size]
 
 
-def for_update(*, of: str = "", skip_locked: bool = False) -> str:
-    """A row-lock clause for this database: empty on SQLite, whose write lock covers every row."""
+def for_update(*, of: str = "", skip_locked: bool = False, share: bool = False) -> str:
+    """A row-lock clause for this database: empty on SQLite, whose write lock covers every row.
+
+    `share`: FOR SHARE, which other sharers may hold at once but an update waits for.
+    """
     features = connection.features
     if not features.has_select_for_update:
         return ""
-    clause = " FOR UPDATE"
+    clause = " FOR SHARE" if share else " FOR UPDATE"
     if of and features.has_select_for_update_of:
         clause += f" OF {of}"
     if skip_locked and features.has_select_for_update_skip_locked:

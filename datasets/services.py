@@ -18,13 +18,14 @@ def ensure_draft(version: Version) -> None:
         raise ConflictError(FROZEN, code="version_published", params={"name": version.name})
 
 
-def lock_version(version: Version, *, draft: bool = True) -> Version:
+def lock_version(version: Version, *, draft: bool = True, shared: bool = False) -> Version:
     """The version row, locked for this transaction; refused when Published unless `draft=False`.
 
     Every write to a version or its frames takes this lock first, so a publish and a write never
-    interleave.
+    interleave. Frame saves take it `shared`: saves of one version run side by side (each frame
+    has its own lock), while a publish, an import or a fork waits for them and they for it.
     """
-    locked = lock_version_row(version.pk)
+    locked = lock_version_row(version.pk, shared=shared)
     if locked is None:
         raise Version.DoesNotExist(f"No version {version.pk}.")
     if draft:

@@ -16,22 +16,54 @@ from config.sql import chunked, for_update, placeholders, table
 from .models import Frame, Roi, RoiLabel, VersionFrame
 
 
-def frames_under_keys(version_id: int, keys: list[str], *, lock: bool = False) -> list[Frame]:
-    """The frame rows the version shows under `keys` (any order); `lock` takes their row locks.
+def _frame_with_saver() -> str:
+    """A frame row joined to its membership (m), with the username of its last saver."""
+    return (
+        f"SELECT f.*, u.username AS updated_by_name FROM {table(Frame)} f "
+        f"JOIN {table(VersionFrame)} m ON m.frame_id = f.id "
+        f"LEFT JOIN {table(get_user_model())} u ON u.id = f.updated_by_id"
+    )
+
+
+def frames_under_keys(version_id: int, keys: list[str]) -> list[Frame]:
+    """The frame rows the version shows under `keys` (any order).
 
     Each carries `updated_by_name`, the username of its last saver, from the same statement.
     Replaced an ORM join: a frame save went from 7.6 to 4.7 ms with the other plain reads here.
     """
-    locked = for_update(of="f") if lock else ""
     return list(
         Frame.objects.raw(
-            f"SELECT f.*, u.username AS updated_by_name FROM {table(Frame)} f "
-            f"JOIN {table(VersionFrame)} m ON m.frame_id = f.id "
-            f"LEFT JOIN {table(get_user_model())} u ON u.id = f.updated_by_id "
-            f"WHERE m.version_id = %s AND m.key IN ({placeholders(len(keys))}){locked}",
+            f"{_frame_with_saver()} WHERE m.version_id = %s AND m.key IN ({placeholders(len(keys))})",
             [version_id, *keys],
         )
     )
+
+
+def lock_frame_under_key(version_id: int, key: str) -> Frame | None:
+    """The frame row the version shows under `key`, with `updated_by_name`, locked with its
+    membership row; None when there is none.
+
+    Saves of a version run side by side, so the membership is locked first, by a statement of
+    its own: a save that copies a shared frame (copy-on-write) repoints it, and a save waiting
+    for that lock then gets the copy's id, reads the copy in a fresh statement (one snapshot
+    could not see it), sees its new revision and answers 409, instead of copying the old row
+    again over the first save.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT frame_id FROM {table(VersionFrame)} WHERE version_id = %s AND key = %s"
+            f"{for_update()}",
+            [version_id, key],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found = Frame.objects.raw(
+        f"{_frame_with_saver()} WHERE m.version_id = %s AND m.key = %s AND f.id = %s"
+        f"{for_update(of='f')}",
+        [version_id, key, row[0]],
+    )
+    return next(iter(found), None)
 
 
 def delete_annotations(frame_ids: list[int], *, version_ids: list[int]) -> Counter:

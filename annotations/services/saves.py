@@ -45,8 +45,9 @@ def frame_save(
     require(user, "frames.change_frame", "change frames")
     if (rois_edit or frame_labels_edit) and (rois is not None or frame_labels is not None):
         raise ValidationError(MIXED_EDITS, code="mixed_edits")
-    # The version lock makes a concurrent publish wait for this save (or this save see it).
-    version = lock_version(version)
+    # The version lock makes a concurrent publish wait for this save (or this save see it);
+    # shared, so that annotators of one version do not wait for each other's saves.
+    version = lock_version(version, shared=True)
     now = timezone.now()
     task_id = hold_for_save(version.pk, key, user, now=now, lease_start=lease_start(now))
     if task_id is None and not user.has_perm(SAVE_ANY):

@@ -12,7 +12,7 @@ from datasets.models import Version
 from frames.labels import count_labels, labels_changed
 from frames.models import Frame, Roi, VersionFrame
 from frames.selectors import annotation_values_as_dict, frame_as_dict
-from frames.sql import annotations_of_frames, delete_annotations, frames_under_keys
+from frames.sql import annotations_of_frames, delete_annotations, lock_frame_under_key
 from frames.validation import FieldError, clean_annotations, clean_meta
 
 from .rows import insert_annotations
@@ -52,10 +52,10 @@ def check_revision(frame: Frame, revision: int | None) -> None:
 
 def lock_frame(version: Version, key: str) -> Frame:
     """The frame the version shows under `key`, locked; the caller holds the version's lock."""
-    found = frames_under_keys(version.pk, [key], lock=True)
-    if not found:
+    frame = lock_frame_under_key(version.pk, key)
+    if frame is None:
         raise Frame.DoesNotExist(f"Version “{version.name}” has no frame “{key}”.")
-    return found[0]
+    return frame
 
 
 LOCKED = (

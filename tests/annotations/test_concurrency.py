@@ -8,10 +8,13 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 
 from annotations.models import AnnotationTask, TaskItem
-from annotations.services import task_delete, task_item_done, task_next
+from annotations.services import frame_save, task_delete, task_item_done, task_next
+from config.errors import ConflictError
+from frames.selectors import frame_get
+from frames.services import version_fork
 from tests.annotations.factories import AnnotatorFactory, ManagerFactory, make_task
 from tests.datasets.factories import VersionFactory
-from tests.frames.factories import frame_data
+from tests.frames.factories import box, frame_data
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -116,3 +119,69 @@ def test_a_next_during_a_delete_waits_then_finds_the_task_gone():
         with pytest.raises(AnnotationTask.DoesNotExist):
             handed.result(10)
     assert not TaskItem.objects.filter(task_id=task.pk).exists()
+
+
+def _save_in_thread(version, key, user, *, rois, hold: threading.Event | None = None):
+    """A save in its own connection; with `hold`, its transaction stays open until set."""
+    outcome = {}
+
+    def run():
+        try:
+            with transaction.atomic():
+                frame_save(version=version, key=key, revision=1, user=user, rois=rois)
+                if hold is not None:
+                    outcome["saved"] = True
+                    hold.wait(10)
+            outcome["result"] = "saved"
+        except ConflictError as error:
+            outcome["result"] = error.code
+        except Exception as error:  # the test reports what else happened
+            outcome["result"] = repr(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def test_saves_of_one_version_do_not_wait_for_each_other():
+    manager = ManagerFactory()
+    version = VersionFactory(frames=[frame_data("a"), frame_data("b")])
+    release = threading.Event()
+    first, held = _save_in_thread(version, "a", manager, rois=[box("car")], hold=release)
+    for _ in range(500):
+        if held.get("saved"):
+            break
+        threading.Event().wait(0.01)
+    second, other = _save_in_thread(version, "b", manager, rois=[box("bus")])
+    second.join(5)
+    try:
+        assert other.get("result") == "saved"  # while the first save's transaction is open
+    finally:
+        release.set()
+        first.join()
+    assert held["result"] == "saved"
+
+
+def test_two_saves_copying_one_shared_frame_keep_the_first_and_refuse_the_second():
+    """Copy-on-write under side-by-side saves: the second save waits for the membership the
+    first repoints, then sees the copy's revision (409), and never copies the old row again."""
+    manager = ManagerFactory()
+    parent = VersionFactory(frames=[frame_data("a", rois=[box("car")])], published=True)
+    child = version_fork(version=parent, name="child")
+    release = threading.Event()
+    first, held = _save_in_thread(child, "a", manager, rois=[box("first")], hold=release)
+    for _ in range(500):
+        if held.get("saved"):
+            break
+        threading.Event().wait(0.01)
+    second, other = _save_in_thread(child, "a", manager, rois=[box("second")])
+    _wait_until_blocked_on_a_lock()
+    release.set()
+    first.join()
+    second.join()
+    assert (held["result"], other["result"]) == ("saved", "stale_revision")
+    frame = frame_get(version=child, key="a")
+    assert [a["labels"] for a in frame.annotations] == [["first"]]
+    assert [a["labels"] for a in frame_get(version=parent, key="a").annotations] == [["car"]]
