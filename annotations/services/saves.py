@@ -56,26 +56,11 @@ def frame_save(
             f"“{version.name}”; take it with Next, or ask a Manager to assign it to you."
         )
     frame = lock_frame(version, key)
+    given = {"version": version, "frame": frame, "revision": revision, "user": user, "meta": meta}
     if rois_edit is None and frame_labels_edit is None:
-        written = frame_write(
-            version=version,
-            frame=frame,
-            revision=revision,
-            user=user,
-            rois=rois,
-            frame_labels=frame_labels,
-            meta=meta,
-        )
+        written = frame_write(**given, rois=rois, frame_labels=frame_labels)
     else:
-        written = frame_patch(
-            version=version,
-            frame=frame,
-            revision=revision,
-            user=user,
-            rois=rois_edit,
-            frame_labels=frame_labels_edit,
-            meta=meta,
-        )
+        written = frame_patch(**given, rois=rois_edit, frame_labels=frame_labels_edit)
     _record(version, written, user=user, at=now, task_id=task_id)
     return written.frame
 

@@ -145,15 +145,19 @@ def _save_in_thread(version, key, user, *, rois, hold: threading.Event | None = 
     return thread, outcome
 
 
+def _until(condition, seconds: float = 5) -> None:
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        threading.Event().wait(0.01)
+
+
 def test_saves_of_one_version_do_not_wait_for_each_other():
     manager = ManagerFactory()
     version = VersionFactory(frames=[frame_data("a"), frame_data("b")])
     release = threading.Event()
     first, held = _save_in_thread(version, "a", manager, rois=[box("car")], hold=release)
-    for _ in range(500):
-        if held.get("saved"):
-            break
-        threading.Event().wait(0.01)
+    _until(lambda: held.get("saved"))
     second, other = _save_in_thread(version, "b", manager, rois=[box("bus")])
     second.join(5)
     try:
@@ -172,10 +176,7 @@ def test_two_saves_copying_one_shared_frame_keep_the_first_and_refuse_the_second
     child = version_fork(version=parent, name="child")
     release = threading.Event()
     first, held = _save_in_thread(child, "a", manager, rois=[box("first")], hold=release)
-    for _ in range(500):
-        if held.get("saved"):
-            break
-        threading.Event().wait(0.01)
+    _until(lambda: held.get("saved"))
     second, other = _save_in_thread(child, "a", manager, rois=[box("second")])
     _wait_until_blocked_on_a_lock()
     release.set()
