@@ -250,7 +250,10 @@ def rule_q(rule: Rule, version, lineage: list[int]) -> Q:
 
 
 def filter_q(item: Filter, version, lineage: list[int]) -> Q:
-    q = Q(frame__annotation_count=0) if item.mode == FilterMode.EMPTY else Q()
+    q = Q()
+    if item.mode == FilterMode.EMPTY:
+        # The lineage's empty frames, by their index, not every empty frame stored.
+        q = Q(frame__annotation_count=0, frame__version_id__in=lineage)
     for rule in item.rules:
         q &= rule_q(rule, version, lineage)
     if item.frame_query:
@@ -261,7 +264,8 @@ def filter_q(item: Filter, version, lineage: list[int]) -> Q:
 
 def filters_q(filters: list[Filter], version) -> Q:
     """The condition on the version's memberships (VersionFrame rows) that the filters select."""
-    lineage = version_lineage(version) if any(item.rules for item in filters) else []
+    scoped = any(item.rules or item.mode == FilterMode.EMPTY for item in filters)
+    lineage = version_lineage(version) if scoped else []
     parts = [filter_q(item, version, lineage) for item in filters]
     if not parts or not all(parts):
         return Q()  # no filter, or one that accepts every frame

@@ -70,9 +70,10 @@ class Frame(models.Model):
             ("change_any_frame", "Can save any frame of a Draft version, outside tasks"),
         ]
         indexes = [
+            # Empty frames by the version that wrote them: "empty frames" reads its lineage's.
             models.Index(
-                fields=["annotation_count"],
-                name="frames_frame_empty",
+                fields=["version"],
+                name="frames_frame_empty_by_version",
                 condition=models.Q(annotation_count=0),
             ),
             # Which frames use a media file (`frames.cleanup`); a prefix, as a btree entry is

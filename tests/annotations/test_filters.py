@@ -175,3 +175,6 @@ def test_label_rules_see_the_rows_of_every_ancestor_and_none_of_other_lines(mana
     assert keys(grandchild, [by_label(car | {"exclude": True})]) == ["c"]
     assert keys(root, [by_label(car)]) == ["a"]
     assert keys(sibling, [by_label(car)]) == ["a", "c"]
+    assert keys(grandchild, [{"mode": "empty"}]) == ["c"]
+    assert keys(sibling, [{"mode": "empty"}]) == ["b"]
+    assert keys(child, [{"mode": "empty"}]) == ["c"]
