@@ -119,7 +119,7 @@ export const ACTIONS = {
     if (!label) return;
     addLabels(store, [label]);
     updateItem(store, id, (item) => {
-      if (!item.labels.includes(label)) item.labels.push(label);
+      if (!item.labels.includes(label)) item.labels = [...item.labels, label];
     });
   },
   removeLabel({ store, arg: label, id }) {

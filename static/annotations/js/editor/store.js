@@ -1,7 +1,7 @@
 // The editor's state and the only functions that change it; no DOM, so tests import it alone.
 import { hexByte, labelColor } from "./colors.js";
 import { boundsOf, clamp, createGrid, nearestIndex } from "./geometry.js";
-import { snapshot } from "./history.js";
+import { changeDoc } from "./history.js";
 import { SHAPES } from "./shapes.js";
 
 const EMPTY_DOC = { rois: [], frame_labels: [], meta: {} };
@@ -94,8 +94,7 @@ export function setView(store, view, fitted = false) {
 export function commit(store, change) {
   const { record } = store;
   if (!record || store.readOnly) return;
-  record.history.push(snapshot(record.doc));
-  change(record.doc);
+  record.history.push(changeDoc(record.doc, change));
   record.saver.changed();
   invalidate(store, "shapes", "panel");
 }
@@ -103,7 +102,7 @@ export function commit(store, change) {
 export function restoreDoc(store, direction) {
   const { record } = store;
   if (!record || store.readOnly) return;
-  const previous = record.history[direction](snapshot(record.doc));
+  const previous = record.history[direction]({ ...record.doc });
   if (!previous) return;
   record.doc = previous;
   const ids = new Set(allItems(previous).map((item) => item.id));

@@ -1,8 +1,40 @@
 // Saving one frame: debounced, retried, and backed up in storage until the server has it.
-import { mergeDocs, sameDoc, snapshot } from "./history.js";
+import { mergeDocs, PARTS, same, sameDoc, snapshot } from "./history.js";
 import { stored } from "./prefs.js";
 
 const MAX_RETRY_MS = 30000;
+
+// By id, what `items` changed (or added) and removed since `saved`; `ordered` when the server,
+// which keeps its order and puts new ids last, would get the order of `items` from that edit.
+function listEdit(saved, items) {
+  const old = new Map(saved.map((item) => [item.id, item]));
+  const ids = new Set(items.map((item) => item.id));
+  const kept = saved.filter((item) => ids.has(item.id));
+  return {
+    changed: items.filter((item) => !same(item, old.get(item.id))),
+    removed: saved.filter((item) => !ids.has(item.id)).map((item) => item.id),
+    ordered: items.every((item, i) =>
+      old.has(item.id) ? kept[i]?.id === item.id : i >= kept.length,
+    ),
+  };
+}
+
+// A save's body but the revision: what changed since `base` (the server's last answer) by id;
+// the whole lists without a base, when edits would reorder, or when they are no smaller.
+export function saveBody(base, { rois, frame_labels, meta }) {
+  const whole = { rois, frame_labels, meta };
+  if (!base) return whole;
+  const body = { meta };
+  let count = 0;
+  for (const part of PARTS) {
+    const { changed, removed, ordered } = listEdit(base[part], whole[part]);
+    if (!ordered) return whole;
+    count += changed.length;
+    if (changed.length) body[`${part}_changed`] = changed;
+    if (removed.length) body[`${part}_removed`] = removed;
+  }
+  return count < rois.length + frame_labels.length ? body : whole;
+}
 
 export function createSaver({ record, save, storage, storageKey, onUpdate, delay = 500 }) {
   let timer = 0;
@@ -28,7 +60,8 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
   }
 
   function saved(data, sent) {
-    Object.assign(record, { revision: data.revision, base: snapshot(data), savedChanges: sent });
+    const { revision, rois, frame_labels, meta } = data;
+    Object.assign(record, { revision, base: { rois, frame_labels, meta }, savedChanges: sent });
     retry = 0;
     if (pending()) {
       setStatus("dirty");
@@ -62,7 +95,7 @@ export function createSaver({ record, save, storage, storageKey, onUpdate, delay
     if (record.conflict || !pending() || record.status === "readonly") return Promise.resolve();
     const sent = record.changes;
     setStatus("saving");
-    inFlight = save({ revision: record.revision, ...snapshot(record.doc) })
+    inFlight = save({ revision: record.revision, ...saveBody(record.base, record.doc) })
       .then(({ data }) => saved(data, sent), failed)
       .finally(() => {
         inFlight = null;
