@@ -11,7 +11,6 @@ import os
 import statistics
 import time
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 
@@ -19,6 +18,7 @@ from annotations.roles import ANNOTATORS, MANAGERS, group_member
 from frames.sql import analyze_tables
 from frames.synthetic import synthetic_frames
 
+from ._bench_db import migrate_if_needed
 from ._http import Client, start_server, stop_server, wait_until_up
 
 BATCH = 10_000
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, frames, rois, iterations, workers, publish, vacuum, **options):
-        call_command("migrate", verbosity=0)
+        migrate_if_needed(self.stderr)
         manager = bench_token("bench-manager", MANAGERS)
         annotator = bench_token("bench-annotator", ANNOTATORS)
         server, port = start_server(workers=workers)

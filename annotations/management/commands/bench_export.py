@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -36,6 +35,8 @@ from datasets.models import Job, Version
 from datasets.services import dataset_create
 from frames.services import frames_bulk_create
 from frames.synthetic import synthetic_frames
+
+from ._bench_db import migrate_if_needed
 
 BATCH = 20_000
 NAME = "bench-export"
@@ -120,7 +121,7 @@ class Command(BaseCommand):
                 cursor.execute(f'CREATE DATABASE "{name}"')
         connection.close()
         connection.settings_dict["NAME"] = name
-        call_command("migrate", verbosity=0)
+        migrate_if_needed(self.stderr)
         return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
     def _drop(self, name: str) -> None:

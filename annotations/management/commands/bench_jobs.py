@@ -44,7 +44,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -52,6 +51,7 @@ from rest_framework.authtoken.models import Token
 from annotations.roles import MANAGERS, group_member
 from frames.media import video_frame_count
 
+from ._bench_db import migrate_if_needed
 from ._bench_media import write_images, write_video
 from ._http import Client, start_server, stop_server, wait_until_up
 
@@ -150,8 +150,7 @@ class Bench:
         connection.close()
         connection.settings_dict["NAME"] = name
         self.env["DATABASE_URL"] = url
-        call_command("migrate", verbosity=0)
-        call_command("createcachetable", verbosity=0)
+        migrate_if_needed(self.log)
         try:
             yield
         finally:

@@ -13,6 +13,8 @@ from django.urls import reverse
 from annotations.roles import MANAGERS, group_member
 from datasets.models import Version
 
+from ._bench_db import migrate_if_needed
+
 RULE = {"rules-TOTAL_FORMS": "1", "rules-INITIAL_FORMS": "0", "rules-0-exclude": "include"}
 CASES = {
     "all frames": {"mode": "all"},
@@ -53,6 +55,7 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=7)
 
     def handle(self, *args, version_id: int, runs: int, **options):
+        migrate_if_needed(self.stderr)
         target = Version.objects.get(pk=version_id)
         client = Client(HTTP_HOST="localhost")
         client.force_login(self._manager())

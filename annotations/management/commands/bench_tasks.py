@@ -17,6 +17,8 @@ from datasets.models import Version
 from frames.sql import analyze_tables
 from frames.synthetic import build_version
 
+from ._bench_db import migrate_if_needed
+
 FILTERS = {
     "all frames": [],
     "one label, confidence range": [
@@ -57,6 +59,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, frames: int, reuse: int | None, claims: int, vacuum: bool, **options):
+        migrate_if_needed(self.stderr)
         user = self._manager()
         draft = Version.objects.get(pk=reuse) if reuse else self._build(frames)
         if vacuum:
