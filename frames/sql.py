@@ -118,20 +118,6 @@ def delete_annotations_by_uid(frame_id: int, uids: list[str], *, version_id: int
             )
 
 
-def labels_of_frames(frame_ids: list[int]) -> Counter:
-    """The labels the frames' annotations carry, counted (read by the ROIs' frame index)."""
-    counted: Counter = Counter()
-    with connection.cursor() as cursor:
-        for chunk in chunked(frame_ids):
-            cursor.execute(
-                f"SELECT labels FROM {table(Roi)} WHERE frame_id IN ({placeholders(len(chunk))})",
-                chunk,
-            )
-            for (labels,) in cursor.fetchall():
-                counted.update(_json(labels))
-    return counted
-
-
 def copy_memberships(*, source_id: int, target_id: int) -> None:
     """The target version sees every frame the source sees, under the same keys.
 

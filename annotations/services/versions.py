@@ -11,9 +11,9 @@ from config.sql import chunked
 from datasets.models import Dataset, Version
 from datasets.services import lock_version
 from frames.cleanup import media_cleanup_start
-from frames.labels import uncount_labels
+from frames.labels import labels_counted, uncount_labels
 from frames.models import Frame, VersionFrame
-from frames.sql import delete_annotations, labels_of_frames
+from frames.sql import annotations_of_frames, delete_annotations
 
 from .checks import IN_USE, require
 
@@ -75,7 +75,8 @@ def frames_delete(*, version: Version, keys: list[str], user, force: bool = Fals
         uris.extend(uri for _, uri in owned_rows)
         memberships.delete()
         removed_labels = delete_annotations(owned, version_ids=[version.pk])
-        removed_labels.update(labels_of_frames(sorted(set(frame_ids) - set(owned))))
+        shared = annotations_of_frames(sorted(set(frame_ids) - set(owned)))
+        removed_labels.update(labels_counted(a for found in shared.values() for a in found))
         uncount_labels(version.pk, removed_labels)
         Frame.objects.filter(pk__in=owned).delete()
         # A key imported again later starts a new history.
