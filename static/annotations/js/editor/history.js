@@ -65,15 +65,13 @@ export function changeDoc(doc, change) {
   return before;
 }
 
-// Key order counts here: what merges and backups have always compared.
-const sameText = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-export const sameDoc = (a, b) => sameText(snapshot(a), snapshot(b));
+export const sameDoc = (a, b) => same(snapshot(a), snapshot(b));
 
 // By id, what I changed since `base` goes on top of theirs; without a base mine wins.
 function mergeList(base, mine, theirs) {
   const old = new Map(base?.map((item) => [item.id, item]));
   const my = new Map(mine.map((item) => [item.id, item]));
-  const changedByMe = (item) => !base || !old.has(item.id) || !sameText(item, old.get(item.id));
+  const changedByMe = (item) => !base || !old.has(item.id) || !same(item, old.get(item.id));
   const theirIds = new Set(theirs.map((item) => item.id));
   const kept = theirs
     .filter((item) => my.has(item.id) || !old.has(item.id)) // not deleted by me
@@ -86,6 +84,6 @@ export function mergeDocs(base, mine, theirs) {
   return structuredClone({
     rois: mergeList(base?.rois, mine.rois, theirs.rois),
     frame_labels: mergeList(base?.frame_labels, mine.frame_labels, theirs.frame_labels),
-    meta: !base || !sameText(base.meta, mine.meta) ? mine.meta : theirs.meta,
+    meta: !base || !same(base.meta, mine.meta) ? mine.meta : theirs.meta,
   });
 }
