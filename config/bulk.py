@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from itertools import chain, islice
 
 import orjson
-from django.db import connection, models, transaction
+from django.db import connection, models
 
 from .sql import placeholders, table
 
@@ -101,41 +101,3 @@ def insert_rows(model, columns: list[str], rows) -> None:
         cursor.executemany(
             f"INSERT INTO {into} ({quoted}) VALUES ({placeholders(len(columns))})", [*head, *rows]
         )
-
-
-# A load this large, or a tenth of its table, leaves the table's planner statistics stale.
-ANALYZE_MIN_ROWS = 1_000
-ANALYZE_SHARE = 0.1
-
-
-def analyze_after_commit(rows_by_model: dict) -> None:
-    """Once the transaction commits, ANALYZE each table a load wrote many rows into
-    ({model: rows written}): one never analysed that got ANALYZE_MIN_ROWS rows or more, and one
-    that grew by ANALYZE_SHARE since its last ANALYZE (by this load or by several). PostgreSQL
-    only; autovacuum's rule, without waiting for it.
-
-    Without statistics the planner guesses, and guesses reads of every row: right after a bulk
-    import, a frame save and a page of frames ran several times slower until an ANALYZE.
-    """
-    if connection.vendor == "postgresql" and any(rows > 0 for rows in rows_by_model.values()):
-        transaction.on_commit(lambda: _analyze_grown(rows_by_model))
-
-
-def _analyze_grown(rows_by_model: dict) -> None:
-    names = {model._meta.db_table: rows for model, rows in rows_by_model.items()}
-    with connection.cursor() as cursor:
-        # Growth by the table's pages now against those its last ANALYZE counted: the activity
-        # counters lag, and count a load twice when it is analysed before they catch up.
-        cursor.execute(
-            "SELECT relname, reltuples, relpages, "
-            "pg_relation_size(oid) / current_setting('block_size')::int "
-            "FROM pg_class WHERE oid = ANY(%s::regclass[])",
-            [list(names)],
-        )
-        for name, counted, counted_pages, pages in cursor.fetchall():
-            if counted <= 0:  # -1 until first analysed
-                stale = names[name] >= ANALYZE_MIN_ROWS
-            else:
-                stale = pages >= (1 + ANALYZE_SHARE) * max(counted_pages, 1)
-            if stale:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")

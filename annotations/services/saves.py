@@ -7,7 +7,7 @@ from django.utils import timezone
 from annotations.models import FrameRevision, lease_start
 from annotations.selectors import frame_revision_state
 from annotations.sql import hold_for_save, insert_revisions
-from config.bulk import analyze_after_commit
+from config.upkeep import upkeep_after_commit
 from datasets.models import Version
 from datasets.services import lock_version
 from frames.models import Frame
@@ -85,7 +85,7 @@ def record_added_annotations(sender, *, version: Version, user, at, changes, **k
     a frame's first change also records revision 1 as imported. The rows are made as the COPY
     reads them, so building them overlaps the database's writing."""
     insert_revisions(_added_rows(version.pk, user.pk if user is not None else None, at, changes))
-    analyze_after_commit({FrameRevision: 2 * len(changes)})
+    upkeep_after_commit({FrameRevision: 2 * len(changes)})
 
 
 def _added_rows(version_id: int, user_id: int | None, at, changes):

@@ -14,8 +14,9 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
-from config.bulk import allocate_ids, analyze_after_commit, gc_paused, insert_rows
+from config.bulk import allocate_ids, gc_paused, insert_rows
 from config.errors import ValidationError
+from config.upkeep import upkeep_after_commit
 from datasets.models import Version
 from datasets.services import lock_version
 from frames.labels import count_labels, labels_counted
@@ -114,7 +115,7 @@ def frames_bulk_create(*, version: Version, frames: list[dict]) -> list[str]:
     Version.objects.filter(pk=version.pk).update(
         frame_count=F("frame_count") + len(keys), updated_at=timezone.now()
     )
-    analyze_after_commit(
+    upkeep_after_commit(
         {Frame: len(keys), VersionFrame: len(keys), Roi: annotations, RoiLabel: annotations}
     )
     return keys
@@ -227,7 +228,7 @@ def frames_annotations_add(
         result = additions.result()
         changed = additions.changed
         written = result.rois + result.frame_labels
-        analyze_after_commit({Roi: written, RoiLabel: written, Frame: len(changed)})
+        upkeep_after_commit({Roi: written, RoiLabel: written, Frame: len(changed)})
         if changed:
             Version.objects.filter(pk=version.pk).update(updated_at=additions.now)
             changes = FrameChanges(changed, note or {})

@@ -1,54 +1,68 @@
-"""Big loads leave fresh planner statistics: with none, PostgreSQL guesses, and a save or a page
-of frames right after a bulk import read every ROI of the database (issue 14)."""
+"""Big loads are followed by table upkeep: VACUUM (ANALYZE) in a job once they commit. With no
+statistics PostgreSQL guesses; with rows not yet marked all-visible a label rule reads the table
+behind every index entry (issue 14)."""
 
 import pytest
 from django.db import connection
 
+from config.upkeep import tables_upkeep
 from frames.services import frames_bulk_create
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box, frame_data
+from tests.job_runner import empty_queue, run_queued_jobs
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="ANALYZE is PostgreSQL's"),
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="VACUUM is PostgreSQL's"),
 ]
+TABLES = ("frames_frame", "frames_roi", "frames_roilabel")
 
 
-def analyze_counts() -> dict[str, int]:
+@pytest.fixture(autouse=True)
+def queue():
+    empty_queue()
+
+
+def table_state() -> dict[str, tuple[float, int]]:
+    """Per table: the rows its last ANALYZE counted, and the pages VACUUM marked all-visible."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname, analyze_count FROM pg_stat_user_tables "
-            "WHERE relname IN ('frames_frame', 'frames_roi', 'frames_roilabel')"
+            "SELECT relname, reltuples, relallvisible FROM pg_class WHERE relname = ANY(%s)",
+            [list(TABLES)],
         )
-        return dict(cursor.fetchall())
+        return {name: (rows, visible) for name, rows, visible in cursor.fetchall()}
 
 
-def test_a_big_import_analyses_the_tables_it_loaded_once_committed():
+def load(prefix: str, count: int, **annotations) -> None:
     version = VersionFactory(frames=[])
-    before = analyze_counts()
     frames_bulk_create(
-        version=version, frames=[frame_data(f"f{n}", rois=[box("car")]) for n in range(1_200)]
+        version=version, frames=[frame_data(f"{prefix}{n}", **annotations) for n in range(count)]
     )
-    after = analyze_counts()
-    assert all(after[name] == before.get(name, 0) + 1 for name in after), (before, after)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'frames_roi'")
-        assert cursor.fetchone()[0] >= 1_200
 
 
-def test_a_small_import_leaves_the_statistics_as_they_are():
-    version = VersionFactory(frames=[])
-    frames_bulk_create(version=version, frames=[frame_data(f"a{n}") for n in range(1_200)])
-    before = analyze_counts()
-    frames_bulk_create(version=version, frames=[frame_data(f"b{n}") for n in range(10)])
-    assert analyze_counts() == before
+def test_a_big_import_is_vacuumed_and_analysed_by_a_job_once_committed():
+    load("f", 1_200, rois=[box("car")])
+    assert run_queued_jobs() == 1
+    state = table_state()
+    for name in TABLES:
+        rows, visible = state[name]
+        assert rows >= 1_200, name  # analysed
+        assert visible > 0, name  # vacuumed: index-only scans can skip the table
 
 
-def test_loads_too_small_alone_analyse_once_together_they_are_a_tenth_of_the_table():
-    version = VersionFactory(frames=[])
-    frames_bulk_create(version=version, frames=[frame_data(f"a{n}") for n in range(1_200)])
-    first = analyze_counts()["frames_frame"]
-    frames_bulk_create(version=version, frames=[frame_data(f"b{n}") for n in range(60)])
-    assert analyze_counts()["frames_frame"] == first  # 60 rows: 5 % of 1,200
-    frames_bulk_create(version=version, frames=[frame_data(f"c{n}") for n in range(120)])
-    assert analyze_counts()["frames_frame"] == first + 1  # 180 since the last: 15 %
+def test_a_small_import_queues_upkeep_that_finds_nothing_stale():
+    load("a", 1_200)
+    run_queued_jobs()
+    before = table_state()
+    load("b", 10)
+    assert run_queued_jobs() == 1
+    assert table_state() == before
+
+
+def test_loads_too_small_alone_count_together_once_they_are_a_tenth_of_the_table():
+    load("a", 1_200)
+    run_queued_jobs()
+    load("b", 60)
+    assert tables_upkeep.call({"frames_frame": 60}) == []  # 60 rows: 5 % of 1,200
+    load("c", 120)
+    assert tables_upkeep.call({"frames_frame": 120}) == ["frames_frame"]  # 180 since: 15 %
