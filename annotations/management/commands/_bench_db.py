@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
@@ -46,11 +47,13 @@ def run_queued_jobs(log) -> float:
         command = ["rqworker", "default", "--burst", "--job-class", "django_tasks_rq.Job"]
     else:
         command = ["db_worker", "--batch", "--interval", "0"]
-    subprocess.run(
+    worker = subprocess.run(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), *command],
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
+    if worker.returncode:
+        raise CommandError(f"The worker failed ({worker.returncode}): {worker.stderr[-2000:]}")
     seconds = time.perf_counter() - began
     log.write(f"Queued jobs (table upkeep after the import) ran in {seconds:.1f} s.")
     return round(seconds, 1)
