@@ -199,7 +199,9 @@ def _matching_annotations(rule: Rule, lineage: list[int]):
         )
     rois = Roi.objects.filter(version_id__in=lineage, confidence__gte=low, confidence__lte=high)
     for label in rule.labels:
-        rows = RoiLabel.objects.filter(roi=OuterRef("pk"), label=label, version_id__in=lineage)
+        rows = RoiLabel.objects.filter(
+            roi=OuterRef("pk"), frame=OuterRef("frame_id"), label=label, version_id__in=lineage
+        )
         rois = rois.filter(Exists(rows))
     if rule.query:
         rois = rois.filter(compile_roi_query(rule.query, lineage=lineage))

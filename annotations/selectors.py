@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from datasets.models import Version
+from datasets.selectors import version_lineage
 
 from .models import CHUNK_SIZE, AnnotationTask, FrameRevision, TaskChunk, TaskItem, lease_start
 
@@ -121,25 +122,10 @@ def worker_counts(task: AnnotationTask) -> list[dict]:
     return [counts[name] for name in sorted(counts)]
 
 
-def version_chain(version: Version) -> list[int]:
-    """The version's id and its ancestors', nearest first: where a frame's history lives."""
-    ids = [version.pk]
-    parent_id = version.parent_id
-    if parent_id is None:
-        return ids
-    parents = dict(
-        Version.objects.filter(dataset_id=version.dataset_id).values_list("pk", "parent_id")
-    )
-    while parent_id is not None and parent_id not in ids:
-        ids.append(parent_id)
-        parent_id = parents.get(parent_id)
-    return ids
-
-
 def frame_history(*, version: Version, key: str) -> list[FrameRevision]:
     """The recorded revisions of the version's frame `key`, oldest first, its ancestors' too."""
     return list(
-        FrameRevision.objects.of_frame(version_chain(version), key)
+        FrameRevision.objects.of_frame(version_lineage(version), key)
         .select_related("user")
         .order_by("revision")
     )
@@ -153,7 +139,7 @@ def frame_revision_state(*, version: Version, key: str, revision: int) -> dict |
     at or before `revision` that wrote it whole, with the later edits applied in order.
     """
     rows = (
-        FrameRevision.objects.of_frame(version_chain(version), key)
+        FrameRevision.objects.of_frame(version_lineage(version), key)
         .filter(revision__lte=revision)
         .order_by("-revision")
         .values_list("revision", "state")

@@ -22,15 +22,28 @@ GROWTH = 0.1
 
 def upkeep_after_commit(rows_by_model: dict) -> None:
     """Once the transaction commits, queue upkeep of the tables a load wrote rows into
-    ({model: rows written}); the job decides which need it (`stale_tables`)."""
+    ({model: rows written}); the job decides which need it (`stale_tables`). The loads of one
+    transaction (an import's batches) add up into one job."""
     if connection.vendor != "postgresql":
         return
-    rows = {model._meta.db_table: count for model, count in rows_by_model.items() if count > 0}
-    if rows:
-        transaction.on_commit(lambda: _queue(rows))
+    pending = connection.__dict__.setdefault(PENDING, {})
+    for model, count in rows_by_model.items():
+        if count > 0:
+            name = model._meta.db_table
+            pending[name] = pending.get(name, 0) + count
+    if pending:
+        transaction.on_commit(_queue)
 
 
-def _queue(rows_by_table: dict[str, int]) -> None:
+# The rows loaded since the last upkeep was queued, by table, kept on the connection. A rolled
+# back transaction leaves its counts for the next commit: at worst one needless check.
+PENDING = "upkeep_rows"
+
+
+def _queue() -> None:
+    rows_by_table = connection.__dict__.pop(PENDING, None)
+    if not rows_by_table:  # an earlier callback of this commit queued them
+        return
     try:
         tables_upkeep.enqueue(rows_by_table)
     except Exception:  # the queue is down: the load stands, autovacuum catches up later
@@ -40,9 +53,12 @@ def _queue(rows_by_table: dict[str, int]) -> None:
 @task()
 def tables_upkeep(rows_by_table: dict[str, int]) -> list[str]:
     """VACUUM (ANALYZE) each stale table of `rows_by_table`; the names done. Inside a transaction
-    (a test's), where VACUUM cannot run, ANALYZE only."""
+    (a test's), where VACUUM cannot run, ANALYZE only. A table another upkeep is working on is
+    skipped (SKIP_LOCKED): that one covers it."""
     stale = stale_tables(rows_by_table)
-    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    command = (
+        "ANALYZE (SKIP_LOCKED)" if connection.in_atomic_block else "VACUUM (ANALYZE, SKIP_LOCKED)"
+    )
     with connection.cursor() as cursor:
         for name in stale:
             cursor.execute(f"{command} {connection.ops.quote_name(name)}")

@@ -23,14 +23,19 @@ def dataset_list() -> QuerySet[Dataset]:
 
 def version_lineage(version: Version) -> list[int]:
     """The version's id and its ancestors', nearest first: the versions whose frame rows it may
-    see (a fork shares its parent's rows; no other version's). One query."""
+    see (a fork shares its parent's rows; no other version's), and where a frame's history
+    lives. No query for a root version, else one."""
+    ids = [version.pk]
+    parent_id = version.parent_id
+    if parent_id is None:
+        return ids
     parents = dict(
-        Version.objects.filter(dataset_id=version.dataset_id).values_list("pk", "parent")
+        Version.objects.filter(dataset_id=version.dataset_id).values_list("pk", "parent_id")
     )
-    lineage = [version.pk]
-    while (parent := parents.get(lineage[-1])) is not None:
-        lineage.append(parent)
-    return lineage
+    while parent_id is not None and parent_id not in ids:
+        ids.append(parent_id)
+        parent_id = parents.get(parent_id)
+    return ids
 
 
 @dataclass(frozen=True)

@@ -83,9 +83,9 @@ def delete_annotations(frame_ids: list[int], *, version_ids: list[int]) -> Count
             cursor.execute(
                 f"DELETE FROM {table(Roi)} WHERE frame_id IN ({among}) RETURNING labels", chunk
             )
-            for (labels,) in cursor.fetchall():
-                removed.update(_json(labels))
-            carried = sorted(removed)
+            counted = Counter(label for (labels,) in cursor.fetchall() for label in _json(labels))
+            removed.update(counted)
+            carried = sorted(counted)
             if carried:
                 cursor.execute(
                     f"DELETE FROM {table(RoiLabel)} WHERE label IN ({placeholders(len(carried))})"
@@ -96,21 +96,18 @@ def delete_annotations(frame_ids: list[int], *, version_ids: list[int]) -> Count
     return removed
 
 
-def delete_annotations_by_uid(frame_id: int, uids: list[str], *, version_id: int) -> None:
-    """Delete the annotations `uids` of a frame row that `version_id` wrote, with their label
-    rows (read by the frame's index and the (label, version, frame) index)."""
-    if not uids:
+def delete_rois(frame_id: int, roi_ids: list[int], *, version_id: int) -> None:
+    """Delete the ROIs `roi_ids` (primary keys) of a frame row that `version_id` wrote, with
+    their label rows (read by the (label, version, frame) index)."""
+    if not roi_ids:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table(Roi)} WHERE frame_id = %s AND uid IN ({placeholders(len(uids))})"
-            " RETURNING id, labels",
-            [frame_id, *uids],
+            f"DELETE FROM {table(Roi)} WHERE id IN ({placeholders(len(roi_ids))}) RETURNING labels",
+            roi_ids,
         )
-        rows = cursor.fetchall()
-        carried = sorted({label for _, labels in rows for label in _json(labels)})
+        carried = sorted({label for (labels,) in cursor.fetchall() for label in _json(labels)})
         if carried:
-            roi_ids = [roi_id for roi_id, _ in rows]
             cursor.execute(
                 f"DELETE FROM {table(RoiLabel)} WHERE label IN ({placeholders(len(carried))})"
                 f" AND version_id = %s AND frame_id = %s AND roi_id IN ({placeholders(len(roi_ids))})",
@@ -232,11 +229,9 @@ def frame_files(version_id: int) -> list[tuple[str, str, int, int]]:
 ANNOTATION_COLUMNS = ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
 
 
-def annotations_of_frames(
-    frame_ids: list[int], *, positions: bool = False
-) -> dict[int, list[dict]]:
-    """{frame id: its annotations as dicts of ANNOTATION_COLUMNS (and `position` with
-    `positions`), in drawing order}; plain rows, JSON read by orjson (Django's JSONField reading
+def annotations_of_frames(frame_ids: list[int], *, stored: bool = False) -> dict[int, list[dict]]:
+    """{frame id: its annotations as dicts of ANNOTATION_COLUMNS (with `stored`, also the row's
+    `id` and `position`), in drawing order}; plain rows, JSON read by orjson (Django's JSONField reading
     and model instances took ~75 ms of a GET of a frame of 1,000 polygons).
 
     On PostgreSQL one index probe a frame (a LATERAL subquery, kept whole by OFFSET 0): with
@@ -245,7 +240,7 @@ def annotations_of_frames(
     of 100 frames). A probe a frame is the cheapest plan whatever the statistics say.
     """
     found: dict[int, list[dict]] = {}
-    names = (*ANNOTATION_COLUMNS, "position") if positions else ANNOTATION_COLUMNS
+    names = (*ANNOTATION_COLUMNS, "id", "position") if stored else ANNOTATION_COLUMNS
     columns = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in names)
     rois = table(Roi)
     if connection.vendor == "postgresql" and len(frame_ids) > 1:  # one frame: plain, planned faster

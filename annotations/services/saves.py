@@ -10,6 +10,7 @@ from annotations.sql import hold_for_save, insert_revisions
 from config.upkeep import upkeep_after_commit
 from datasets.models import Version
 from datasets.services import lock_version
+from frames.labels import count_labels
 from frames.models import Frame
 from frames.services import Edit, frame_patch, frame_write, lock_frame
 
@@ -43,7 +44,8 @@ def frame_save(
     the caller's item and is recorded (`FrameRevision`).
     """
     require(user, "frames.change_frame", "change frames")
-    if (rois_edit or frame_labels_edit) and (rois is not None or frame_labels is not None):
+    edits = rois_edit is not None or frame_labels_edit is not None
+    if edits and (rois is not None or frame_labels is not None):
         raise ValidationError(MIXED_EDITS, code="mixed_edits")
     # The version lock makes a concurrent publish wait for this save (or this save see it);
     # shared, so that annotators of one version do not wait for each other's saves.
@@ -57,7 +59,7 @@ def frame_save(
         )
     frame = lock_frame(version, key)
     given = {"version": version, "frame": frame, "revision": revision, "user": user, "meta": meta}
-    if rois_edit is None and frame_labels_edit is None:
+    if not edits:
         written = frame_write(**given, rois=rois, frame_labels=frame_labels)
     else:
         written = frame_patch(**given, rois=rois_edit, frame_labels=frame_labels_edit)
@@ -66,6 +68,8 @@ def frame_save(
 
 
 def _record(version: Version, written, *, user, at, task_id, change_extra=None) -> None:
+    """Record the save in the history, then count its labels into the version's summary: last,
+    so the summary rows it locks (shared by every save of the version) wait only for the commit."""
     frame = written.frame
     rows = []
     if written.before is not None:  # the first save: revision 1 (the import) is recorded too
@@ -78,6 +82,7 @@ def _record(version: Version, written, *, user, at, task_id, change_extra=None) 
         (version.pk, frame.key, frame.revision, user.pk, at, task_id, change, written.state)
     )
     insert_revisions(rows)
+    count_labels(version.pk, written.labels)
 
 
 def record_added_annotations(sender, *, version: Version, user, at, changes, **kwargs) -> None:

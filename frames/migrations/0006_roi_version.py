@@ -18,8 +18,10 @@ def fill_roi_versions(apps, schema_editor):
 
 def brin_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        rois = schema_editor.quote_name(apps.get_model("frames", "Roi")._meta.db_table)
         schema_editor.execute(
-            "CREATE INDEX frames_roi_version ON frames_roi USING brin (version_id)"
+            f"CREATE INDEX frames_roi_version ON {rois} USING brin (version_id) "
+            "WITH (autosummarize = on)"
         )
 
 

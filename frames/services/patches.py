@@ -9,10 +9,10 @@ place in the drawing order; one with a new id is added after the others.
 from dataclasses import dataclass, field
 
 from datasets.models import Version
-from frames.labels import count_labels, labels_changed
+from frames.labels import labels_changed
 from frames.models import Frame, Roi
 from frames.selectors import annotation_values_as_dict
-from frames.sql import annotations_of_frames, delete_annotations_by_uid
+from frames.sql import annotations_of_frames, delete_rois
 from frames.validation import (
     MAX_ANNOTATIONS,
     MAX_UID_LENGTH,
@@ -54,10 +54,10 @@ def frame_patch(
     which `annotations.selectors.frame_revision_state` replays onto the last whole list.
     """
     check_revision(frame, revision)
-    old = annotations_of_frames([frame.pk], positions=True).get(frame.pk, [])
+    old = annotations_of_frames([frame.pk], stored=True).get(frame.pk, [])
     parts = dict(zip(PARTS, split_parts(old), strict=True))
     edits = dict(zip(PARTS, (rois, frame_labels), strict=True))
-    change, state, written = {}, {}, []
+    change, state, written, gone = {}, {}, [], []
     try:
         if meta is not None:
             meta = clean_meta(meta, "meta")
@@ -66,18 +66,20 @@ def frame_patch(
             if edit is None:
                 continue
             before = parts[name]
-            changed = _clean_edit(name, edit, before, frame)
-            parts[name] = _merged(before, changed, set(edit.removed))
+            other = next(part for part in PARTS if part != name)
+            changed, removed = _clean_edit(name, edit, before, parts[other], frame)
+            parts[name] = _merged(before, changed, removed)
             change[name] = compare_annotations(
                 frame.key, before, parts[name], enforce_locks=enforce_locks
             )
             # The history keeps the edit, not the whole list again (a thousand polygons).
             state[f"{name}_edit"] = {
                 "changed": [annotation_values_as_dict(a) for a in changed],
-                "removed": sorted(set(edit.removed)),
+                "removed": sorted(removed),
             }
             uids = {a["uid"] for a in changed}
             written.extend(a for a in parts[name] if a["uid"] in uids)
+            gone.extend(a["id"] for a in before if a["uid"] in uids or a["uid"] in removed)
     except FieldError as error:
         raise error.as_validation_error() from None
     new = parts["rois"] + parts["frame_labels"]
@@ -86,11 +88,8 @@ def frame_patch(
     if frame.version_id != version.pk:
         frame = copy_frame(frame, version, new)  # copy-on-write: the copy holds the result
     else:
-        gone = [uid for edit in edits.values() if edit for uid in edit.removed]
-        gone += [a["uid"] for a in written]
-        delete_annotations_by_uid(frame.pk, gone, version_id=version.pk)
+        delete_rois(frame.pk, gone, version_id=version.pk)
         insert_annotations([(frame.pk, written)], version_id=version.pk)
-    count_labels(version.pk, labels_changed(old, new))
     if meta is not None:
         frame.meta = meta
     frame.annotation_count = len(new)
@@ -98,16 +97,32 @@ def frame_patch(
     frame.updated_by = user
     frame.save(update_fields=["meta", "annotation_count", "revision", "updated_at", "updated_by"])
     frame.annotations = new  # the answer shows what was written, not read back
-    return FrameWrite(frame=frame, change=change, state=state, before=first_state)
+    return FrameWrite(
+        frame=frame,
+        change=change,
+        state=state,
+        before=first_state,
+        labels=labels_changed(old, new),
+    )
 
 
 PARTS = ("rois", "frame_labels")
 PART_TYPES = {"rois": None, "frame_labels": Roi.Type.FRAME}
 
 
-def _clean_edit(name: str, edit: Edit, current: list[dict], frame: Frame) -> list[dict]:
-    """The changed annotations, checked as a full save checks them; a removed id must exist and
-    not be changed as well."""
+def _clean_edit(
+    name: str, edit: Edit, current: list[dict], other: list[dict], frame: Frame
+) -> tuple[list[dict], set[str]]:
+    """The changed annotations, checked as a full save checks them, and the ids removed: each
+    must exist, and not be changed as well. An id is unique across the frame, so a changed one
+    may not be an id of the other part."""
+    for where, items in ((f"{name}_changed", edit.changed), (f"{name}_removed", edit.removed)):
+        if len(items) > MAX_ANNOTATIONS:
+            raise FieldError(
+                where,
+                f"At most {MAX_ANNOTATIONS:,} items; got {len(items):,}.",
+                code="too_many_annotations",
+            )
     existing = {a["uid"] for a in current}
     removed = set()
     for index, uid in enumerate(edit.removed):
@@ -116,7 +131,7 @@ def _clean_edit(name: str, edit: Edit, current: list[dict], frame: Frame) -> lis
         if uid not in existing:
             raise FieldError(where, f"Frame “{frame.key}” has no annotation “{uid}” in {name}.")
         removed.add(uid)
-    seen: set[str] = set()
+    seen = {a["uid"] for a in other}
     cleaned = []
     for index, item in enumerate(edit.changed):
         where = f"{name}_changed[{index}]"
@@ -133,7 +148,7 @@ def _clean_edit(name: str, edit: Edit, current: list[dict], frame: Frame) -> lis
                 f"{where}.id", f"Annotation “{annotation['uid']}” is both changed and removed."
             )
         cleaned.append(annotation)
-    return cleaned
+    return cleaned, removed
 
 
 def _merged(current: list[dict], changed: list[dict], removed: set[str]) -> list[dict]:

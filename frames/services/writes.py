@@ -5,11 +5,12 @@ Who may save a frame is a task rule: `annotations.services.frame_save` checks it
 `frame_write` here.
 """
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from config.errors import ConflictError
 from datasets.models import Version
-from frames.labels import count_labels, labels_changed
+from frames.labels import labels_changed
 from frames.models import Frame, Roi, VersionFrame
 from frames.selectors import annotation_values_as_dict, frame_as_dict
 from frames.sql import annotations_of_frames, delete_annotations, lock_frame_under_key
@@ -71,13 +72,17 @@ class FrameWrite:
     """What `frame_write` did: the frame as written, the change, and the state to record.
 
     `state` holds the parts the save replaced, in the API's shape (what a restore puts back);
-    `before` the whole state the save started from, given only for a frame's first save.
+    `before` the whole state the save started from, given only for a frame's first save;
+    `labels` the change to the version's label summary, which the caller applies
+    (`frames.labels.count_labels`) as its transaction's last statement, so the summary's rows
+    stay locked for as short a time as possible.
     """
 
     frame: Frame
     change: dict
     state: dict
     before: dict | None = None
+    labels: Counter = field(default_factory=Counter)
 
 
 def _by_uid(annotations: list[dict]) -> dict[str, dict]:
@@ -114,6 +119,18 @@ def compare_annotations(key: str, old: list[dict], new: list[dict], *, enforce_l
         ],
         "removed": [uid for uid in before if uid not in after],
     }
+
+
+def _check_ids_apart(shapes: list[dict], labels: list[dict], *, sent: str) -> None:
+    """An id is unique across the frame: the part sent may not reuse an id of the part kept."""
+    sent_part, kept_part = (shapes, labels) if sent == "rois" else (labels, shapes)
+    kept = {a["uid"] for a in kept_part}
+    for index, annotation in enumerate(sent_part):
+        if annotation["uid"] in kept:
+            raise FieldError(
+                f"{sent}[{index}].id",
+                f"Annotation id {annotation['uid']!r} is used twice in this frame.",
+            ).as_validation_error()
 
 
 def split_parts(annotations: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -162,6 +179,7 @@ def frame_write(
     change: dict = {}
     state: dict = {}
     annotations = None
+    labels: Counter = Counter()
     if old is not None:
         old_shapes, old_labels = split_parts(old)
     if cleaned is not None:
@@ -169,6 +187,10 @@ def frame_write(
         # A part not sent stays as it is.
         new_shapes = new_shapes if rois is not None else old_shapes
         new_labels = new_labels if frame_labels is not None else old_labels
+        if rois is None or frame_labels is None:
+            _check_ids_apart(
+                new_shapes, new_labels, sent="rois" if rois is not None else "frame_labels"
+            )
         # A part not sent is unchanged, so it can break no lock: only sent parts are compared.
         if rois is not None:
             change["rois"] = compare_annotations(
@@ -200,10 +222,10 @@ def frame_write(
         if not copied:  # a brand-new copy has no annotations to delete
             delete_annotations([frame.pk], version_ids=[version.pk])
         insert_annotations([(frame.pk, annotations)], version_id=version.pk)
-        count_labels(version.pk, labels_changed(old, annotations))
+        labels = labels_changed(old, annotations)
         frame.annotation_count = len(annotations)
         frame.annotations = annotations  # the answer shows what was written, not read back
     frame.revision += 1
     frame.updated_by = user
     frame.save(update_fields=["meta", "annotation_count", "revision", "updated_at", "updated_by"])
-    return FrameWrite(frame=frame, change=change, state=state, before=before)
+    return FrameWrite(frame=frame, change=change, state=state, before=before, labels=labels)

@@ -146,6 +146,10 @@ def test_an_edit_on_a_fork_copies_the_frame_and_leaves_the_parent(manager, manag
         ({"rois_changed": [box("car", id="z"), box("bus", id="z")]}, "rois_changed[1].id"),
         ({"frame_labels_changed": [{"labels": []}]}, "frame_labels_changed[0].labels"),
         ({"rois_changed": {"id": "c1"}}, "rois_changed"),
+        ({"rois_changed": [box("bus", id="day")]}, "rois_changed[0].id"),  # a frame label's id
+        ({"frame_labels_changed": [{"id": "c1", "labels": ["x"]}]}, "frame_labels_changed[0].id"),
+        ({"rois_removed": ["c1"] * 5001}, "rois_removed"),
+        ({"rois": [box("bus", id="day")]}, "rois[0].id"),  # a full save checks it too
     ],
 )
 def test_a_bad_edit_is_400_naming_the_field_and_changes_nothing(manager_api, version, edits, field):
@@ -180,3 +184,10 @@ def test_a_stale_revision_is_409_with_the_current_frame(manager_api, version):
     response = edit(manager_api, version, revision=1, rois_removed=["c1"])
     assert (response.status_code, response.json()["code"]) == (409, "stale_revision")
     assert len(response.json()["current"]["rois"]) == 2
+
+
+def test_an_id_removed_twice_is_removed_once(manager_api, version):
+    response = edit(manager_api, version, rois_removed=["b1", "b1"])
+    assert response.status_code == 200, response.content
+    assert [roi["id"] for roi in response.json()["rois"]] == ["c1", "c2"]
+    assert snapshot(version)[0]["frame_labels"][0]["id"] == "day"

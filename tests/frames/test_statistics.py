@@ -3,7 +3,7 @@ statistics PostgreSQL guesses; with rows not yet marked all-visible a label rule
 behind every index entry (issue 14)."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from config.upkeep import tables_upkeep
 from frames.services import frames_bulk_create
@@ -66,3 +66,14 @@ def test_loads_too_small_alone_count_together_once_they_are_a_tenth_of_the_table
     assert tables_upkeep.call({"frames_frame": 60}) == []  # 60 rows: 5 % of 1,200
     load("c", 120)
     assert tables_upkeep.call({"frames_frame": 120}) == ["frames_frame"]  # 180 since: 15 %
+
+
+def test_the_loads_of_one_transaction_queue_one_upkeep():
+    version = VersionFactory(frames=[])
+    with transaction.atomic():
+        for batch in range(3):
+            frames_bulk_create(
+                version=version, frames=[frame_data(f"b{batch}-{n}") for n in range(500)]
+            )
+    assert run_queued_jobs() == 1
+    assert table_state()["frames_frame"][0] >= 1_500
