@@ -104,7 +104,6 @@ class VersionFrame(models.Model):
     """Membership: `version` sees frame row `frame` under `key`."""
 
     pk = models.CompositePrimaryKey("version_id", "key")
-    # No other index: each one would slow every fork (a million rows copied) noticeably.
     version = models.ForeignKey(
         Version, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
@@ -118,6 +117,11 @@ class VersionFrame(models.Model):
     )
 
     objects = VersionFrameQuerySet.as_manager()
+
+    # PostgreSQL also has an index on version including frame_id (migration 0008): a filter
+    # joins a version's frame ids by the index alone, without reading every version's
+    # memberships (a 1M preview among 7M memberships: ~200 ms less). It costs a fork of 1M
+    # frames ~0.4 s (1.9 -> 2.3 s here). SQLite has no covering index; the primary key serves.
 
     def __str__(self) -> str:
         return f"{self.version_id}:{self.key}"

@@ -3,9 +3,11 @@
 from django.db import transaction
 
 from config.errors import ConflictError
+from config.upkeep import upkeep_after_commit
 from datasets.models import Version
 from datasets.services import check_version_name, lock_version, save_named
 from frames.labels import copy_label_counts
+from frames.models import VersionFrame
 from frames.sql import copy_memberships
 
 
@@ -29,4 +31,5 @@ def version_fork(*, version: Version, name: str, user=None) -> Version:
     save_named(child)
     copy_memberships(source_id=version.pk, target_id=child.pk)
     copy_label_counts(source_id=version.pk, target_id=child.pk)
+    upkeep_after_commit({VersionFrame: child.frame_count})
     return child
