@@ -77,3 +77,13 @@ def label_counts_scanned(version_id: int) -> dict[str, int]:
             [version_id],
         )
         return dict(cursor.fetchall())
+
+
+def rebuild_label_counts(version_id: int) -> None:
+    """Replace the version's summary with what a scan gives (repair; the writes keep it exact)."""
+    VersionLabel.objects.filter(version_id=version_id).delete()
+    counts = label_counts_scanned(version_id)
+    VersionLabel.objects.bulk_create(
+        VersionLabel(version_id=version_id, label=label, count=count)
+        for label, count in counts.items()
+    )
