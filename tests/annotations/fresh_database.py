@@ -35,8 +35,8 @@ def fresh_database(folder: Path, suffix: str):
         return
     suite = db["NAME"].removeprefix("test_")
     name = re.sub(r"[^a-z0-9_]", "_", f"{suite}_{suffix}".lower())[:63]
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{name}"')
+    postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres_admin(f'CREATE DATABASE "{name}"')
     user = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
         user += ":" + quote(db["PASSWORD"], safe="")
@@ -44,7 +44,7 @@ def fresh_database(folder: Path, suffix: str):
     try:
         yield env | {"DATABASE_URL": f"postgres://{user}@{db['HOST'] or '127.0.0.1'}{port}/{name}"}
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manage(env: dict, *arguments: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -59,7 +59,8 @@ def manage(env: dict, *arguments: str, timeout: float = 300) -> subprocess.Compl
     )
 
 
-def _admin(statement: str) -> None:
+def postgres_admin(statement: str) -> None:
+    """Run a statement (CREATE or DROP DATABASE) on the server's `postgres` database."""
     db = settings.DATABASES["default"]
     with psycopg.connect(
         host=db["HOST"] or "127.0.0.1",

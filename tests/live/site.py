@@ -29,6 +29,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from django.conf import settings
 
 from annotations.management.commands._http import Client, start_server, stop_server, wait_until_up
+from tests.annotations.fresh_database import postgres_admin
 
 USERNAME = "live-admin"
 PASSWORD = "live-admin-password"
@@ -73,8 +74,8 @@ class LiveDatabase:
         """A new migrated database with one superuser (an old one of that name is dropped)."""
         if uses_postgresql():
             database = cls(url="", data_dir=data_dir, name=_live_name())
-            database._admin(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
-            database._admin(f'CREATE DATABASE "{database.name}"')
+            postgres_admin(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
+            postgres_admin(f'CREATE DATABASE "{database.name}"')
             database.url = _postgres_url(database.name)
         else:
             database = cls(url="", data_dir=data_dir, name=str(data_dir / "hyperlabel.sqlite3"))
@@ -99,22 +100,7 @@ class LiveDatabase:
 
     def drop(self) -> None:
         if self.url:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-    @staticmethod
-    def _admin(statement: str) -> None:
-        import psycopg
-
-        db = settings.DATABASES["default"]
-        with psycopg.connect(
-            host=db["HOST"] or "127.0.0.1",
-            port=db["PORT"] or 5432,
-            user=db["USER"] or None,
-            password=db["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-        ) as admin:
-            admin.execute(statement)
+            postgres_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def _live_name() -> str:
