@@ -22,32 +22,41 @@ GROWTH = 0.1
 
 def upkeep_after_commit(rows_by_model: dict) -> None:
     """Once the transaction commits, queue upkeep of the tables a load wrote rows into
-    ({model: rows written}); the job decides which need it (`stale_tables`). The loads of one
-    transaction (an import's batches) add up into one job."""
+    ({model: rows written}) when it wrote MIN_ROWS or more into one of them; the job decides
+    which need it (`stale_tables`). The loads of one transaction (an import's batches) add up
+    into one job; smaller transactions queue nothing (the next big load's upkeep, or
+    autovacuum, sees their growth too)."""
     if connection.vendor != "postgresql":
         return
-    pending = connection.__dict__.setdefault(PENDING, {})
-    for model, count in rows_by_model.items():
-        if count > 0:
+    # The transaction's own pending upkeep: a rollback drops it with the other callbacks.
+    pending = next(
+        (call for _, call, _ in connection.run_on_commit if isinstance(call, _PendingUpkeep)),
+        None,
+    )
+    if pending is None:
+        pending = _PendingUpkeep()
+        transaction.on_commit(pending)
+    pending.add(rows_by_model)
+
+
+class _PendingUpkeep:
+    """Rows loaded by one transaction, by table; called once it commits."""
+
+    def __init__(self):
+        self.rows: dict[str, int] = {}
+
+    def add(self, rows_by_model: dict) -> None:
+        for model, count in rows_by_model.items():
             name = model._meta.db_table
-            pending[name] = pending.get(name, 0) + count
-    if pending:
-        transaction.on_commit(_queue)
+            self.rows[name] = self.rows.get(name, 0) + max(count, 0)
 
-
-# The rows loaded since the last upkeep was queued, by table, kept on the connection. A rolled
-# back transaction leaves its counts for the next commit: at worst one needless check.
-PENDING = "upkeep_rows"
-
-
-def _queue() -> None:
-    rows_by_table = connection.__dict__.pop(PENDING, None)
-    if not rows_by_table:  # an earlier callback of this commit queued them
-        return
-    try:
-        tables_upkeep.enqueue(rows_by_table)
-    except Exception:  # the queue is down: the load stands, autovacuum catches up later
-        logger.exception("Could not queue table upkeep for %s", ", ".join(rows_by_table))
+    def __call__(self) -> None:
+        if max(self.rows.values(), default=0) < MIN_ROWS:
+            return
+        try:
+            tables_upkeep.enqueue(self.rows)
+        except Exception:  # the queue is down: the load stands, autovacuum catches up later
+            logger.exception("Could not queue table upkeep for %s", ", ".join(self.rows))
 
 
 @task()

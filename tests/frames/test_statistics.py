@@ -50,13 +50,25 @@ def test_a_big_import_is_vacuumed_and_analysed_by_a_job_once_committed():
         assert visible > 0, name  # vacuumed: index-only scans can skip the table
 
 
-def test_a_small_import_queues_upkeep_that_finds_nothing_stale():
+def test_a_small_import_queues_no_upkeep():
     load("a", 1_200)
     run_queued_jobs()
     before = table_state()
-    load("b", 10)
-    assert run_queued_jobs() == 1
+    load("b", 999)
+    assert run_queued_jobs() == 0
     assert table_state() == before
+
+
+def test_a_rolled_back_load_queues_nothing():
+    version = VersionFactory(frames=[])
+    transaction.set_autocommit(False)
+    try:
+        frames_bulk_create(version=version, frames=[frame_data(f"r{n}") for n in range(1_200)])
+        transaction.rollback()
+    finally:
+        transaction.set_autocommit(True)
+    load("s", 10)
+    assert run_queued_jobs() == 0
 
 
 def test_loads_too_small_alone_count_together_once_they_are_a_tenth_of_the_table():
