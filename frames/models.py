@@ -118,10 +118,10 @@ class VersionFrame(models.Model):
 
     objects = VersionFrameQuerySet.as_manager()
 
-    # PostgreSQL also has an index on version including frame_id (migration 0008): a filter
-    # joins a version's frame ids by the index alone, without reading every version's
-    # memberships (a 1M preview among 7M memberships: ~200 ms less). It costs a fork of 1M
-    # frames ~0.4 s (1.9 -> 2.3 s here). SQLite has no covering index; the primary key serves.
+    # No other index. One on version (including frame_id) let filters read a version's frame ids
+    # by the index alone (~200 ms less on 1M among 7M memberships), but right after a fork, with
+    # no statistics for the new version yet, the planner took it for a save's lookup by
+    # (version, key) and read a million entries per save; and it slowed forks by 0.4 s.
 
     def __str__(self) -> str:
         return f"{self.version_id}:{self.key}"
