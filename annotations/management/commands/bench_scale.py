@@ -38,7 +38,7 @@ from frames.synthetic import synthetic_frames
 from ._bench_db import migrate_if_needed, run_queued_jobs
 from ._http import Client, start_server, stop_server, wait_until_up
 from .bench_api import bench_token, percentiles
-from .bench_tasks import FILTERS
+from .bench_tasks import FILTERS, preview_figures
 
 ROIS = 5
 BATCH = 20_000  # as `build_version`: a batch a transaction
@@ -253,22 +253,7 @@ class Command(BaseCommand):
         empty = dataset_create(name=f"bench-scale-empty-{time.time_ns()}").versions.get()
         for filters in FILTERS.values():
             task_preview(version=empty, filters=filters, iteration={}, with_frames=False)
-        previews = {}
-        for name, filters in FILTERS.items():
-            runs = [
-                timed(
-                    lambda f=filters: task_preview(
-                        version=version, filters=f, iteration={}, with_frames=False
-                    )
-                )
-                for _ in range(3)
-            ]
-            previews[name] = {
-                "first": runs[0][1],
-                "warm": min(ms for _, ms in runs[1:]),
-                "matched": runs[0][0].matched,
-            }
-        return previews
+        return preview_figures(version)
 
     def _over_http(self, version: Version) -> dict:
         server, port = start_server(workers=self.options["workers"])
@@ -347,8 +332,8 @@ def _short(samples: list[float]) -> dict:
 def compared(figures: dict) -> dict[str, float]:
     flat = {}
     for name, preview in figures["preview_ms"].items():
-        flat[f"preview, {name}, first"] = preview["first"]
-        flat[f"preview, {name}, warm"] = preview["warm"]
+        flat[f"preview, {name}, first"] = preview["first_ms"]
+        flat[f"preview, {name}, warm"] = preview["warm_ms"]
     flat["labels, first"] = figures["labels_ms"]["first"]
     flat["labels, p50"] = figures["labels_ms"]["p50"]
     flat["next, p50"] = figures["next_ms"]["p50"]
