@@ -12,7 +12,7 @@ from config.errors import ConflictError
 from datasets.models import Version
 from frames.labels import labels_changed
 from frames.models import Frame, Roi, VersionFrame
-from frames.selectors import annotation_values_as_dict, frame_as_dict
+from frames.selectors import annotation_values_as_dict, frame_as_dict, with_annotations
 from frames.sql import annotations_of_frames, delete_annotations, lock_frame_under_key
 from frames.validation import FieldError, clean_annotations, clean_meta
 
@@ -47,7 +47,7 @@ def check_revision(frame: Frame, revision: int | None) -> None:
             STALE,
             code="stale_revision",
             params={"key": frame.key, "current": frame.revision, "given": revision},
-            current=frame_as_dict(frame),
+            current=frame_as_dict(with_annotations([frame])[0]),
         )
 
 
