@@ -55,12 +55,22 @@ def _what(names: list[str], folders: list[str]) -> str:
 
 
 def unused(names: list[str]) -> list[str]:
-    """Those of `names` no frame points at."""
+    """Those of `names` no frame points at, as its first source or another of a FrameGroup."""
     used = set()
     for chunk in chunked(names):
         uris = [media_uri(name) for name in chunk]
         used.update(Frame.objects.using_uris(uris).values_list("uri", flat=True))
+    if len(used) < len(names):
+        wanted = {media_uri(name) for name in names} - used
+        used.update(uri for uri in _group_source_uris() if uri in wanted)
     return [name for name in names if media_uri(name) not in used]
+
+
+def _group_source_uris() -> Iterator[str]:
+    """The URIs of the sources after the first of every FrameGroup (read by a partial index)."""
+    groups = Frame.objects.exclude(sources=[]).values_list("sources", flat=True)
+    for sources in groups.iterator(chunk_size=2000):
+        yield from (source["uri"] for source in sources[1:])
 
 
 def remove_unused(names: list[str], run: JobRun | None = None) -> int:

@@ -46,6 +46,10 @@ class Frame(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     meta = models.JSONField(default=dict, blank=True)
+    # A FrameGroup's sources [{"id", "uri", "width", "height", "meta"}], the first mirrored in
+    # uri, width and height; empty for the usual frame of one source ("default", no meta), so
+    # such frames cost nothing more (`frames.sources.frame_sources` reads both).
+    sources = models.JSONField(default=list, blank=True)
     revision = models.PositiveIntegerField(default=1)
     # ROIs plus frame labels, kept by the services: "empty frames" reads it instead of NOT EXISTS.
     annotation_count = models.PositiveIntegerField(default=0)
@@ -79,6 +83,8 @@ class Frame(models.Model):
             # Which frames use a media file (`frames.cleanup`); a prefix, as a btree entry is
             # bounded and a URI may be 2,048 characters of any script.
             models.Index(Substr("uri", 1, URI_INDEX_LENGTH), name="frames_frame_uri"),
+            # FrameGroups, for the media cleanup's look at their other sources' files.
+            models.Index(fields=["id"], name="frames_frame_group", condition=~models.Q(sources=[])),
         ]
 
     def __str__(self) -> str:
@@ -128,12 +134,20 @@ class VersionFrame(models.Model):
 
 
 class Roi(models.Model):
-    """One annotation: a box, polygon or key-point set, or a frame label (no points)."""
+    """One annotation: a shape drawn on one of the frame's sources, or a frame label (no points).
+
+    Coordinates are the source image's pixels. A box or ellipse is its box before `rotation`
+    (degrees, clockwise, about its centre); a mask keeps its COCO RLE in `mask` and its bounding
+    box in `points`.
+    """
 
     class Type(models.TextChoices):
         BOX = "box", "Box"
         POLYGON = "polygon", "Polygon"
         KEYPOINTS = "keypoints", "Key points"
+        ELLIPSE = "ellipse", "Ellipse"
+        POLYLINE = "polyline", "Polyline"
+        MASK = "mask", "Mask"
         FRAME = "frame", "Frame label"
 
     frame = models.ForeignKey(
@@ -154,6 +168,11 @@ class Roi(models.Model):
     meta = models.JSONField(default=dict, blank=True)
     color = models.CharField(max_length=7)
     locked = models.BooleanField(default=False)
+    # The id of the frame source the shape is drawn on (frame labels: the whole frame, "").
+    source = models.CharField(max_length=64, default="default", blank=True)
+    rotation = models.FloatField(default=0.0)
+    # {"size": [height, width], "counts": compressed COCO RLE} of a mask; None for other shapes.
+    mask = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["frame", "position"]
@@ -170,6 +189,29 @@ class Roi(models.Model):
 
 # What a shape (a ROI with points) may be; frame labels are the other kind of annotation.
 SHAPE_TYPES = [kind for kind in Roi.Type if kind != Roi.Type.FRAME]
+# The shapes that are a box before their rotation.
+ROTATABLE_TYPES = (Roi.Type.BOX, Roi.Type.ELLIPSE)
+
+
+class SourceRow(models.Model):
+    """One source of a frame, as a row: the view `frames_source_row` unfolds `Frame.sources`
+    (or a frame's one implicit source) so a task's source query compiles to plain lookups."""
+
+    frame = models.ForeignKey(
+        Frame, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    source = models.CharField(max_length=64)
+    uri = models.CharField(max_length=2048)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    meta = models.JSONField(default=dict)
+
+    class Meta:
+        managed = False
+        db_table = "frames_source_row"
+
+    def __str__(self) -> str:
+        return f"{self.frame_id}:{self.source}"
 
 
 class RoiLabel(models.Model):

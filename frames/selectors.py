@@ -9,8 +9,9 @@ from django.utils.functional import cached_property
 from config.sql import chunked
 from datasets.models import Version
 
-from .models import Frame, Roi, VersionFrame, VersionLabel
-from .sql import annotations_of_frames, frames_under_keys
+from .models import ROTATABLE_TYPES, Frame, Roi, VersionFrame, VersionLabel
+from .sources import frame_sources
+from .sql import ANNOTATION_COLUMNS, annotations_of_frames, frames_under_keys
 
 FRAMES_PER_PAGE = 60
 
@@ -68,18 +69,32 @@ def version_labels(*, version: Version) -> list[str]:
     return sorted(labels.values_list("label", flat=True))
 
 
-API_FIELDS = ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
+API_FIELDS = ANNOTATION_COLUMNS
+
+
+def shape_extras(values: Mapping) -> dict:
+    """What a shape has beyond its points, in the API's shape: a box's or an ellipse's
+    `rotation`, a mask's `mask`, and the `source` it is drawn on."""
+    kind = values["type"]
+    extras = {"rotation": values["rotation"]} if kind in ROTATABLE_TYPES else {}
+    if kind == Roi.Type.MASK:
+        extras["mask"] = values["mask"]
+    extras["source"] = values["source"]
+    return extras
 
 
 def annotation_values_as_dict(values: Mapping) -> dict:
     """An annotation's values (a ROI's fields, or a cleaned annotation) in the API's shape."""
-    is_frame_label = values["type"] == Roi.Type.FRAME
-    data = {"id": values["uid"]}
-    if not is_frame_label:
-        data |= {"type": values["type"]}
-    data |= {"labels": values["labels"]}
-    if not is_frame_label:
-        data |= {"points": values["points"]}
+    if values["type"] == Roi.Type.FRAME:
+        data = {"id": values["uid"], "labels": values["labels"]}
+    else:
+        data = {
+            "id": values["uid"],
+            "type": values["type"],
+            "labels": values["labels"],
+            "points": values["points"],
+            **shape_extras(values),
+        }
     return data | {
         "confidence": values["confidence"],
         "meta": values["meta"],
@@ -113,6 +128,7 @@ def frame_as_dict(frame: Frame) -> dict:
         "context_id": frame.context_id,
         "timestamp": frame.timestamp,
         "source": {"uri": frame.uri, "width": frame.width, "height": frame.height},
+        "sources": frame_sources(frame),
         "meta": frame.meta,
         "revision": frame.revision,
         "rois": [annotation_values_as_dict(a) for a in annotations if a["type"] != frame_type],

@@ -148,6 +148,7 @@ FRAME_COLUMNS = (
     "width",
     "height",
     "meta",
+    "sources",
     "revision",
     "annotation_count",
 )
@@ -207,8 +208,9 @@ def frame_rows_under_keys(
             cursor.execute(sql, params)
             for key, *values in cursor.fetchall():
                 row = dict(zip(columns, values, strict=True))
-                if "meta" in row:
-                    row["meta"] = _json(row["meta"])
+                for field in ("meta", "sources"):
+                    if field in row:
+                        row[field] = _json(row[field])
                 found[key] = row
     return found
 
@@ -226,7 +228,19 @@ def frame_files(version_id: int) -> list[tuple[str, str, int, int]]:
         return cursor.fetchall()
 
 
-ANNOTATION_COLUMNS = ("uid", "type", "labels", "points", "confidence", "meta", "color", "locked")
+ANNOTATION_COLUMNS = (
+    "uid",
+    "type",
+    "labels",
+    "points",
+    "confidence",
+    "meta",
+    "color",
+    "locked",
+    "source",
+    "rotation",
+    "mask",
+)
 
 
 def annotations_of_frames(frame_ids: list[int], *, stored: bool = False) -> dict[int, list[dict]]:
@@ -266,7 +280,7 @@ def annotations_of_frames(frame_ids: list[int], *, stored: bool = False) -> dict
             cursor.execute(sql, params)
             for frame_id, *values in cursor.fetchall():
                 annotation = dict(zip(names, values, strict=True))
-                for field in ("labels", "points", "meta"):
+                for field in ("labels", "points", "meta", "mask"):
                     annotation[field] = _json(annotation[field])
                 annotation["locked"] = bool(annotation["locked"])
                 found.setdefault(frame_id, []).append(annotation)
@@ -332,6 +346,9 @@ def memberships_repoint(version_id: int, pairs: list[tuple[str, int]]) -> None:
 ROI_JSON = (
     """'{"id":' || to_json(uid)::text || ',"type":' || to_json(type)::text"""
     """ || ',"labels":' || labels::text || ',"points":' || points::text"""
+    """ || CASE WHEN type IN ('box', 'ellipse') THEN ',"rotation":' || rotation::text ELSE '' END"""
+    """ || CASE WHEN type = 'mask' THEN ',"mask":' || mask::text ELSE '' END"""
+    """ || ',"source":' || to_json(source)::text"""
     """ || ',"confidence":' || confidence::text || ',"meta":' || meta::text"""
     """ || ',"color":' || to_json(color)::text || ',"locked":' || locked::text || '}'"""
 )

@@ -12,7 +12,9 @@ Bounds (the README and the API schema list them):
   JSON, nesting at most MAX_META_DEPTH objects or lists deep (the object itself is level 1);
 - no text anywhere holds NUL (PostgreSQL cannot store it);
 - numbers fit their columns: timestamp 64-bit, width and height up to MAX_DIMENSION, coordinates
-  finite and inside the image, confidence 0..1.
+  finite and inside the image of the shape's source, confidence 0..1, rotation -360..360;
+- a frame has at most MAX_SOURCES sources with ids of at most MAX_SOURCE_ID_LENGTH characters;
+- a mask's RLE has at most MAX_RLE_COUNTS runs and the size of its source.
 """
 
 import math
@@ -26,7 +28,9 @@ from django.core.exceptions import ValidationError
 from config.errors import NUL_TEXT
 
 from .colors import label_color
-from .models import SHAPE_TYPES, Roi
+from .masks import MaskError, clean_rle
+from .models import ROTATABLE_TYPES, SHAPE_TYPES, Roi
+from .sources import DEFAULT_SOURCE
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_KEY_LENGTH = 255
@@ -41,7 +45,15 @@ MAX_META_BYTES = 64 * 1024
 MAX_META_DEPTH = 10
 MAX_DIMENSION = 2**31 - 1  # PositiveIntegerField
 MIN_TIMESTAMP, MAX_TIMESTAMP = -(2**63), 2**63 - 1  # BigIntegerField
-MIN_POINTS = {Roi.Type.BOX: 2, Roi.Type.POLYGON: 3, Roi.Type.KEYPOINTS: 1}
+MAX_SOURCES = 16
+MAX_SOURCE_ID_LENGTH = 64
+MIN_POINTS = {
+    Roi.Type.BOX: 2,
+    Roi.Type.ELLIPSE: 2,
+    Roi.Type.POLYGON: 3,
+    Roi.Type.POLYLINE: 2,
+    Roi.Type.KEYPOINTS: 1,
+}
 NUL = "\x00"
 NESTING_OR_ESCAPES = b"[{\\"
 ESCAPED_NUL = "\\u0000"
@@ -204,9 +216,10 @@ def clean_points(value, roi_type: str, width: int, height: int, field: str) -> l
                 code="out_of_image",
             )
         points.append([x, y])
-    if roi_type == Roi.Type.BOX:
+    if roi_type in ROTATABLE_TYPES:
         if len(points) != 2:
-            raise FieldError(field, f"A box needs exactly 2 points; it has {len(points)}.")
+            what = "An ellipse" if roi_type == Roi.Type.ELLIPSE else "A box"
+            raise FieldError(field, f"{what} needs exactly 2 points; it has {len(points)}.")
         (x0, y0), (x1, y1) = points
         if x0 > x1 or y0 > y1:
             points = [[min(x0, x1), min(y0, y1)], [max(x0, x1), max(y0, y1)]]
@@ -251,19 +264,56 @@ def _clean_uid(value, field: str, seen: set[str]) -> str:
     return value
 
 
-def clean_annotation(
-    data, *, roi_type: str | None, width: int, height: int, field: str, seen: set[str]
-) -> dict:
-    """One ROI (`roi_type` None: read it from data) or frame label (`roi_type` "frame")."""
+def _clean_rotation(value, roi_type: str, field: str) -> float:
+    """Degrees clockwise about the shape's centre, normalised to (-180, 180]; boxes and ellipses."""
+    if value in (None, 0):
+        return 0.0
+    if not _is_number(value) or not -360 <= value <= 360:
+        raise FieldError(field, f"Rotation is degrees from -360 to 360; got {short(value)}.")
+    if roi_type not in ROTATABLE_TYPES:
+        raise FieldError(field, f"Only boxes and ellipses rotate; a {roi_type} has no rotation.")
+    turned = float(value) % 360
+    return turned - 360 if turned > 180 else turned
+
+
+def _clean_source(value, sizes: dict[str, tuple[int, int]], field: str) -> str:
+    if value in (None, ""):
+        return next(iter(sizes))
+    if not isinstance(value, str) or value not in sizes:
+        known = ", ".join(repr(source) for source in sizes)
+        raise FieldError(field, f"The frame has no source {short(value)}; its sources: {known}.")
+    return value
+
+
+def _clean_mask(value, size: tuple[int, int]) -> tuple[dict, list[list[int]]]:
     try:
-        return _clean_annotation(data, roi_type, width, height, seen)
+        return clean_rle(value, height=size[1], width=size[0])
+    except MaskError as error:
+        raise FieldError("mask" + error.where, error.message, code=error.code) from None
+
+
+def clean_annotation(
+    data,
+    *,
+    roi_type: str | None,
+    field: str,
+    seen: set[str],
+    sizes: dict[str, tuple[int, int]],
+) -> dict:
+    """One ROI (`roi_type` None: read it from data) or frame label (`roi_type` "frame").
+
+    `sizes`: {source id: (width, height)} of the frame's sources, the first one first
+    (`source_sizes`); a shape's points must lie inside its source's image.
+    """
+    try:
+        return _clean_annotation(data, roi_type, sizes, seen)
     except FieldError as error:
         # Field names are built only for an error: a bulk import checks ~50,000 annotations.
         error.field = f"{field}.{error.field}" if error.field else field
         raise
 
 
-def _clean_annotation(data, roi_type: str | None, width: int, height: int, seen) -> dict:
+def _clean_annotation(data, roi_type: str | None, sizes: dict, seen) -> dict:
     if not isinstance(data, dict):
         raise FieldError("", "An annotation is a JSON object.")
     if roi_type is None:
@@ -281,14 +331,33 @@ def _clean_annotation(data, roi_type: str | None, width: int, height: int, seen)
         "meta": clean_meta(data.get("meta"), "meta"),
         "color": _clean_color(data.get("color"), labels, "color"),
         "locked": bool(data.get("locked", False)),
+        "source": "",
+        "rotation": 0.0,
+        "mask": None,
     }
-    if roi_type != Roi.Type.FRAME:
-        cleaned["points"] = clean_points(data.get("points"), roi_type, width, height, "points")
+    if roi_type == Roi.Type.FRAME:
+        return cleaned
+    source = _clean_source(data.get("source"), sizes, "source")
+    cleaned["source"] = source
+    if roi_type == Roi.Type.MASK:
+        cleaned["mask"], cleaned["points"] = _clean_mask(data.get("mask"), sizes[source])
+        return cleaned
+    width, height = sizes[source]
+    cleaned["points"] = clean_points(data.get("points"), roi_type, width, height, "points")
+    cleaned["rotation"] = _clean_rotation(data.get("rotation"), roi_type, "rotation")
     return cleaned
 
 
+def source_sizes(sources: list[dict] | None, width: int, height: int) -> dict:
+    """{source id: (width, height)} of a frame, its first source first: what its shapes may be
+    drawn on. `sources` as `Frame.sources` holds them (empty: one source, "default")."""
+    if not sources:
+        return {DEFAULT_SOURCE: (width, height)}
+    return {source["id"]: (source["width"], source["height"]) for source in sources}
+
+
 def clean_annotations(
-    rois, frame_labels, *, width: int, height: int, prefix: str = ""
+    rois, frame_labels, *, sizes: dict[str, tuple[int, int]], prefix: str = ""
 ) -> list[dict]:
     """ROIs then frame labels, as one ordered list of cleaned annotation dicts."""
     seen: set[str] = set()
@@ -317,10 +386,9 @@ def clean_annotations(
                 clean_annotation(
                     item,
                     roi_type=roi_type,
-                    width=width,
-                    height=height,
                     field=f"{prefix}{name}[{index}]",
                     seen=seen,
+                    sizes=sizes,
                 )
             )
     return cleaned
@@ -365,25 +433,64 @@ def clean_frame(data) -> dict:
             f"timestamp is whole milliseconds within ±2⁶³; got {short(timestamp)}.",
             code="out_of_range",
         )
-    source = data.get("source")
-    if not isinstance(source, dict):
-        raise FieldError("source", "source is an object with uri, width and height.")
-    uri = source.get("uri")
-    if not isinstance(uri, str) or not uri:
-        raise FieldError("source.uri", "source.uri is the image's URL or media path.")
-    if len(uri) > MAX_URI_LENGTH or NUL in uri:
-        clean_text(uri, "source.uri", max_length=MAX_URI_LENGTH, what="source.uri")
-    width = _clean_dimension(source.get("width"), "source.width")
-    height = _clean_dimension(source.get("height"), "source.height")
+    sources = _clean_sources(data)
+    first = sources[0]
+    sizes = source_sizes(sources, first["width"], first["height"])
     return {
         "key": key,
         "context_id": context_id,
         "timestamp": timestamp,
-        "uri": uri,
-        "width": width,
-        "height": height,
+        "uri": first["uri"],
+        "width": first["width"],
+        "height": first["height"],
+        "sources": sources,
         "meta": clean_meta(data.get("meta"), "meta"),
-        "annotations": clean_annotations(
-            data.get("rois"), data.get("frame_labels"), width=width, height=height
-        ),
+        "annotations": clean_annotations(data.get("rois"), data.get("frame_labels"), sizes=sizes),
+    }
+
+
+def _clean_sources(data: dict) -> list[dict]:
+    """A frame's `sources`, or its one `source` (id "default"): the full list, cleaned."""
+    if data.get("sources") is None:
+        return [_clean_source_fields(data.get("source"), "source", DEFAULT_SOURCE)]
+    if data.get("source") is not None:
+        raise FieldError("source", "Give sources or source (one source), not both.")
+    sources = data["sources"]
+    if not isinstance(sources, list) or not sources:
+        raise FieldError("sources", "sources is a non-empty list of {id, uri, width, height}.")
+    if len(sources) > MAX_SOURCES:
+        raise FieldError(
+            "sources",
+            f"A frame has at most {MAX_SOURCES} sources; this one has {len(sources):,}.",
+            code="too_many_sources",
+        )
+    cleaned, seen = [], set()
+    for index, source in enumerate(sources):
+        where = f"sources[{index}]"
+        if not isinstance(source, dict):
+            raise FieldError(where, "A source is an object with id, uri, width and height.")
+        source_id = clean_text(
+            source.get("id"), f"{where}.id", max_length=MAX_SOURCE_ID_LENGTH, what="A source id"
+        )
+        if source_id in seen:
+            raise FieldError(f"{where}.id", f"Source id {source_id!r} is used twice in this frame.")
+        seen.add(source_id)
+        cleaned.append(_clean_source_fields(source, where, source_id))
+    return cleaned
+
+
+def _clean_source_fields(source, where: str, source_id: str) -> dict:
+    if not isinstance(source, dict):
+        raise FieldError(where, f"{where} is an object with uri, width and height.")
+    uri = source.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise FieldError(f"{where}.uri", f"{where}.uri is the image's URL or media path.")
+    if len(uri) > MAX_URI_LENGTH or NUL in uri:
+        clean_text(uri, f"{where}.uri", max_length=MAX_URI_LENGTH, what=f"{where}.uri")
+    return {
+        "id": source_id,
+        "uri": uri,
+        "width": _clean_dimension(source.get("width"), f"{where}.width"),
+        "height": _clean_dimension(source.get("height"), f"{where}.height"),
+        "meta": clean_meta(source.get("meta"), f"{where}.meta"),
     }

@@ -26,6 +26,7 @@ from config.storage import local_path
 from .imports import readable_buckets, s3_location
 from .media import media_name, thumb_name
 from .models import Frame
+from .sources import frame_sources
 
 # A frame row never changes its URI (edits copy rows, never repoint them), so browsers may keep it.
 CACHE_CONTROL = "private, max-age=86400"
@@ -93,8 +94,15 @@ def _serve(uri: str, *, thumbnail: bool) -> HttpResponse:
 @require_GET
 @permission_required("frames.view_frame", raise_exception=True)
 def frame_image(request: HttpRequest, pk: int) -> HttpResponse:
-    frame = get_object_or_404(Frame.objects.only("uri"), pk=pk)
-    return _serve(frame.uri, thumbnail=False)
+    """The frame's image: its first source's, or `?source=<id>`'s of a FrameGroup."""
+    frame = get_object_or_404(Frame.objects.only("uri", "width", "height", "sources"), pk=pk)
+    wanted = request.GET.get("source")
+    if wanted is None:
+        return _serve(frame.uri, thumbnail=False)
+    for source in frame_sources(frame):
+        if source["id"] == wanted:
+            return _serve(source["uri"], thumbnail=False)
+    raise Http404("This frame has no such source.")
 
 
 @require_GET

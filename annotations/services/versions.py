@@ -69,10 +69,13 @@ def frames_delete(*, version: Version, keys: list[str], user, force: bool = Fals
         memberships = VersionFrame.objects.of(version).under_keys(chunk)
         frame_ids = list(memberships.values_list("frame_id", flat=True))
         owned_rows = list(
-            Frame.objects.filter(pk__in=frame_ids, version=version).values_list("pk", "uri")
+            Frame.objects.filter(pk__in=frame_ids, version=version).values_list(
+                "pk", "uri", "sources"
+            )
         )
-        owned = [pk for pk, _ in owned_rows]
-        uris.extend(uri for _, uri in owned_rows)
+        owned = [pk for pk, _, _ in owned_rows]
+        uris.extend(uri for _, uri, _ in owned_rows)
+        uris.extend(source["uri"] for _, _, sources in owned_rows for source in sources[1:])
         memberships.delete()
         removed_labels = delete_annotations(owned, version_ids=[version.pk])
         shared = annotations_of_frames(sorted(set(frame_ids) - set(owned)))

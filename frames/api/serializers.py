@@ -12,9 +12,11 @@ from rest_framework import serializers
 
 from config.api import ErrorSerializer
 from frames.imports import IMPORT_FORMATS
-from frames.models import SHAPE_TYPES, Frame, Roi
+from frames.masks import MAX_RLE_RUNS
+from frames.models import ROTATABLE_TYPES, SHAPE_TYPES, Frame, Roi
 from frames.selectors import frame_as_dict
 from frames.services import Edit
+from frames.sources import source_image_url
 from frames.validation import (
     MAX_ANNOTATIONS,
     MAX_CONTEXT_LENGTH,
@@ -25,6 +27,8 @@ from frames.validation import (
     MAX_META_BYTES,
     MAX_META_DEPTH,
     MAX_POINTS,
+    MAX_SOURCE_ID_LENGTH,
+    MAX_SOURCES,
     MAX_TIMESTAMP,
     MAX_UID_LENGTH,
     MAX_URI_LENGTH,
@@ -37,8 +41,24 @@ PIXELS = (
     "to height, edges included. "
 )
 POINTS_HELP = (
-    PIXELS + "A box is exactly two points, stored as [[left, top], [right, bottom]]; a polygon "
-    f"has at least 3 points; keypoints at least 1; an ROI at most {MAX_POINTS:,}."
+    PIXELS + "A box or an ellipse is exactly two points, its box before rotation, stored as "
+    "[[left, top], [right, bottom]]; a polygon has at least 3 points, a polyline (an open line) "
+    "at least 2, keypoints at least 1; an ROI at most "
+    f"{MAX_POINTS:,}. A mask's points are its bounding box, computed by the server "
+    "(right and bottom are the pixel edges: last column + 1, last row + 1)."
+)
+ROTATION_HELP = (
+    "Degrees, clockwise on the image (y points down), about the box's centre; stored in "
+    "(-180, 180]. Boxes and ellipses only."
+)
+SOURCE_HELP = (
+    "The id of the frame source the shape is drawn on; the frame's first source when not "
+    "given. Its points lie in that source's pixels."
+)
+MASK_HELP = (
+    "COCO RLE of the source's size: runs of 0s and 1s alternating, column by column "
+    "(pycocotools' order). `counts` is the compressed string or, on input, a list of run "
+    "lengths; it is stored and answered compressed. A mask with no pixel set is refused."
 )
 META_HELP = (
     f"Any JSON object: at most {MAX_META_BYTES:,} bytes as compact JSON, objects and lists "
@@ -119,6 +139,22 @@ class AnnotationFieldsSerializer(serializers.Serializer):
     )
 
 
+class MaskSerializer(serializers.Serializer):
+    size = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DIMENSION),
+        min_length=2,
+        max_length=2,
+        help_text="[height, width] of the shape's source, in pixels.",
+    )
+    counts = serializers.CharField(
+        help_text=f"Compressed COCO RLE (a list of at most {MAX_RLE_RUNS:,} run lengths on input)."
+    )
+
+
+def _rotation_field(**kwargs) -> serializers.FloatField:
+    return serializers.FloatField(min_value=-360, max_value=360, help_text=ROTATION_HELP, **kwargs)
+
+
 class RoiSerializer(AnnotationFieldsSerializer):
     """A ROI as the API answers it."""
 
@@ -126,26 +162,46 @@ class RoiSerializer(AnnotationFieldsSerializer):
     points = serializers.ListField(
         child=PointField(), min_length=1, max_length=MAX_POINTS, help_text=POINTS_HELP
     )
+    rotation = _rotation_field(required=False)
+    mask = MaskSerializer(required=False, help_text=MASK_HELP)
+    source = serializers.CharField(help_text=SOURCE_HELP)
+
+
+def _points_field(kind: Roi.Type) -> serializers.ListField:
+    if kind in ROTATABLE_TYPES:
+        help_text = PIXELS + "Two corners of the box before rotation; stored as [[left, top], "
+        help_text += "[right, bottom]]."
+        return serializers.ListField(
+            child=PointField(), min_length=2, max_length=2, help_text=help_text
+        )
+    if kind == Roi.Type.MASK:
+        help_text = "Ignored on input: the server computes the mask's bounding box."
+        return serializers.ListField(child=PointField(), required=False, help_text=help_text)
+    help_text = f"{PIXELS}At least {MIN_POINTS[kind]}, at most {MAX_POINTS:,} [x, y] points."
+    return serializers.ListField(
+        child=PointField(), min_length=MIN_POINTS[kind], max_length=MAX_POINTS, help_text=help_text
+    )
 
 
 def _shape_input_serializer(kind: Roi.Type) -> type[serializers.Serializer]:
     """A ROI of one type as a client sends it (the schema's `oneOf` branch for that type)."""
-    most = MIN_POINTS[kind] if kind == Roi.Type.BOX else MAX_POINTS
     name = kind.name.title()
     type_field = extend_schema_field({"type": "string", "enum": [kind.value]})(
         type(f"{name}TypeField", (serializers.Field,), {})
     )
-    points_help = f"{PIXELS}At least {MIN_POINTS[kind]}, at most {most:,} [x, y] points."
-    if kind == Roi.Type.BOX:
-        points_help = PIXELS + "Two corners; stored as [[left, top], [right, bottom]]."
     attributes = {
         "__doc__": f"A {kind.label.lower()} ROI.",
         "__module__": __name__,
         "type": type_field(),
-        "points": serializers.ListField(
-            child=PointField(), min_length=MIN_POINTS[kind], max_length=most, help_text=points_help
+        "points": _points_field(kind),
+        "source": serializers.CharField(
+            max_length=MAX_SOURCE_ID_LENGTH, required=False, help_text=SOURCE_HELP
         ),
     }
+    if kind in ROTATABLE_TYPES:
+        attributes["rotation"] = _rotation_field(default=0)
+    if kind == Roi.Type.MASK:
+        attributes["mask"] = MaskSerializer(help_text=MASK_HELP)
     return type(f"{name}RoiSerializer", (AnnotationFieldsSerializer,), attributes)
 
 
@@ -176,7 +232,9 @@ class IdsField(JsonListField):
         super().__init__(max_items=MAX_ANNOTATIONS, **kwargs)
 
 
-class SourceSerializer(serializers.Serializer):
+class SourceShorthandSerializer(serializers.Serializer):
+    """A frame's first source, the one-source shorthand older clients use."""
+
     uri = serializers.CharField(
         max_length=MAX_URI_LENGTH,
         help_text="An http(s) URL, or media:<path inside the media folder>.",
@@ -187,6 +245,25 @@ class SourceSerializer(serializers.Serializer):
     height = serializers.IntegerField(
         min_value=1, max_value=MAX_DIMENSION, help_text="Image height in pixels."
     )
+
+
+class SourceSerializer(SourceShorthandSerializer):
+    """One image of a frame: a camera of a FrameGroup, or the frame's only image."""
+
+    id = serializers.CharField(
+        max_length=MAX_SOURCE_ID_LENGTH, help_text="Unique in the frame; `default` for one source."
+    )
+    meta = JsonObjectField(required=False, help_text=META_HELP)
+
+
+class SourceOutputSerializer(SourceSerializer):
+    image_url = serializers.CharField(help_text="URL path of this source's image (login required).")
+
+
+SOURCES_HELP = (
+    f"The frame's images (at most {MAX_SOURCES}), e.g. the cameras of one moment; the first is "
+    "the frame's `source`. Give `sources` or `source`, not both."
+)
 
 
 class FrameInputSerializer(serializers.Serializer):
@@ -209,7 +286,8 @@ class FrameInputSerializer(serializers.Serializer):
         required=False,
         help_text="Milliseconds into the sequence.",
     )
-    source = SourceSerializer()
+    source = SourceShorthandSerializer(required=False, help_text="One source, id `default`.")
+    sources = SourceSerializer(many=True, required=False, help_text=SOURCES_HELP)
     meta = JsonObjectField(required=False, help_text=META_HELP)
     rois = RoisField(required=False, max_items=MAX_ANNOTATIONS, help_text=ANNOTATIONS_HELP)
     frame_labels = FrameLabelsField(
@@ -223,7 +301,8 @@ class FrameSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="The frame key, the same in every version.")
     context_id = serializers.CharField()
     timestamp = serializers.IntegerField(help_text="Milliseconds into the sequence.")
-    source = SourceSerializer()
+    source = SourceShorthandSerializer(help_text="The first source (of `sources`).")
+    sources = SourceOutputSerializer(many=True, help_text=SOURCES_HELP)
     meta = serializers.DictField()
     revision = serializers.IntegerField(help_text="Goes up on every change; PATCH sends it back.")
     rois = RoiSerializer(many=True, help_text=PIXELS)
@@ -235,7 +314,12 @@ class FrameSerializer(serializers.Serializer):
     image_url = serializers.CharField(help_text="URL path of the image (login required).")
 
     def to_representation(self, instance: Frame) -> dict:
-        return frame_as_dict(instance) | {"image_url": instance.get_absolute_url()}
+        data = frame_as_dict(instance)
+        data["sources"] = [
+            source | {"image_url": source_image_url(instance, source["id"])}
+            for source in data["sources"]
+        ]
+        return data | {"image_url": instance.get_absolute_url()}
 
 
 class FrameConflictSerializer(ErrorSerializer):

@@ -21,7 +21,7 @@ from datasets.models import Version
 from datasets.services import lock_version
 from frames.labels import count_labels, labels_counted
 from frames.models import Frame, Roi, RoiLabel, VersionFrame
-from frames.selectors import annotation_values_as_dict, keys_taken
+from frames.selectors import annotation_values_as_dict, keys_taken, shape_extras
 from frames.sql import (
     annotations_of_frames,
     delete_annotations,
@@ -29,7 +29,13 @@ from frames.sql import (
     frames_saved,
     memberships_repoint,
 )
-from frames.validation import MAX_ANNOTATIONS, FieldError, clean_annotation, clean_frame
+from frames.validation import (
+    MAX_ANNOTATIONS,
+    FieldError,
+    clean_annotation,
+    clean_frame,
+    source_sizes,
+)
 
 from .rows import FRAME_FIELDS, frame_values, insert_annotations
 from .writes import split_parts
@@ -377,6 +383,7 @@ def _clean_new(index: int, data: dict, row: dict, old: list[dict], skipped: list
     """The frame's new annotations, cleaned: ROIs first, then frame labels."""
     uids = {annotation["uid"] for annotation in old}
     seen = set(uids)
+    sizes = source_sizes(row["sources"], row["width"], row["height"])
     new = []
     for name, roi_type in (("rois", None), ("frame_labels", Roi.Type.FRAME)):
         items = data.get(name)
@@ -400,10 +407,9 @@ def _clean_new(index: int, data: dict, row: dict, old: list[dict], skipped: list
                 clean_annotation(
                     item,
                     roi_type=roi_type,
-                    width=row["width"],
-                    height=row["height"],
                     field=place,
                     seen=seen,
+                    sizes=sizes,
                 )
             )
     if len(old) + len(new) > MAX_ANNOTATIONS:
@@ -506,4 +512,5 @@ def _shape_as_dict(a: dict) -> dict:
         "meta": a["meta"],
         "color": a["color"],
         "locked": a["locked"],
+        **shape_extras(a),
     }

@@ -20,6 +20,7 @@ from frames.validation import (
     clean_annotation,
     clean_meta,
     clean_text,
+    source_sizes,
 )
 
 from .rows import insert_annotations
@@ -138,10 +139,9 @@ def _clean_edit(
         annotation = clean_annotation(
             item,
             roi_type=PART_TYPES[name],
-            width=frame.width,
-            height=frame.height,
             field=where,
             seen=seen,
+            sizes=source_sizes(frame.sources, frame.width, frame.height),
         )
         if annotation["uid"] in removed:
             raise FieldError(

@@ -3,6 +3,7 @@
 
 from config.bulk import allocate_ids, insert_rows
 from frames.models import Roi, RoiLabel
+from frames.sources import stored_sources
 
 # Values of a frame and of an annotation as the inserts take them, after their ids.
 FRAME_FIELDS = [
@@ -13,6 +14,7 @@ FRAME_FIELDS = [
     "width",
     "height",
     "meta",
+    "sources",
     "annotation_count",
 ]
 ANNOTATION_FIELDS = [
@@ -25,6 +27,9 @@ ANNOTATION_FIELDS = [
     "meta",
     "color",
     "locked",
+    "source",
+    "rotation",
+    "mask",
 ]
 # A ROI row as `insert_annotations` writes it.
 ROI_COLUMNS = ["id", "frame_id", "version_id", *ANNOTATION_FIELDS]
@@ -39,6 +44,7 @@ def frame_values(key: str, frame: dict) -> list:
         frame["width"],
         frame["height"],
         frame["meta"],
+        stored_sources(frame["sources"]),
         len(frame["annotations"]),
     ]
 
@@ -54,6 +60,9 @@ def _annotation_values(position: int, annotation: dict) -> list:
         annotation["meta"],
         annotation["color"],
         annotation["locked"],
+        annotation["source"],
+        annotation["rotation"],
+        annotation["mask"],
     ]
 
 

@@ -14,7 +14,7 @@ from frames.labels import labels_changed
 from frames.models import Frame, Roi, VersionFrame
 from frames.selectors import annotation_values_as_dict, frame_as_dict, with_annotations
 from frames.sql import annotations_of_frames, delete_annotations, lock_frame_under_key
-from frames.validation import FieldError, clean_annotations, clean_meta
+from frames.validation import FieldError, clean_annotations, clean_meta, source_sizes
 
 from .rows import insert_annotations
 
@@ -64,7 +64,17 @@ LOCKED = (
     "or delete it."
 )
 # What a locked annotation keeps; `locked` itself may change (unlocking it).
-ANNOTATION_COMPARED = ("type", "labels", "points", "confidence", "meta", "color")
+ANNOTATION_COMPARED = (
+    "type",
+    "labels",
+    "points",
+    "confidence",
+    "meta",
+    "color",
+    "source",
+    "rotation",
+    "mask",
+)
 
 
 @dataclass
@@ -167,8 +177,7 @@ def frame_write(
             cleaned = clean_annotations(
                 rois if rois is not None else [],
                 frame_labels if frame_labels is not None else [],
-                width=frame.width,
-                height=frame.height,
+                sizes=source_sizes(frame.sources, frame.width, frame.height),
             )
     except FieldError as error:
         raise error.as_validation_error() from None

@@ -57,9 +57,23 @@ def test_a_frame_has_the_documented_shape_with_its_image_url(annotator_api):
     assert body["source"] == {"uri": "https://example.com/a.jpg", "width": 640, "height": 480}
     assert body["revision"] == 1
     assert body["image_url"] == f"/frames/{frame.pk}/image/"
+    assert body["sources"] == [
+        {
+            "id": "default",
+            "uri": "https://example.com/a.jpg",
+            "width": 640,
+            "height": 480,
+            "meta": {},
+            "image_url": f"/frames/{frame.pk}/image/",
+        }
+    ]
     [roi] = body["rois"]
-    assert set(roi) == {"id", "type", "labels", "points", "confidence", "meta", "color", "locked"}
+    assert set(roi) == {
+        *("id", "type", "labels", "points", "confidence", "meta", "color", "locked"),
+        *("rotation", "source"),
+    }
     assert (roi["type"], roi["points"], roi["confidence"]) == ("box", [[10, 10], [30, 30]], 0.5)
+    assert (roi["rotation"], roi["source"]) == (0.0, "default")
     [label] = body["frame_labels"]
     assert set(label) == {"id", "labels", "confidence", "meta", "color", "locked"}
 
@@ -211,7 +225,9 @@ def test_patch_replaces_the_given_parts_and_answers_the_new_frame(manager_api):
     assert [r["labels"] for r in body["rois"]] == [["bus"], ["car"]]
     assert body["frame_labels"][0]["labels"] == ["day"]
     assert body["meta"] == {"m": 2}
-    assert body == {**snapshot(version)[0], "image_url": body["image_url"]}
+    [stored] = [frame for frame in snapshot(version) if frame["id"] == "a"]
+    stored["sources"][0]["image_url"] = body["image_url"]
+    assert body == {**stored, "image_url": body["image_url"]}
 
 
 def test_a_stale_revision_is_409_with_the_current_frame_and_changes_nothing(manager_api, manager):

@@ -75,8 +75,32 @@ def test_roi_input_is_one_of_the_shape_types_each_with_its_point_counts(schema):
         points = shape["properties"]["points"]
         assert (points["items"]["minItems"], points["items"]["maxItems"]) == (2, 2)  # [x, y]
         assert points["items"]["items"]["minimum"] == 0  # pixels from the image's edge
-        counts[kind] = (points["minItems"], points["maxItems"])
-    assert counts == {"box": (2, 2), "polygon": (3, MAX_POINTS), "keypoints": (1, MAX_POINTS)}
+        counts[kind] = (points.get("minItems"), points.get("maxItems"))
+    assert counts == {
+        "box": (2, 2),
+        "ellipse": (2, 2),
+        "polygon": (3, MAX_POINTS),
+        "polyline": (2, MAX_POINTS),
+        "keypoints": (1, MAX_POINTS),
+        "mask": (None, None),  # the server computes a mask's bounding box
+    }
+
+
+def test_shapes_document_rotation_source_and_masks_in_pixels(schema):
+    box = component(schema, "BoxRoiRequest")["properties"]
+    ellipse = component(schema, "EllipseRoiRequest")["properties"]
+    for rotation in (box["rotation"], ellipse["rotation"]):
+        assert (rotation["minimum"], rotation["maximum"]) == (-360, 360)
+        assert "clockwise" in rotation["description"]
+    assert "rotation" not in component(schema, "PolygonRoiRequest")["properties"]
+    mask = component(schema, "MaskRoiRequest")
+    assert "mask" in mask["required"]
+    assert "COCO RLE" in mask["properties"]["mask"]["description"]
+    assert "Pixel coordinates" in component(schema, "PolylineRoiRequest")["properties"]["points"][
+        "description"
+    ]
+    assert "source" in box
+    assert "source" in component(schema, "Roi")["required"]
 
 
 def test_roi_answers_name_their_type_from_the_shape_types(schema):
@@ -111,7 +135,14 @@ def test_a_bulk_import_describes_frames_with_typed_rois(schema):
     frames = operation["requestBody"]["content"]["application/json"]["schema"]
     frame = referenced(schema, frames["items"])
     assert frame["properties"]["rois"]["items"]["$ref"].endswith("/RoiInputRequest")
-    assert frame["properties"]["source"]["$ref"].endswith("/SourceRequest")
+    assert set(referenced(schema, frame["properties"]["source"])["required"]) == {
+        "uri",
+        "width",
+        "height",
+    }
+    sources = frame["properties"]["sources"]
+    assert sources["items"]["$ref"].endswith("/SourceRequest")
+    assert "id" in referenced(schema, sources["items"])["required"]
 
 
 def test_filter_modes_and_iteration_orders_are_the_models_choices(schema):

@@ -38,7 +38,7 @@ def error_of(query: str, scope="roi") -> QueryError:
         ("confidence:0.*", "Wildcards work on text; confidence is a number at position 11"),
         (
             "type:circle",
-            'Unknown type "circle" at position 5; known: box, polygon, keypoints, frame',
+            'Unknown type "circle" at position 5; known: box, polygon, keypoints, ellipse, polyline, mask, frame',
         ),
         ("meta.x:[1 TO b]", "A range's bounds must both be numbers or both text at position 8"),
         ("label:[a* TO b]", "Wildcards are not allowed in a range at position 7"),

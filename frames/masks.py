@@ -1,0 +1,130 @@
+"""Masks as COCO run-length encodings: checked, stored compressed, measured by pycocotools.
+
+A mask is `{"size": [height, width], "counts": …}`, runs of 0s then 1s alternating, column by
+column (Fortran order), exactly as pycocotools writes it. `counts` is the compressed string or,
+on input, the plain list of run lengths.
+
+pycocotools trusts its input: a string whose runs add up to more than height x width makes its
+decoder write past the end of the image. So the runs of a string are read here first (with
+NumPy, the way `rleFrString` in pycocotools' maskApi.c reads them), and a mask goes on only when
+they are whole and cover the image exactly; everything else (bounding box, area, encoding,
+decoding) is pycocotools'.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from pycocotools import mask as coco_mask
+
+MAX_RLE_RUNS = 1_000_000
+# A run is at most 7 characters of 5 bits; 32 bits cover any image.
+MAX_RUN_CHARACTERS = 7
+MAX_RLE_CHARACTERS = MAX_RLE_RUNS * 2
+
+
+@dataclass
+class MaskError(Exception):
+    where: str  # ".counts", ".size", or "" for the mask itself
+    message: str
+    code: str = "invalid"
+
+
+def clean_rle(value, *, height: int, width: int) -> tuple[dict, list[list[int]]]:
+    """(the mask as stored: size and compressed counts, its bounding box as two points) of a
+    mask drawn on an image of `width` x `height`; MaskError names what is wrong."""
+    if not isinstance(value, dict):
+        raise MaskError("", 'A mask is {"size": [height, width], "counts": COCO RLE}.')
+    size = value.get("size")
+    if size != [height, width]:
+        raise MaskError(
+            ".size",
+            f"A mask's size is its source's [height, width], [{height}, {width}]; "
+            f"got {_short(size)}.",
+            code="wrong_size",
+        )
+    counts = value.get("counts")
+    if isinstance(counts, str):
+        _check_runs(_string_runs(counts), height * width)
+        rle = {"size": size, "counts": counts.encode("ascii")}
+    elif isinstance(counts, list):
+        _check_runs(_list_runs(counts), height * width)
+        with warnings.catch_warnings():  # pycocotools 2.0.8 under NumPy 2 warns about a copy
+            warnings.simplefilter("ignore", DeprecationWarning)
+            rle = coco_mask.frPyObjects({"size": size, "counts": counts}, height, width)
+    else:
+        raise MaskError(".counts", "counts is a COCO RLE string or a list of run lengths.")
+    if coco_mask.area(rle) == 0:
+        raise MaskError("", "The mask has no pixel set; draw on it or delete it.", "empty_mask")
+    x, y, w, h = (int(v) for v in coco_mask.toBbox(rle))
+    stored = {"size": size, "counts": rle["counts"].decode("ascii")}
+    return stored, [[x, y], [x + w, y + h]]
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _list_runs(counts: list) -> np.ndarray:
+    if len(counts) > MAX_RLE_RUNS:
+        raise MaskError(".counts", f"A mask has at most {MAX_RLE_RUNS:,} runs.", "too_many_runs")
+    if not all(type(run) is int for run in counts):
+        raise MaskError(".counts", "Run lengths are whole numbers.")
+    return np.array(counts, dtype=np.int64) if counts else np.zeros(0, dtype=np.int64)
+
+
+def _string_runs(text: str) -> np.ndarray:
+    """The run lengths a compressed string holds. Each run is a signed number in 5-bit groups
+    (least significant first, 0x20 = more follows, 0x10 of the last = negative) plus 48; from the
+    fourth run on, a run is stored as its difference from the run two before."""
+    if len(text) > MAX_RLE_CHARACTERS:
+        raise MaskError(
+            ".counts",
+            f"A mask's counts have at most {MAX_RLE_CHARACTERS:,} characters.",
+            "too_many_runs",
+        )
+    if not text.isascii():
+        raise MaskError(".counts", "COCO RLE counts are the characters 0 to o (ASCII 48-111).")
+    digits = np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int64) - 48
+    if digits.size and (digits.min() < 0 or digits.max() > 63):
+        raise MaskError(".counts", "COCO RLE counts are the characters 0 to o (ASCII 48-111).")
+    more = (digits & 0x20) != 0
+    if digits.size and more[-1]:
+        raise MaskError(".counts", "The counts end inside a run.")
+    ends = np.flatnonzero(~more)
+    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
+    lengths = ends - starts + 1
+    if lengths.size and lengths.max() > MAX_RUN_CHARACTERS:
+        raise MaskError(".counts", "A run of the counts is too long to be a pixel count.")
+    places = np.arange(digits.size) - np.repeat(starts, lengths)
+    values = np.bitwise_or.reduceat((digits & 0x1F) << (5 * places), starts) if ends.size else ends
+    negative = (digits[ends] & 0x10) != 0
+    values = np.where(negative, values - (1 << (5 * lengths)), values)
+    runs = values.astype(np.int64)
+    runs[1::2] = np.cumsum(runs[1::2])
+    runs[2::2] = np.cumsum(runs[2::2])
+    return runs
+
+
+def _check_runs(runs: np.ndarray, pixels: int) -> None:
+    if runs.size and runs.min() < 0:
+        raise MaskError(".counts", "A run length is negative.")
+    total = int(runs.sum())
+    if total != pixels:
+        raise MaskError(
+            ".counts",
+            f"The runs cover {total:,} pixels; the image has {pixels:,} (height x width).",
+            code="wrong_size",
+        )
+
+
+def decode(mask: dict) -> np.ndarray:
+    """The mask's pixels, an array of height x width of 0 and 1 (a stored, checked mask)."""
+    return coco_mask.decode({"size": mask["size"], "counts": mask["counts"].encode("ascii")})
+
+
+def encode(pixels: np.ndarray) -> dict:
+    """A stored mask of a height x width array of 0 and 1."""
+    rle = coco_mask.encode(np.asfortranarray(pixels, dtype=np.uint8))
+    return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
