@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 
 from annotations.models import AnnotationTask
 from datasets.models import Dataset, Version
-from frames.models import Frame, RoiLabel
+from frames.models import Frame, Roi, RoiLabel
 from tests.frames.test_commands import run
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,17 @@ def test_make_demo_builds_logins_and_a_published_version_with_a_draft_fork():
         "draft",
     )
     assert fork.parent == root
-    assert root.frame_count == fork.frame_count == 12 + 8
+    assert root.frame_count == fork.frame_count == 12 + 3 + 8
     frames = Frame.objects.in_version(root)
+    rig = frames.get(key="camera-rig-0000")
+    assert [source["id"] for source in rig.sources] == ["front", "left", "right"]
+    assert set(rig.rois.exclude(type="frame").values_list("source", flat=True)) <= {
+        "front",
+        "left",
+        "right",
+    }
+    kinds = set(Roi.objects.filter(frame__in=frames).values_list("type", flat=True))
+    assert {"box", "polygon", "keypoints", "ellipse", "polyline", "mask"} <= kinds
     assert RoiLabel.objects.filter(frame__context_id="demo-drive.mp4", label="car").count() == 8
     assert frames.filter(annotation_count=0).exists()
     admin, annotator = User.objects.get(username="admin"), User.objects.get(username="annotator")

@@ -1,4 +1,5 @@
-"""Demo data drawn on the spot (no downloads): street scenes with shapes of five classes.
+"""Demo data drawn on the spot (no downloads): street scenes with boxes, polygons, key points,
+ellipses, polylines and masks, and a camera rig whose frames have three sources (FrameGroups).
 
 The images go to `demo/<sequence>/` in the media storage; the video goes through the normal video
 import. Everything in the database is made in one transaction, so a failed run leaves nothing.
@@ -23,6 +24,7 @@ from annotations.services import frame_save, task_create, version_publish
 from datasets.models import Dataset, Version
 from datasets.services import dataset_create
 from frames.imports import frames_import_json
+from frames.masks import encode
 from frames.media import media_uri
 from frames.services import version_fork
 from frames.uploads import frames_import_uploads
@@ -35,6 +37,7 @@ SEQUENCES += [("harbour-road", "night")]
 WIDTH, HEIGHT = 640, 400
 VIDEO_NAME, VIDEO_SIZE, VIDEO_FPS = "demo-drive.mp4", (320, 240), 12
 EMPTY_EVERY = 10  # every tenth image shows an empty street, with no annotation at all
+RIG, RIG_CAMERAS = "camera-rig", ("front", "left", "right")
 
 
 def _confidence(rng: random.Random) -> float:
@@ -158,7 +161,39 @@ def draw_scene(rng: random.Random, night: bool, empty: bool) -> tuple[Image.Imag
     for _ in range(0 if empty else rng.randint(1, 6)):
         roi = rng.choice(DRAWERS)(draw, rng, horizon)
         rois.append(roi | {"confidence": _confidence(rng)})
+    if not empty:
+        rois += [
+            extra(draw, rng, horizon, night) | {"confidence": _confidence(rng)}
+            for extra in (sky_light, lane, puddle)
+            if rng.random() < 0.5
+        ]
     return image, rois
+
+
+def sky_light(draw, rng, horizon, night):
+    """The sun or the moon: an ellipse."""
+    r = rng.randint(12, 22)
+    x, y = rng.randint(r, WIDTH - r), rng.randint(r, max(r, horizon - 40))
+    draw.ellipse([x - r, y - r, x + r, y + r], fill=(235, 235, 210) if night else (255, 220, 80))
+    label = "moon" if night else "sun"
+    return {"type": "ellipse", "labels": [label], "points": [[x - r, y - r], [x + r, y + r]]}
+
+
+def lane(draw, rng, horizon, night):
+    """The line of lane markings: a polyline."""
+    y = horizon + 123
+    return {"type": "polyline", "labels": ["lane"], "points": [[0, y], [WIDTH // 2, y], [WIDTH, y]]}
+
+
+def puddle(draw, rng, horizon, night):
+    """A puddle on the road: a mask of an irregular blob."""
+    cx, cy = rng.randint(80, WIDTH - 80), rng.randint(horizon + 60, HEIGHT - 50)
+    rx, ry = rng.randint(25, 60), rng.randint(8, 18)
+    rows, columns = numpy.ogrid[:HEIGHT, :WIDTH]
+    wobble = 1 + 0.25 * numpy.sin(columns / 7.0)
+    blob = ((columns - cx) / rx) ** 2 + ((rows - cy) / (ry * wobble)) ** 2 <= 1
+    draw.bitmap((0, 0), Image.fromarray(blob.astype(numpy.uint8) * 255), fill=(70, 90, 120))
+    return {"type": "mask", "labels": ["puddle"], "mask": encode(blob)}
 
 
 def _save_jpeg(name: str, image: Image.Image) -> str:
@@ -196,6 +231,40 @@ def demo_images(per_sequence: int) -> list[dict]:
                     "frame_labels": labels,
                 }
             )
+    return frames
+
+
+def rig_images(count: int) -> list[dict]:
+    """A car's three cameras, one frame a moment: FrameGroups of three sources."""
+    frames = []
+    for index in range(count):
+        key = f"{RIG}-{index:04d}"
+        sources, rois = [], []
+        for camera in RIG_CAMERAS:
+            rng = random.Random(f"{RIG}-{camera}-{index}")
+            image, shapes = draw_scene(rng, night=False, empty=False)
+            uri = media_uri(_save_jpeg(f"demo/{RIG}/{key}-{camera}.jpg", image))
+            sources.append(
+                {
+                    "id": camera,
+                    "uri": uri,
+                    "width": WIDTH,
+                    "height": HEIGHT,
+                    "meta": {"camera": camera},
+                }
+            )
+            rois += [shape | {"source": camera} for shape in shapes]
+        frames.append(
+            {
+                "id": key,
+                "context_id": RIG,
+                "timestamp": index * 500,
+                "sources": sources,
+                "meta": {"camera": RIG},
+                "rois": rois,
+                "frame_labels": [{"labels": ["day"], "confidence": 1.0}],
+            }
+        )
     return frames
 
 
@@ -263,7 +332,7 @@ class Command(BaseCommand):
             user=admin,
         )
         root = dataset.versions.get()
-        images = demo_images(per_sequence)
+        images = demo_images(per_sequence) + rig_images(max(per_sequence // 10, 3))
         frames_import_json(version=root, frames=images)
         video_count = add_video(root, video_frames, admin)
         version_publish(version=root, user=admin)
@@ -271,8 +340,9 @@ class Command(BaseCommand):
         tasks = self._tasks(fork, admin)
         rois = sum(len(frame["rois"]) for frame in images) + video_count
         self.stdout.write(
-            f"Made dataset “{DATASET}”: {root.name} Published with {len(images)} images in "
-            f"{len(SEQUENCES)} sequences and {video_count} frames of {VIDEO_NAME} "
+            f"Made dataset “{DATASET}”: {root.name} Published with {len(images)} frames in "
+            f"{len(SEQUENCES) + 1} sequences (one of a three-camera rig) and {video_count} "
+            f"frames of {VIDEO_NAME} "
             f"({rois} ROIs), and “{fork.name}”, a Draft fork of it, with tasks "
             f"{', '.join(f'“{task.name}”' for task in tasks)}.",
             self.style.SUCCESS,
