@@ -9,6 +9,10 @@ the job succeeded. Any failure, a cancel or a killed worker removes what the job
 
 - Keys: an image's key is its file-name stem; a video frame's is `<stem>-<frame:06d>`. When a key
   is taken in the version (or earlier in the batch) the stem becomes `<stem>-2`, `<stem>-3`….
+- Several sources (a FrameGroup): images named `<frame>__<source>.<ext>` (split at the last
+  `__`) with the same `<frame>` and context are one frame of key `<frame>`, one source each with
+  that id, in the order the files were given (the first is the frame's first source). Any other
+  image is a frame of one source, "default"; a video's frames have one source each.
 - Context: a video's frames have its file name (with extension). Images take `context_id` when
   given, else their folder's name (local files) or the batch name `upload-YYYYMMDD-HHMMSS`.
 - Timestamps: images count 0, 1, 2… (one unit per image, in the order given) within their context,
@@ -42,6 +46,7 @@ from datasets.jobs import JobRun, job_create, job_enqueue, job_run
 from datasets.models import Job, Version
 from datasets.services import ensure_draft, lock_version
 
+from .formats.names import SOURCE_SEPARATOR
 from .media import (
     ImageInfo,
     VideoFrame,
@@ -58,7 +63,7 @@ from .media import (
 from .pipeline import in_order
 from .selectors import keys_taken, next_timestamps
 from .services import frames_bulk_create
-from .validation import FieldError, clean_context_id
+from .validation import MAX_SOURCE_ID_LENGTH, FieldError, clean_context_id
 
 MAX_STEM_LENGTH = 200
 
@@ -218,18 +223,57 @@ def _check_image(source: Source) -> CheckedImage | None:
         return CheckedImage(info=info, thumbnail=thumbnail_of(image))
 
 
-def _read_image(
-    source: Source, checked: CheckedImage, store: Store, context_id: str, progress: Progress
-) -> Imported:
+def _store_image(source: Source, checked: CheckedImage, store: Store, progress: Progress) -> dict:
+    """The image stored with its thumbnail: its {"uri", "width", "height"}."""
     info, thumbnail = checked.info, checked.thumbnail
     with source.file() as file:
         stored = store.save_image(source.stem, file, info, thumbnail)
-    frame = {
-        "context_id": context_id,
-        "source": {"uri": media_uri(stored), "width": info.width, "height": info.height},
-    }
     progress.step(f"Checked {source.name}")
-    return Imported(stem=source.stem, frames=[frame])
+    return {"uri": media_uri(stored), "width": info.width, "height": info.height}
+
+
+def source_name(name: str) -> tuple[str, str] | None:
+    """(frame, source id) of a file named `<frame>__<source>.<ext>`; None for any other name."""
+    frame, separator, source = PurePosixPath(name).stem.rpartition(SOURCE_SEPARATOR)
+    if not separator or not frame.strip("_") or not source.strip():
+        return None
+    return frame[:MAX_STEM_LENGTH], source
+
+
+@dataclass
+class Group:
+    """The images of one frame of several sources, as they come: {source id: file name}."""
+
+    imported: Imported
+    files: dict[str, str] = field(default_factory=dict)
+
+    def add(self, source: Source, source_id: str, stored: dict) -> None:
+        frame = self.imported.frames[0]
+        if source_id in self.files:
+            raise ValidationError(
+                "“%(first)s” and “%(second)s” are both source “%(source)s” of frame "
+                "“%(frame)s”; rename one (<frame>__<source>.<ext>).",
+                code="duplicate_source",
+                params={
+                    "first": self.files[source_id],
+                    "second": source.name,
+                    "source": source_id,
+                    "frame": self.imported.stem,
+                },
+            )
+        if len(source_id) > MAX_SOURCE_ID_LENGTH:
+            raise ValidationError(
+                "“%(name)s”: a source id (the part after “__”) has at most %(limit)d "
+                "characters; this one has %(length)d.",
+                code="invalid_source",
+                params={
+                    "name": source.name,
+                    "limit": MAX_SOURCE_ID_LENGTH,
+                    "length": len(source_id),
+                },
+            )
+        self.files[source_id] = source.name
+        frame["sources"].append({"id": source_id, **stored, "meta": {}})
 
 
 def _read_video(source: Source, store: Store, step: int, progress: Progress) -> Imported:
@@ -269,15 +313,30 @@ def _read_video(source: Source, store: Store, step: int, progress: Progress) -> 
 def _read_all(
     sources: list[Source], store: Store, progress: Progress, *, step: int, context_id: str | None
 ) -> list[Imported]:
-    """Every file in order; images are decoded a few ahead in threads while this one stores."""
-    imported = []
+    """Every file in order; images are decoded a few ahead in threads while this one stores.
+    Images named `<frame>__<source>` join their frame (`Group`), which stands where its first
+    file did."""
+    imported: list[Imported] = []
+    groups: dict[tuple[str, str], Group] = {}
     with in_order(_check_image, sources) as checked_images:
         for source, checked in zip(sources, checked_images, strict=True):
             if checked is None:
                 imported.append(_read_video(source, store, step, progress))
                 continue
             folder_context = (source.folder or "") if context_id is None else context_id
-            imported.append(_read_image(source, checked, store, folder_context, progress))
+            stored = _store_image(source, checked, store, progress)
+            named = source_name(source.name)
+            if named is None:
+                frame = {"context_id": folder_context, "source": stored}
+                imported.append(Imported(stem=source.stem, frames=[frame]))
+                continue
+            frame_stem, source_id = named
+            group = groups.get((folder_context, frame_stem))
+            if group is None:
+                frame = {"context_id": folder_context, "sources": []}
+                group = groups[folder_context, frame_stem] = Group(Imported(frame_stem, [frame]))
+                imported.append(group.imported)
+            group.add(source, source_id, stored)
     return imported
 
 

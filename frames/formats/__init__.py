@@ -4,12 +4,19 @@ Each format module is plain conversion with no database access, so the formats' 
 (and tested) on their own; `annotations/exports.py` and `frames/annotation_imports.py` feed them.
 
 Out: a frame is a *record*, the bulk-import shape (`frames.exports.version_records` reads them):
-    {"id": key, "context_id", "timestamp", "source": {"uri", "width", "height"}, "meta",
-     "rois": [{"id", "type", "labels", "points", "confidence", "color", "locked", "meta"}],
+    {"id": key, "context_id", "timestamp", "sources": [{"id", "uri", "width", "height", "meta"}],
+     "meta",
+     "rois": [{"id", "type", "labels", "points", "rotation" (box, ellipse), "mask" (mask),
+               "source", "confidence", "color", "locked", "meta"}],
      "frame_labels": [{"id", "labels", "confidence", "color", "locked", "meta"}]}
-A writer (`Writer`) takes records one at a time, in export order, and writes them into an
-`Output` as they come; it never holds the version. It counts what it wrote, converted and
-skipped in its `Report`.
+(a record may give its one source as `"source": {"uri", "width", "height"}` instead: id
+"default"; `record_sources` reads both). A writer (`Writer`) takes records one at a time, in
+export order, and writes them into an `Output` as they come; it never holds the version. It
+counts what it wrote, converted and skipped in its `Report`.
+
+Every format has an image per source: a frame of several sources is several images, named
+`<frame>__<source>` (`names.UniqueNames.source_stems`), each with the ROIs drawn on its source
+(`rois_by_source`).
 
 In: a reader turns a file (COCO JSON, a YOLO or VOC zip) into `ImportItem`s, one per image the
 file describes, plus what it skipped; `frames/annotation_imports.py` matches them to frames
@@ -21,6 +28,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
+
+from frames.sources import DEFAULT_SOURCE
 
 MAX_REPORTED_SKIPS = 100
 CLOSE_PROGRESS_EVERY = 20_000  # YOLO label files written between notes while closing
@@ -61,8 +70,8 @@ class Output(Protocol):
         closed by the writer before it opens the next."""
 
     def add_image(self, record: dict, name: str) -> bool:
-        """Copy the record's image into the archive as `name`; False when it cannot be had
-        (an http(s) URL, a missing file)."""
+        """Copy the image of `record["source"]` (one source's: `source_record`) into the archive
+        as `name`; False when it cannot be had (an http(s) URL, a missing file)."""
 
 
 class Writer(Protocol):
@@ -87,6 +96,44 @@ def add_image(output: Output, report: Report, record: dict, name: str) -> None:
         report.images += 1
     elif len(report.images_missing) < MAX_REPORTED_SKIPS:
         report.images_missing.append(record["id"])
+
+
+def record_sources(record: dict) -> list[dict]:
+    """The record's sources, [{"id", "uri", "width", "height", "meta"}]: its `sources`, else
+    its one `source` as the source "default"."""
+    sources = record.get("sources")
+    if sources:
+        return sources
+    source = record["source"]
+    return [
+        {
+            "id": DEFAULT_SOURCE,
+            "uri": source["uri"],
+            "width": source["width"],
+            "height": source["height"],
+            "meta": {},
+        }
+    ]
+
+
+def rois_by_source(record: dict, sources: list[dict]) -> dict[str, list[dict]]:
+    """{source id: its ROIs} in drawing order. A ROI naming no source ("" or none: rows older
+    than sources), or one the frame has not, is on the first source, as the API reads it."""
+    rois = record.get("rois") or []
+    if len(sources) == 1:
+        return {sources[0]["id"]: rois}
+    found: dict[str, list[dict]] = {source["id"]: [] for source in sources}
+    first = found[sources[0]["id"]]
+    for roi in rois:
+        found.get(roi.get("source") or "", first).append(roi)
+    return found
+
+
+def source_record(record: dict, source: dict, *, several: bool) -> dict:
+    """What `Output.add_image` copies for one source: a record whose `source` is that one (its
+    id names the source too when the frame has several, for `images_missing`)."""
+    name = f"{record['id']} ({source['id']})" if several else record["id"]
+    return {"id": name, "source": source}
 
 
 def bounds(points) -> tuple[float, float, float, float]:

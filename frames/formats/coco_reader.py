@@ -13,8 +13,12 @@ Mapping (the README's format section says the same):
   - neither → `bbox` `[x, y, w, h]` → box `[[x, y], [x + w, y + h]]` (the sums without their
     float noise: `10.1 + 5.3` is 15.4). A `bbox` beside a polygon or key points is their extent
     and gives no ROI of its own;
-  - RLE `segmentation` (a mask; Hyperlabel holds masks from issue 15) is skipped with a reason;
-    its `bbox`, when given, becomes a box and the skip says so.
+  - RLE `segmentation` (`{"size": [h, w], "counts": …}`, the compressed string or the list of
+    runs, as COCO's crowd annotations have it) → a mask, whatever `iscrowd` says; `iscrowd` 1
+    puts `"is_crowd": true` in its meta (CVAT's attribute), so an export gives it back as it
+    was. Its `bbox` is not read: the server computes a mask's bounds;
+  - a polygon whose `attributes.shape` is an ellipse or a box (`{"type", "points",
+    "rotation"}`: Hyperlabel's export of ellipses and rotated boxes) → that shape again.
 - `score` → confidence; `attributes` → the ROI's meta (CVAT's and Hyperlabel's exports put them
   there). Annotations of one image that share a ROI id (`attributes.roi_id`, or `roi_id` beside
   `attributes`: Hyperlabel's own export of a ROI with several labels) become one ROI with those
@@ -44,7 +48,9 @@ MAX_LISTED = 5
 NUMBERS = (int, float)
 FLOAT_NOISE = 1e-7  # pixels; a float sum of coordinates below 10⁵ is off by under 10⁻¹¹
 EDGE_SLACK = 1e-6
-RLE_SKIPPED = "RLE mask not imported (Hyperlabel holds no masks yet)"
+SHAPE = "shape"  # in attributes: the exact ellipse or rotated box a polygon was traced from
+SHAPE_TYPES = ("ellipse", "box")
+IS_CROWD = "is_crowd"
 
 
 @dataclass
@@ -299,6 +305,28 @@ def _roi(annotation: dict, index: int, category: Category, kind: str, points) ->
     return roi
 
 
+def _mask(annotation: dict, index: int, category: Category, rle: dict) -> dict:
+    """A mask of an RLE segmentation; the validation checks its runs and size."""
+    roi = _roi(annotation, index, category, "mask", None)
+    del roi["points"]  # the server computes a mask's bounds
+    roi["mask"] = {"size": rle.get("size"), "counts": rle.get("counts")}
+    if annotation.get("iscrowd") == 1:
+        roi["meta"] = roi.get("meta", {}) | {IS_CROWD: True}
+    return roi
+
+
+def _exact_shape(annotation: dict, index: int, category: Category) -> dict | None:
+    """The ellipse or rotated box a polygon was traced from, when its attributes keep it."""
+    attributes = annotation.get("attributes")
+    shape = attributes.get(SHAPE) if type(attributes) is dict else None
+    if type(shape) is not dict or shape.get("type") not in SHAPE_TYPES:
+        return None
+    roi = _roi(annotation, index, category, shape["type"], shape.get("points"))
+    roi["rotation"] = shape.get("rotation", 0)
+    roi["meta"] = {k: v for k, v in roi["meta"].items() if k != SHAPE}
+    return roi
+
+
 def _shapes(
     annotation: dict, index: int, category: Category, size: tuple
 ) -> tuple[list[dict], str]:
@@ -307,11 +335,17 @@ def _shapes(
     keypoints = annotation.get("keypoints")
     if not segmentation and not keypoints:  # a box: most annotations, so first and short
         return [_roi(annotation, index, category, "box", _box(annotation, size))], ""
+    if isinstance(segmentation, dict):
+        return [_mask(annotation, index, category, segmentation)], ""
     rois = []
     if isinstance(segmentation, list):
-        for polygon in segmentation:
-            points = _pairs(polygon) if isinstance(polygon, list) else polygon
-            rois.append(_roi(annotation, index, category, "polygon", points))
+        exact = _exact_shape(annotation, index, category)
+        if exact is not None:
+            rois.append(exact)
+        else:
+            for polygon in segmentation:
+                points = _pairs(polygon) if isinstance(polygon, list) else polygon
+                rois.append(_roi(annotation, index, category, "polygon", points))
     reason = ""
     if isinstance(keypoints, list) and keypoints:
         roi, reason = _keypoints(annotation, index, category, keypoints)
@@ -319,11 +353,7 @@ def _shapes(
             rois.append(roi)
     if rois:
         return rois, reason
-    if isinstance(segmentation, dict):
-        if annotation.get("bbox") is None:
-            return [], f"{RLE_SKIPPED}; it has no bbox (annotation id {annotation.get('id')!r})."
-        reason = f"{RLE_SKIPPED}; its bbox became a box (annotation id {annotation.get('id')!r})."
-    elif reason:  # key points none of which is labelled, and no other shape
+    if reason:  # key points none of which is labelled, and no other shape
         return [], reason
     return [_roi(annotation, index, category, "box", _box(annotation, size))], reason
 

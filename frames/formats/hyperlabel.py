@@ -2,14 +2,17 @@
 
 Importing the file into an empty Draft (`POST /api/versions/{id}/imports/`, format `hyperlabel`)
 gives the same frames: keys, context ids, timestamps, sources, meta, ROIs and frame labels with
-their ids, labels, points, confidence, colours, locks and meta. With images the download is a
-zip: `frames.jsonl` and `images/<key made safe><extension>`; the records keep their `source.uri`.
+their ids, labels, points, rotations, masks, sources, confidence, colours, locks and meta. A frame
+gives its `sources` (the full list, one source "default" for a plain frame), never the `source`
+shorthand beside them (an import takes one or the other). With images the download is a zip:
+`frames.jsonl` and `images/<key made safe><extension>` (`<key>__<source><extension>` per source
+of a frame with several); the records keep their sources' `uri`.
 """
 
 import orjson
 
-from . import Output, Report, add_image, no_progress
-from .names import UniqueNames
+from . import Output, Report, add_image, no_progress, record_sources, source_record
+from .names import UniqueNames, image_extension
 
 FRAME_LABEL = "frame_label"  # what the report calls a frame label among the shape types
 JSONL = "frames.jsonl"
@@ -41,8 +44,12 @@ class HyperlabelWriter:
         if record["frame_labels"]:
             written[FRAME_LABEL] += len(record["frame_labels"])
         if self.include_images:
-            file_name = self.names.image_name(record["id"], record["source"]["uri"])
-            add_image(self.output, report, record, f"images/{file_name}")
+            sources = record_sources(record)
+            stems = self.names.source_stems(record["id"], [source["id"] for source in sources])
+            several = len(sources) > 1
+            for source, stem in zip(sources, stems, strict=True):
+                name = f"images/{stem}{image_extension(source['uri'])}"
+                add_image(self.output, report, source_record(record, source, several=several), name)
 
     def _flush(self) -> None:
         self.file.write(b"".join(self.lines))

@@ -1,4 +1,8 @@
-"""File names inside an export: one per frame, from its key, unique in the archive."""
+"""File names inside an export: one per frame's source, from its key, unique in the archive.
+
+A frame of one source is `<key made safe>`; a frame of several sources (a FrameGroup) is one
+image per source, `<key made safe>__<source id made safe>`, the names uploads group back into one
+frame (`frames.uploads`)."""
 
 import posixpath
 import re
@@ -7,6 +11,8 @@ from frames.media import IMAGE_EXTENSIONS
 
 UNSAFE = re.compile(r"[^\w.\-]+")
 MAX_STEM = 150
+MAX_SOURCE_STEM = 64
+SOURCE_SEPARATOR = "__"
 # Extensions a frame's image keeps in an export; browsers show no TIFF, which uploads store as PNG.
 KEPT_EXTENSIONS = IMAGE_EXTENSIONS - {".tif", ".tiff"}
 
@@ -26,7 +32,22 @@ class UniqueNames:
         self.taken: set[int] = set()
 
     def stem(self, key: str) -> str:
-        base = safe_stem(key)
+        return self._unique(safe_stem(key))
+
+    def source_stems(self, key: str, source_ids: list[str]) -> list[str]:
+        """The stems of a frame's images, one per source: the frame's stem when it has one
+        source, else `<stem>__<source>` each (`-2`… on the source's part, should one be taken)."""
+        stem = self.stem(key)
+        if len(source_ids) == 1:
+            return [stem]
+        return [
+            self._unique(
+                f"{stem}{SOURCE_SEPARATOR}{safe_stem(source, limit=MAX_SOURCE_STEM, default='source')}"
+            )
+            for source in source_ids
+        ]
+
+    def _unique(self, base: str) -> str:
         stem, n = base, 1
         while hash(stem.lower()) in self.taken:  # case-insensitive file systems too
             n += 1

@@ -1,8 +1,10 @@
 """Pascal VOC: a zip of `Annotations/<stem>.xml`, `ImageSets/Main/train.txt` and, with images,
 `JPEGImages/<stem>.<ext>`.
 
-VOC holds boxes: a polygon is written as its box (converted); key points and frame labels have
-no place (skipped). A ROI with several labels is one `object` per label. `bndbox` is in VOC's
+VOC holds boxes: a polygon, an ellipse, a rotated box, a polyline or a mask is written as its
+bounds (converted; a rotated shape's exact bounds, a mask's bounding box); key points and frame
+labels have no place (skipped). A frame of several sources is one XML (and image) per source,
+`<key>__<source>`, with the shapes drawn on that source. A ROI with several labels is one `object` per label. `bndbox` is in VOC's
 1-based pixel indices, the first and the last pixel column (row) the box covers:
 `xmin = round(x0) + 1`, `xmax = round(x1)` (halves up), at least one pixel, inside
 1..width. The reader takes a box back as `x0 = xmin - 1`, `x1 = xmax`, as the VOC devkit,
@@ -33,6 +35,9 @@ from . import (
     bounds,
     merge_labels,
     no_progress,
+    record_sources,
+    rois_by_source,
+    source_record,
 )
 from .archives import (
     FormatError,
@@ -44,11 +49,11 @@ from .archives import (
     read_member,
 )
 from .names import UniqueNames, image_extension
+from .shapes import extent
 
 SPLIT = "train"
 SKIP_FRAME_LABEL = "frame label: VOC has no image-level labels"
 SKIP_KEYPOINTS = "keypoints: VOC holds boxes only"
-POLYGON_AS_BOX = "polygon → box"
 LABEL_CLEANED = "label: characters XML cannot hold → U+FFFD"
 # Control characters (but tab and line breaks), lone surrogates and two non-characters.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -75,16 +80,23 @@ class VocWriter:
 
     def write(self, record: dict) -> None:
         self.report.frames += 1
-        stem = self.names.stem(record["id"])
-        file_name = f"{stem}{image_extension(record['source']['uri'])}"
-        if self.include_images:
-            add_image(self.output, self.report, record, f"JPEGImages/{file_name}")
-        root = self._annotation(record, file_name)
-        _indent(root)
-        with self.output.open(f"Annotations/{stem}.xml") as file:
-            # As text first: ElementTree's own UTF-8 encoding is three times slower.
-            file.write(XML_DECLARATION + ET.tostring(root, encoding="unicode").encode())
-        self.stems.write(f"{stem}\n".encode())
+        sources = record_sources(record)
+        stems = self.names.source_stems(record["id"], [source["id"] for source in sources])
+        by_source = rois_by_source(record, sources)
+        several = len(sources) > 1
+        for source, stem in zip(sources, stems, strict=True):
+            file_name = f"{stem}{image_extension(source['uri'])}"
+            if self.include_images:
+                image = source_record(record, source, several=several)
+                add_image(self.output, self.report, image, f"JPEGImages/{file_name}")
+            root = self._annotation(source, by_source[source["id"]], file_name)
+            _indent(root)
+            with self.output.open(f"Annotations/{stem}.xml") as file:
+                # As text first: ElementTree's own UTF-8 encoding is three times slower.
+                file.write(XML_DECLARATION + ET.tostring(root, encoding="unicode").encode())
+            self.stems.write(f"{stem}\n".encode())
+        if frame_labels := record.get("frame_labels"):
+            self.report.skipped[SKIP_FRAME_LABEL] += len(frame_labels)
 
     def close(self, progress=no_progress) -> Report:
         self.stems.seek(0)
@@ -93,8 +105,8 @@ class VocWriter:
         self.stems.close()
         return self.report
 
-    def _annotation(self, record: dict, file_name: str) -> ET.Element:
-        width, height = record["source"]["width"], record["source"]["height"]
+    def _annotation(self, source: dict, rois: list[dict], file_name: str) -> ET.Element:
+        width, height = source["width"], source["height"]
         root = ET.Element("annotation")
         _add(root, "folder", "JPEGImages")
         _add(root, "filename", file_name)
@@ -104,25 +116,26 @@ class VocWriter:
         _add(size, "height", str(height))
         _add(size, "depth", "3")
         _add(root, "segmented", "0")
-        for roi in record.get("rois") or ():
+        for roi in rois:
             box = self._box(roi)
             if box is not None:
                 for label in roi["labels"]:
                     root.append(self._object(label, box, roi, width, height))
-        if frame_labels := record.get("frame_labels"):
-            self.report.skipped[SKIP_FRAME_LABEL] += len(frame_labels)
         return root
 
     def _box(self, roi: dict) -> tuple[float, float, float, float] | None:
-        """The ROI's box in pixels, counting what became of the shape."""
-        if roi["type"] == "keypoints":
+        """The ROI's box in pixels, counting what became of the shape: any shape but key points
+        is its bounds (a rotated box's or an ellipse's exact ones, a mask's bounding box)."""
+        kind = roi["type"]
+        if kind == "keypoints":
             self.report.skipped[SKIP_KEYPOINTS] += 1
             return None
-        if roi["type"] == "polygon":
-            self.report.converted[POLYGON_AS_BOX] += 1
-        else:
-            self.report.written[roi["type"]] += 1
-        return bounds(roi["points"])
+        if kind == "box" and not roi.get("rotation"):
+            self.report.written[kind] += 1
+            return bounds(roi["points"])
+        what = "rotated box" if kind == "box" else kind
+        self.report.converted[f"{what} → box"] += 1
+        return extent(roi)
 
     def _object(self, label: str, box: tuple, roi: dict, width: int, height: int) -> ET.Element:
         x0, y0, x1, y1 = box

@@ -1,8 +1,8 @@
 """Ultralytics YOLO: a zip of `data.yaml`, `labels/<stem>.txt` and, with images, `images/`.
 
 Ultralytics reads a dataset as one task, so an export is one: key points make it a *pose*
-dataset (`kpt_shape` in data.yaml), else polygons make it a *segment* dataset, else it is a
-*detect* dataset. Mixing line kinds breaks Ultralytics quietly: a file with one polygon line is
+dataset (`kpt_shape` in data.yaml), else polygons, ellipses, rotated boxes or masks make it a
+*segment* dataset, else it is a *detect* dataset. Mixing line kinds breaks Ultralytics quietly: a file with one polygon line is
 read as all polygons (a box's `cx cy w h` then becomes two points), and a dataset whose files
 mix boxes and polygons has its polygons dropped. So in a segment export a box is written as its
 four corners (converted, and read back as a box), and in a pose export a polygon is written as
@@ -13,6 +13,14 @@ Coordinates are fractions of the image with six decimals: `class cx cy w h` (box
 `class x1 y1 … xn yn` (polygon), `class cx cy w h x1 y1 v1 … xK yK vK` (pose; K is the most
 points a key points ROI of the scope has, shorter ones padded with `0 0 0`, "not labelled").
 A ROI with several labels is one line per label; frame labels have no place (skipped).
+
+Shapes YOLO has not (converted, counted): in a segment dataset an ellipse is the polygon of 64
+points on it, a rotated box its 4 corners, a mask the outline OpenCV traces around each separate
+region of it (`shapes.mask_outlines`: one line per region, holes not kept); a polyline, being no
+outline, is skipped. In a detect or pose dataset each is its box (the shape's exact bounds).
+
+A frame of several sources is one image and label file per source, `<key>__<source>`
+(`names.UniqueNames.source_stems`), each with the ROIs drawn on that source.
 
 The reader takes what other tools write too: data.yaml or darknet's `obj.names`/`classes.txt`,
 labels under `labels/` (beside `images/`, Roboflow's `train/labels`, …) or beside their image.
@@ -39,6 +47,9 @@ from . import (
     bounds,
     merge_labels,
     no_progress,
+    record_sources,
+    rois_by_source,
+    source_record,
 )
 from .archives import (
     FormatError,
@@ -51,15 +62,24 @@ from .archives import (
     read_member,
 )
 from .names import UniqueNames, image_extension
+from .shapes import ELLIPSE_POINTS, extent, mask_outlines, outline
 
 DETECT, SEGMENT, POSE = "detect", "segment", "pose"
 TASKS = (DETECT, SEGMENT, POSE)
 BOX, POLYGON, KEYPOINTS = "box", "polygon", "keypoints"
+ELLIPSE, POLYLINE, MASK = "ellipse", "polyline", "mask"
+ROTATED_BOX = "rotated box"  # a box with a rotation, as the report names it
 
 SKIP_FRAME_LABEL = "frame label: YOLO has no image-level labels"
 SKIP_KEYPOINTS = "keypoints: a {task} dataset has no key points (a pose export has)"
-POLYGON_AS_BOX = "polygon → box"
 BOX_AS_POLYGON = "box → 4-point polygon"
+SKIP_POLYLINE = "polyline: a segment dataset holds closed outlines only"
+AS_POLYGON = {
+    ELLIPSE: f"ellipse → {ELLIPSE_POINTS}-point polygon",
+    ROTATED_BOX: "rotated box → 4-point polygon",
+    MASK: "mask → its traced outlines (one polygon per region)",
+}
+MASK_AS_BOX_POLYGON = "mask → its box (too thin to trace)"
 
 # Values a little outside 0..1 are rounding in the tool that wrote them (Ultralytics allows 1%).
 SLACK = 0.01
@@ -96,29 +116,34 @@ class YoloWriter:
         self.report = Report()
         self.types: Counter = Counter()
         self.most_keypoints = 0
+        self.images = 0  # label files to write: one per frame and source
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - read back and closed by close()
 
     def write(self, record: dict) -> None:
         self.report.frames += 1
-        stem = self.names.stem(record["id"])
-        source = record["source"]
-        if self.include_images:
-            add_image(
-                self.output, self.report, record, f"images/{stem}{image_extension(source['uri'])}"
-            )
-        width, height = source["width"], source["height"]
-        shapes = [self._shape(roi, width, height) for roi in record.get("rois") or ()]
+        sources = record_sources(record)
+        stems = self.names.source_stems(record["id"], [source["id"] for source in sources])
+        by_source = rois_by_source(record, sources)
+        several = len(sources) > 1
+        for source, stem in zip(sources, stems, strict=True):
+            if self.include_images:
+                image = source_record(record, source, several=several)
+                name = f"images/{stem}{image_extension(source['uri'])}"
+                add_image(self.output, self.report, image, name)
+            width, height = source["width"], source["height"]
+            shapes = [self._shape(roi, width, height) for roi in by_source[source["id"]]]
+            pickle.dump((stem, shapes), self.spool, pickle.HIGHEST_PROTOCOL)
+            self.images += 1
         if frame_labels := record.get("frame_labels"):
             self.report.skipped[SKIP_FRAME_LABEL] += len(frame_labels)
-        pickle.dump((stem, shapes), self.spool, pickle.HIGHEST_PROTOCOL)
 
     def close(self, progress=no_progress) -> Report:
         task = self.task or self._task()
         points = max(self.most_keypoints, 1)
         self.spool.seek(0)
-        for written in range(self.report.frames):
+        for written in range(self.images):
             if written % CLOSE_PROGRESS_EVERY == 0:
-                progress(f"Writing label files ({written:,} of {self.report.frames:,})")
+                progress(f"Writing label files ({written:,} of {self.images:,})")
             stem, shapes = pickle.load(self.spool)
             text = "".join(line for shape in shapes for line in self._lines(task, shape, points))
             with self.output.open(f"labels/{stem}.txt") as file:
@@ -129,15 +154,29 @@ class YoloWriter:
         return self.report
 
     def _shape(self, roi: dict, width: int, height: int) -> tuple:
-        """(type, class numbers, points as fractions, flat)."""
+        """(type, class numbers, points as fractions, flat; then, for the shapes YOLO has not,
+        their bounds and their outlines as fractions)."""
         kind = roi["type"]
+        if kind == BOX and roi.get("rotation"):
+            kind = ROTATED_BOX
         self.types[kind] += 1
+        classes = [self._class(label) for label in roi["labels"]]
         if kind == KEYPOINTS:
             self.most_keypoints = max(self.most_keypoints, len(roi["points"]))
-        flat = []
-        for x, y in roi["points"]:
-            flat += (x / width, y / height)
-        return kind, [self._class(label) for label in roi["labels"]], flat
+        if kind in (BOX, POLYGON, KEYPOINTS):
+            flat = []
+            for x, y in roi["points"]:
+                flat += (x / width, y / height)
+            return kind, classes, flat, None
+        x0, y0, x1, y1 = extent(roi)
+        box = [x0 / width, y0 / height, x1 / width, y1 / height]
+        if kind == MASK:
+            outlines = [_fractions(points, width, height) for points in mask_outlines(roi["mask"])]
+        elif kind == POLYLINE:
+            outlines = []
+        else:  # an ellipse or a rotated box
+            outlines = [_fractions(outline(roi), width, height)]
+        return kind, classes, box, outlines
 
     def _class(self, label: str) -> int:
         # Labels come from the scope; one it missed still gets a number (data.yaml comes last).
@@ -146,17 +185,36 @@ class YoloWriter:
     def _task(self) -> str:
         if self.types[KEYPOINTS]:
             return POSE
-        return SEGMENT if self.types[POLYGON] else DETECT
+        outlined = POLYGON, ELLIPSE, ROTATED_BOX, MASK
+        return SEGMENT if any(self.types[kind] for kind in outlined) else DETECT
 
     def _lines(self, task: str, shape: tuple, points: int) -> list[str]:
-        kind, classes, flat = shape
-        values = self._values(task, kind, flat, points)
-        if values is None:
-            return []
-        return [f"{number} {values}\n" for number in classes]
+        kind, classes, flat, outlines = shape
+        if outlines is not None and task == SEGMENT:
+            values = self._outlines(kind, flat, outlines)
+        else:
+            line = self._values(task, kind, flat, points, outlines is not None)
+            values = [] if line is None else [line]
+        return [f"{number} {line}\n" for line in values for number in classes]
 
-    def _values(self, task: str, kind: str, flat: list[float], points: int) -> str | None:
-        """The line after its class number, counting what became of the shape."""
+    def _outlines(self, kind: str, box: list[float], outlines: list) -> list[str]:
+        """A segment dataset's lines of an ellipse, rotated box or mask: its outline(s)."""
+        report = self.report
+        if kind == POLYLINE:
+            report.skipped[SKIP_POLYLINE] += 1
+            return []
+        if not outlines:  # a mask too thin to trace: its box
+            report.converted[MASK_AS_BOX_POLYGON] += 1
+            x0, y0, x1, y1 = box
+            return [_decimals([x0, y0, x1, y0, x1, y1, x0, y1])]
+        report.converted[AS_POLYGON[kind]] += 1
+        return [_decimals(flat) for flat in outlines]
+
+    def _values(
+        self, task: str, kind: str, flat: list[float], points: int, boxed: bool = False
+    ) -> str | None:
+        """The line after its class number, counting what became of the shape. `boxed`: `flat`
+        is the bounds (x0, y0, x1, y1) of a shape YOLO has not (detect and pose give its box)."""
         report = self.report
         if kind == KEYPOINTS and task != POSE:
             report.skipped[SKIP_KEYPOINTS.format(task=task)] += 1
@@ -169,8 +227,8 @@ class YoloWriter:
             else:
                 report.written[kind] += 1
             return _decimals(flat)
-        if kind == POLYGON:
-            report.converted[POLYGON_AS_BOX] += 1
+        if kind == POLYGON or boxed:
+            report.converted[f"{kind} → box"] += 1
         else:
             report.written[kind] += 1
         box = _decimals(_center_box(flat))
@@ -206,6 +264,13 @@ def _center_box(flat: list[float]) -> tuple[float, float, float, float]:
     xs, ys = flat[::2], flat[1::2]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     return (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+
+
+def _fractions(points, width: int, height: int) -> list[float]:
+    flat = []
+    for x, y in points:
+        flat += (x / width, y / height)
+    return flat
 
 
 def _decimals(values) -> str:

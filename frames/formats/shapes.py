@@ -1,0 +1,128 @@
+"""The shapes of issue 15 as formats without them hold them: outlines, extents, traced masks.
+
+- A box or an ellipse is its box before `rotation` (degrees, clockwise on screen, y down, about
+  the box's centre). A rotated box's outline is its four corners, clockwise from the corner that
+  was the top left; an ellipse's is ELLIPSE_POINTS points on it, from the end of its first axis
+  (the box's right edge before rotation), clockwise.
+- `extent` is the exact axis-aligned bounds of any shape: a rotated ellipse's from its half axes,
+  a mask's its bounding box (pixel edges, as the server computes it into `points`).
+- A mask is COCO RLE (`frames.masks`); pycocotools decodes it and measures its area, OpenCV traces
+  its outlines (`cv2.findContours` on the decoded pixels: the outer boundary of each separate
+  region, through the centres of its edge pixels; holes are not traced).
+
+Coordinates written out are rounded to DECIMALS places: a thousandth of a pixel.
+"""
+
+import math
+
+import cv2
+import numpy as np
+from pycocotools import mask as coco_mask
+
+from frames.masks import decode
+
+ELLIPSE_POINTS = 64
+DECIMALS = 3
+ROTATABLE = ("box", "ellipse")
+
+
+def is_rotated(roi: dict) -> bool:
+    return bool(roi.get("rotation")) and roi["type"] in ROTATABLE
+
+
+def _turn(rotation: float):
+    """(cx, cy, dx, dy) → the point (dx, dy) from the centre, turned `rotation` degrees
+    clockwise on screen (y points down)."""
+    radians = math.radians(rotation or 0.0)
+    cos, sin = math.cos(radians), math.sin(radians)
+
+    def turn(cx: float, cy: float, dx: float, dy: float) -> list[float]:
+        return [
+            round(cx + dx * cos - dy * sin, DECIMALS),
+            round(cy + dx * sin + dy * cos, DECIMALS),
+        ]
+
+    return turn
+
+
+def box_corners(points: list[list[float]], rotation: float = 0.0) -> list[list[float]]:
+    """The box's four corners after its rotation, clockwise from the one that was top left."""
+    (x0, y0), (x1, y1) = points
+    cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+    turn = _turn(rotation)
+    return [
+        turn(cx, cy, -rx, -ry),
+        turn(cx, cy, rx, -ry),
+        turn(cx, cy, rx, ry),
+        turn(cx, cy, -rx, ry),
+    ]
+
+
+def ellipse_outline(
+    points: list[list[float]], rotation: float = 0.0, count: int = ELLIPSE_POINTS
+) -> list[list[float]]:
+    """`count` points on the ellipse inscribed in the box, after its rotation."""
+    (x0, y0), (x1, y1) = points
+    cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+    turn = _turn(rotation)
+    steps = [2 * math.pi * step / count for step in range(count)]
+    return [turn(cx, cy, rx * math.cos(t), ry * math.sin(t)) for t in steps]
+
+
+def outline(roi: dict) -> list[list[float]]:
+    """The closed outline of a box, ellipse or polygon (a box's four corners, rotated or not)."""
+    kind = roi["type"]
+    if kind == "ellipse":
+        return ellipse_outline(roi["points"], roi.get("rotation") or 0.0)
+    if kind == "box":
+        return box_corners(roi["points"], roi.get("rotation") or 0.0)
+    return roi["points"]
+
+
+def extent(roi: dict) -> tuple[float, float, float, float]:
+    """The smallest axis-aligned box holding the shape: x0, y0, x1, y1."""
+    kind, points = roi["type"], roi["points"]
+    if kind in ROTATABLE and roi.get("rotation"):
+        (x0, y0), (x1, y1) = points
+        cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+        radians = math.radians(roi["rotation"])
+        cos, sin = abs(math.cos(radians)), abs(math.sin(radians))
+        if kind == "box":
+            half_width, half_height = rx * cos + ry * sin, rx * sin + ry * cos
+        else:
+            half_width = math.hypot(rx * cos, ry * sin)
+            half_height = math.hypot(rx * sin, ry * cos)
+        return (
+            round(cx - half_width, DECIMALS),
+            round(cy - half_height, DECIMALS),
+            round(cx + half_width, DECIMALS),
+            round(cy + half_height, DECIMALS),
+        )
+    xs = [x for x, _ in points]
+    ys = [y for _, y in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _rle(mask: dict) -> dict:
+    return {"size": mask["size"], "counts": mask["counts"].encode("ascii")}
+
+
+def mask_area(mask: dict) -> int:
+    """Pixels set, as pycocotools counts them (COCO's `area` of an RLE segmentation)."""
+    return int(coco_mask.area(_rle(mask)))
+
+
+def mask_bbox(mask: dict) -> list[float]:
+    """COCO's [x, y, width, height] of the mask (pixel edges), from pycocotools."""
+    return [float(value) for value in coco_mask.toBbox(_rle(mask))]
+
+
+def mask_outlines(mask: dict) -> list[list[list[int]]]:
+    """The outer outline of each separate region of the mask, as [x, y] pixel indices, largest
+    region first; regions too thin to outline (fewer than 3 corners) are left out."""
+    pixels = decode(mask)
+    contours, _ = cv2.findContours(
+        np.ascontiguousarray(pixels), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    contours = sorted(contours, key=cv2.contourArea, reverse=True)
+    return [contour.reshape(-1, 2).tolist() for contour in contours if len(contour) >= 3]
