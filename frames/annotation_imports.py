@@ -7,6 +7,7 @@ images); any other item is skipped, with the reason, in the job's report.
 """
 
 import io
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -229,12 +230,18 @@ def _add_annotations(
     numbers = [n for n, _ in sorted(matched.items()) if items[n].rois or items[n].frame_labels]
     report_progress(run, 0, "Adding annotations", total=len(numbers))
     done = 0
-    for start in range(0, len(numbers), settings.JOB_IMPORT_CHUNK):
-        chunk = numbers[start : start + settings.JOB_IMPORT_CHUNK]
+    chunks = (
+        one_round[start : start + settings.JOB_IMPORT_CHUNK]
+        for one_round in _rounds(numbers, matched)
+        for start in range(0, len(one_round), settings.JOB_IMPORT_CHUNK)
+    )
+    for chunk in chunks:
         frames = []
         for number in chunk:
             item, target = items[number], matched[number]
             rois = _annotations(item, target.width, target.height)
+            if target.source:
+                rois = [roi | {"source": target.source} for roi in rois]
             frames.append({"id": target.key, "rois": rois, "frame_labels": item.frame_labels})
         try:
             added = frames_annotations_add(version=version, frames=frames, user=user, note=note)
@@ -250,6 +257,20 @@ def _add_annotations(
             )
         done += len(chunk)
         report_progress(run, done, f"Added annotations to {done:,} frames")
+
+
+def _rounds(numbers: list[int], matched: dict[int, Target]) -> list[list[int]]:
+    """The items in rounds holding each frame once: the sources of a FrameGroup are several
+    items of one frame, and one call adds to a frame once."""
+    rounds: list[list[int]] = []
+    seen: Counter = Counter()
+    for number in numbers:
+        key = matched[number].key
+        if seen[key] == len(rounds):
+            rounds.append([])
+        rounds[seen[key]].append(number)
+        seen[key] += 1
+    return rounds
 
 
 def annotations_import(

@@ -1,5 +1,8 @@
 """Which frame of a version an imported image is: by the key the file gives, a key equal to the
-file name's path or stem, or the last part of the frame's image path; ambiguity is skipped."""
+file name's path or stem, or the last part of the frame's image path; ambiguity is skipped.
+
+An image named `<frame>__<source>` (as exports name the sources of a FrameGroup) is that source of
+the frame, unless a frame is named so itself."""
 
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -9,6 +12,7 @@ from datasets.models import Version
 
 from .formats import ImportItem
 from .formats.archives import LEADING
+from .formats.names import SOURCE_SEPARATOR
 from .sql import frame_files, frame_rows_under_keys
 
 
@@ -44,11 +48,20 @@ def _candidate_keys(item: ImportItem) -> list[str]:
 
 @dataclass
 class Target:
-    """The frame an item goes to: its key and size."""
+    """The frame an item goes to: its key, and the size of the source the item is ("": the
+    frame's first source)."""
 
     key: str
     width: int
     height: int
+    source: str = ""
+
+
+def _source_target(key: str, row: dict, source_id: str) -> Target | None:
+    for source in row["sources"]:
+        if source["id"] == source_id:
+            return Target(key, source["width"], source["height"], source_id)
+    return None
 
 
 class FrameIndex:
@@ -61,21 +74,37 @@ class FrameIndex:
         # Each item's first key, then the others of the items that first one missed: a file of
         # frame keys (the usual case) asks for each key once.
         self.by_key: dict[str, Target] = {}
+        self.groups: dict[str, dict] = {}  # FrameGroup rows by key, for `<frame>__<source>`
         self._look_up({keys[0] for keys in self.candidates})
         self._look_up({k for keys in self.candidates if keys[0] not in self.by_key for k in keys})
+        missed = {k for keys in self.candidates for k in keys if k not in self.by_key}
+        self._look_up({k.rpartition(SOURCE_SEPARATOR)[0] for k in missed if SOURCE_SEPARATOR in k})
         self.by_name: dict[str, list[tuple[str, str, int, int]]] | None = None
 
     def _look_up(self, keys: set[str]) -> None:
         if keys:
-            rows = frame_rows_under_keys(self.version.pk, list(keys), ("width", "height"))
-            for key, row in rows.items():
+            columns = ("width", "height", "sources")
+            for key, row in frame_rows_under_keys(self.version.pk, list(keys), columns).items():
                 self.by_key[key] = Target(key, row["width"], row["height"])
+                if row["sources"]:
+                    self.groups[key] = row
+
+    def _by_source(self, key: str) -> Target | None:
+        frame_key, _, source_id = key.rpartition(SOURCE_SEPARATOR)
+        row = self.groups.get(frame_key)
+        return _source_target(frame_key, row, source_id) if row else None
 
     def find(self, number: int, item: ImportItem) -> tuple[Target | None, str]:
         """The item's frame, or None and why not ("" when no frame has its name or key)."""
+        source = getattr(item, "source", None)
         for key in self.candidates[number]:
             if key in self.by_key:
-                return self.by_key[key], ""
+                row = self.groups.get(key)
+                by_source = row and source and _source_target(key, row, source)
+                return by_source or self.by_key[key], ""
+        for key in self.candidates[number]:
+            if SOURCE_SEPARATOR in key and (target := self._by_source(key)):
+                return target, ""
         if self.by_name is None:
             self.by_name = {}
             for row in frame_files(self.version.pk):
@@ -121,7 +150,7 @@ class Plan:
 def plan_matches(version: Version, items: list[ImportItem]) -> Plan:
     index = FrameIndex(version, items)
     plan = Plan()
-    claimed: dict[str, str] = {}
+    claimed: dict[tuple[str, str], str] = {}
     for number, item in enumerate(items):
         target, why = index.find(number, item)
         if target is None:
@@ -131,12 +160,13 @@ def plan_matches(version: Version, items: list[ImportItem]) -> Plan:
                 plan.new.append(number)
             else:
                 plan.skipped.append(skipped(item, _no_frame(item)))
-        elif target.key in claimed:
+        elif (target.key, target.source) in claimed:
             plan.skipped.append(
                 skipped(
                     item,
-                    f"Frame “{target.key}” was matched by “{claimed[target.key]}” earlier in the "
-                    "file; each frame takes one image's annotations.",
+                    f"Frame “{target.key}” was matched by “{claimed[target.key, target.source]}” "
+                    "earlier in the file; each frame takes one image's annotations (a "
+                    "FrameGroup one a source, named <frame>__<source>).",
                 )
             )
         elif _size_differs(item, target):
@@ -148,7 +178,7 @@ def plan_matches(version: Version, items: list[ImportItem]) -> Plan:
                 )
             )
         else:
-            claimed[target.key] = item.file_name
+            claimed[target.key, target.source] = item.file_name
             plan.matched[number] = target
     return plan
 

@@ -58,6 +58,7 @@ class CocoItem(ImportItem):
     """An image of a COCO file, with the frame fields Hyperlabel's own export adds, if any."""
 
     key: str | None = None
+    source: str | None = None  # the id of the FrameGroup source the image is
     context_id: str | None = None
     timestamp: int | None = None
 
@@ -226,6 +227,7 @@ def _item(image: dict, annotations: list, categories: dict, skipped: list[dict])
         height=_whole(image.get("height")),
         meta=image["meta"] if isinstance(image.get("meta"), dict) else {},
         key=image["key"] if isinstance(image.get("key"), str) and image["key"] else None,
+        source=image["source"] if isinstance(image.get("source"), str) else None,
         context_id=image["context_id"] if isinstance(image.get("context_id"), str) else None,
         timestamp=image["timestamp"] if type(image.get("timestamp")) is int else None,
     )

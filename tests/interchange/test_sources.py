@@ -278,3 +278,27 @@ def test_ellipses_and_rotated_boxes_come_back_from_coco_and_polygons_stay_polygo
         ("box", [[20, 20], [30, 24]], -30.0, {}),
         ("polygon", [[1, 1], [9, 1], [5, 8]], None, {}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("format", "key"),
+    # VOC has only file names: `<frame>__<source>` finds the frame when its key is the name's
+    # first part (a key with "/" is written "_": not found, as for a one-source frame).
+    [("coco", KEY), ("voc", "rig-1")],
+)
+def test_a_frame_groups_export_imports_back_onto_each_source(api, jobs, format, key):
+    """Each source's image of the export (named `<frame>__<source>`, or with COCO's `key` and
+    `source`) adds its shapes to that source of the frame, in that source's pixels."""
+    plain = frame_data("plain", context_id="other", width=64, height=48)
+    version = VersionFactory(frames=[group_frame() | {"id": key}, plain])
+    exported = download(api, export(api, jobs, version, format=format))
+    bare = group_frame() | {"id": key, "rois": [], "frame_labels": []}
+    target = VersionFactory(frames=[bare, plain])
+    name = "instances.json" if format == "coco" else "voc.zip"
+    job = import_file(api, jobs, target, SimpleUploadedFile(name, exported), format=format)
+    assert job.status == "succeeded", job.errors
+    rois = frame_of(target, key)["rois"]
+    on_sources = sorted((roi["labels"][0], roi["source"]) for roi in rois)
+    assert on_sources == [("ball", "front"), ("bus", "rear"), ("car", "front"), ("road", "rear")]
+    [bus] = [roi for roi in rois if roi["labels"] == ["bus"]]
+    assert all(x <= 32 and y <= 24 for x, y in bus["points"])  # the rear camera's pixels
