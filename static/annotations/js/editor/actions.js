@@ -14,8 +14,10 @@ import {
   invalidate,
   newId,
   pickLabel,
+  removeVertex,
   restoreDoc,
   select,
+  selectedVertex,
   setField,
   setView,
   targets,
@@ -65,7 +67,14 @@ function copy(store, editor, id) {
   invalidate(store, "panel");
 }
 
+// Delete with a vertex selected removes that vertex, not its shape.
 function remove(store, editor, id) {
+  const vertex = !id && selectedVertex(store);
+  if (vertex) {
+    const refused = removeVertex(store, vertex.id, vertex.index);
+    if (refused) editor.toast(refused);
+    return;
+  }
   const ids = new Set(targets(store, id, true).map((item) => item.id));
   if (!ids.size) {
     if (targets(store, id).length) {
@@ -92,7 +101,7 @@ export const ACTIONS = {
       store.tool = name;
       store.drawing = null;
     }
-    invalidate(store, "overlay");
+    invalidate(store, "overlay", "chrome"); // the toolbar shows the tool
   },
   pickLabel({ store, editor, arg: label }) {
     pickLabel(store, label);

@@ -46,6 +46,11 @@ export function boundsOf(points) {
   return box;
 }
 
+// What a shape covers on screen: a turned box or ellipse reaches past its points.
+export function shapeBounds({ points, rotation }) {
+  return rotation ? bounds(boxCorners(points, rotation)) : boundsOf(points);
+}
+
 function inRect(r, p, tol = 0) {
   return p[0] >= r[0] - tol && p[0] <= r[2] + tol && p[1] >= r[1] - tol && p[1] <= r[3] + tol;
 }
@@ -56,11 +61,16 @@ export function rectFrom(a, b) {
   return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
 }
 
-function segmentDistance(p, a, b) {
+function nearestOnSegment(p, a, b) {
   const dx = b[0] - a[0];
   const dy = b[1] - a[1];
   const t = clamp(((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy || 1), 0, 1);
-  return Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
+  return [a[0] + t * dx, a[1] + t * dy];
+}
+
+function segmentDistance(p, a, b) {
+  const [x, y] = nearestOnSegment(p, a, b);
+  return Math.hypot(p[0] - x, p[1] - y);
 }
 
 export function pointInPolygon(p, points) {
@@ -76,6 +86,84 @@ export function pointInPolygon(p, points) {
 }
 
 export const hitBox = (points, p, tol) => inRect([...points[0], ...points[1]], p, tol);
+
+// Rotation: degrees, clockwise on screen (y points down), about the centre of `points`' box.
+export const centerOf = ([[x0, y0], [x1, y1]]) => [(x0 + x1) / 2, (y0 + y1) / 2];
+
+export function rotate(p, center, degrees) {
+  if (!degrees) return p;
+  const angle = (degrees * Math.PI) / 180;
+  const [dx, dy] = [p[0] - center[0], p[1] - center[1]];
+  const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+  return [center[0] + dx * cos - dy * sin, center[1] + dx * sin + dy * cos];
+}
+
+// `p` in the frame of a box turned by `degrees`: its hit tests and handles stay axis-aligned.
+export const unrotate = (points, degrees, p) => rotate(p, centerOf(points), -degrees);
+
+export const rotatePoints = (points, center, degrees) =>
+  points.map((p) => rotate(p, center, degrees));
+
+// The four corners of a box as turned on screen, clockwise from the top left.
+export function boxCorners([[x0, y0], [x1, y1]], degrees = 0) {
+  const corners = [
+    [x0, y0],
+    [x1, y0],
+    [x1, y1],
+    [x0, y1],
+  ];
+  return rotatePoints(
+    corners,
+    centerOf([
+      [x0, y0],
+      [x1, y1],
+    ]),
+    degrees,
+  );
+}
+
+// Into (-180, 180], as the API stores it.
+export function normalizeAngle(degrees) {
+  const angle = ((degrees % 360) + 360) % 360 || 0;
+  return angle > 180 ? angle - 360 : angle;
+}
+
+// The rotation that puts a handle above the centre under `p`; `snap` in degrees, 0 for none.
+export function angleTo(center, p, snap = 0) {
+  let angle = (Math.atan2(p[0] - center[0], center[1] - p[1]) * 180) / Math.PI;
+  if (snap) angle = Math.round(angle / snap) * snap;
+  return Math.round(normalizeAngle(angle) * 100) / 100;
+}
+
+export function hitEllipse(points, p, tol) {
+  const [cx, cy] = centerOf(points);
+  const rx = Math.abs(points[1][0] - points[0][0]) / 2 + tol;
+  const ry = Math.abs(points[1][1] - points[0][1]) / 2 + tol;
+  return ((p[0] - cx) / rx) ** 2 + ((p[1] - cy) / ry) ** 2 <= 1;
+}
+
+// Near one of its segments; a polyline has no closing one.
+export function hitPolyline(points, p, tol) {
+  return points.some((a, i) => i > 0 && segmentDistance(p, points[i - 1], a) <= tol);
+}
+
+// Where a click within `tol` of a polygon's or polyline's edge puts a new vertex:
+// {index, point} (the index it takes), or null.
+export function edgeAt(points, p, tol, closed) {
+  let best = null;
+  let bestDistance = tol;
+  const last = closed ? points.length : points.length - 1;
+  for (let i = 0; i < last; i++) {
+    const a = points[i];
+    const b = points[(i + 1) % points.length];
+    const distance = segmentDistance(p, a, b);
+    if (distance <= bestDistance) {
+      best = { index: i + 1, point: nearestOnSegment(p, a, b) };
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
 
 export function hitPolygon(points, p, tol) {
   if (pointInPolygon(p, points)) return true;
@@ -107,6 +195,37 @@ export function resizeBox([[x0, y0], [x1, y1]], handle, p) {
   const from = [fx === 0 ? p[0] : x0, fy === 0 ? p[1] : y0];
   const to = [fx === 1 ? p[0] : x1, fy === 1 ? p[1] : y1];
   return normalizeBox([from, to]);
+}
+
+// Resized in the box's own turned frame, so the opposite corner stays where it is on screen;
+// the result is again the box before rotation, about its new centre.
+export function resizeRotatedBox(points, degrees, handle, p) {
+  if (!degrees) return resizeBox(points, handle, p);
+  const local = resizeBox(points, handle, unrotate(points, degrees, p));
+  const [cx, cy] = rotate(centerOf(local), centerOf(points), degrees);
+  const [halfWidth, halfHeight] = [
+    (local[1][0] - local[0][0]) / 2,
+    (local[1][1] - local[0][1]) / 2,
+  ];
+  return [
+    [cx - halfWidth, cy - halfHeight],
+    [cx + halfWidth, cy + halfHeight],
+  ];
+}
+
+// The box handles of a turned box; the rotation handle sits `offset` above the top edge.
+export const rotatedBoxHandles = (points, degrees) =>
+  rotatePoints(boxHandles(points), centerOf(points), degrees);
+
+export function rotationHandle(points, degrees, offset) {
+  const [[x0, y0], [x1]] = points;
+  return rotate([(x0 + x1) / 2, y0 - offset], centerOf(points), degrees);
+}
+
+// A square box from `a` towards `b` (a circle's box): the longer side wins.
+export function squareFrom(a, b) {
+  const side = Math.max(Math.abs(b[0] - a[0]), Math.abs(b[1] - a[1]));
+  return [a[0] + Math.sign(b[0] - a[0]) * side, a[1] + Math.sign(b[1] - a[1]) * side];
 }
 
 export function normalizeBox([a, b]) {

@@ -3,6 +3,8 @@ const KEYMAP = {
   v: ["tool", "select"],
   r: ["tool", "box"],
   p: ["tool", "polygon"],
+  o: ["tool", "ellipse"],
+  n: ["tool", "polyline"],
   k: ["tool", "keypoints"],
   "Alt+]": ["cycleLabel", 1],
   "Alt+[": ["cycleLabel", -1],

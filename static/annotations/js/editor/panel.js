@@ -104,7 +104,7 @@ function rowContent(facts, title, extra = "") {
 
 // A shape's number is its place in the list: deleting one renumbers the rows after it.
 const colorTitle = (number) => `Colour of shape ${number}`;
-const shapeName = (number, type) => `${number}. ${SHAPES[type].label}`;
+const shapeName = (number, type) => `${number}. ${SHAPES[type]?.label ?? type}`;
 
 function shapeContent(facts, number) {
   const color = colorDot({

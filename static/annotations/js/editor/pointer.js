@@ -1,15 +1,21 @@
-// The tools on the stage: select and move, resize, pan, marquee, draw box, polygon, key points.
-// `store.drag` holds the gesture in progress; `drag.previews` the moved points until release.
+// The tools on the stage: select and move, resize, rotate, edit vertices, pan, marquee, and
+// drawing each shape type. `store.drag` holds the gesture in progress; `drag.previews` the
+// changed {points} or {rotation} of shapes until release.
 import { finishShape } from "./actions.js";
 import {
+  angleTo,
   bounds,
   boundsOf,
+  centerOf,
   clampDelta,
   clampPoint,
+  edgeAt,
   nearestIndex,
   normalizeBox,
   rectFrom,
   rectsOverlap,
+  shapeBounds,
+  squareFrom,
   toImage,
   translate,
   zoomAt,
@@ -17,17 +23,22 @@ import {
 import { SHAPES } from "./shapes.js";
 import {
   commit,
+  editableShape,
   hitHandle,
   hitShape,
   hover,
   invalidate,
   isVisible,
-  previewPoints,
+  preview,
+  removeVertex,
   select,
   setView,
 } from "./store.js";
 
 const SLOP = 3; // screen pixels a click may wander
+const SNAP_DEGREES = 15; // Shift while rotating
+const DRAGGED = new Set(["box", "ellipse"]); // drawn by press, drag, release
+const LINES = new Set(["polygon", "polyline"]); // a double click finishes them
 
 function where(store, editor, event) {
   const rect = editor.stage.getBoundingClientRect();
@@ -36,26 +47,56 @@ function where(store, editor, event) {
 }
 
 function drawDown(store, editor, tool, p) {
-  if (tool === "box") {
-    store.drawing = { type: "box", points: [p], cursor: p };
+  if (DRAGGED.has(tool)) {
+    store.drawing = { type: tool, points: [p], cursor: p };
     store.drag = { kind: "draw" };
     return;
   }
   store.drawing ||= { type: tool, points: [], cursor: p };
   const { points } = store.drawing;
-  const closing =
-    tool === "polygon" &&
-    points.length > 2 &&
-    nearestIndex([points[0]], p, 8 / store.view.scale) === 0;
-  if (closing) finishShape(store, editor);
-  else points.push(p);
+  const near = (q) => q && nearestIndex([q], p, 8 / store.view.scale) === 0;
+  if (tool === "polygon" && points.length > 2 && near(points[0])) finishShape(store, editor);
+  else if (!(LINES.has(tool) && near(points.at(-1)))) points.push(p); // a double click's 2nd press
 }
 
-function selectDown(store, event, screen, image, pan) {
+// Alt+click removes the vertex; a click selects it for Delete, and a drag moves it.
+function vertexDown(store, editor, event, roi, handle, screen) {
+  if (event.altKey) {
+    const refused = removeVertex(store, roi.id, handle);
+    if (refused) editor.toast(refused);
+    return;
+  }
+  store.vertex = { id: roi.id, index: handle };
+  store.drag = { kind: "resize", id: roi.id, handle, start: screen };
+}
+
+// A press on an edge of the one selected polygon or polyline adds a vertex there, then drags it.
+function insertDown(store, image, screen) {
+  const roi = editableShape(store);
+  const edge = edgeOf(store, roi, image);
+  if (!edge) return false;
+  const { width, height } = store.record;
+  const points = roi.points.toSpliced(edge.index, 0, clampPoint(edge.point, width, height));
+  const { index } = edge;
+  store.vertex = { id: roi.id, index };
+  const previews = new Map([[roi.id, { points }]]);
+  const base = { ...roi, points };
+  store.drag = { kind: "resize", id: roi.id, handle: index, start: screen, base, previews };
+  store.drag.inserted = true; // committed even without a drag
+  return true;
+}
+
+function selectDown(store, editor, event, screen, image, pan) {
   const handle = hitHandle(store, image);
   const roi = !handle && hitShape(store, image);
-  if (handle) {
+  if (handle?.handle === "rotate") {
+    store.drag = { kind: "rotate", id: handle.roi.id, start: screen };
+  } else if (handle && SHAPES[handle.roi.type].hasVertices) {
+    vertexDown(store, editor, event, handle.roi, handle.handle, screen);
+  } else if (handle) {
     store.drag = { kind: "resize", id: handle.roi.id, handle: handle.handle, start: screen };
+  } else if (!event.shiftKey && !event.altKey && insertDown(store, image, screen)) {
+    // the new vertex follows the pointer
   } else if (roi && event.shiftKey) {
     select(store, roi.id, "toggle");
   } else if (roi) {
@@ -79,7 +120,7 @@ function down(store, editor, event) {
   const tool = store.readOnly ? "select" : store.tool;
   const pan = { kind: "pan", start: screen, view: { ...store.view } };
   if (event.button === 1 || store.spaceDown) store.drag = pan;
-  else if (tool === "select") selectDown(store, event, screen, image, pan);
+  else if (tool === "select") selectDown(store, editor, event, screen, image, pan);
   else drawDown(store, editor, tool, p);
   invalidate(store, "overlay");
 }
@@ -97,14 +138,41 @@ function movePreviews(store, drag, image) {
   const dx = image[0] - drag.from[0];
   const dy = image[1] - drag.from[1];
   const [x, y] = clampDelta(bounds(corners), dx, dy, record.width, record.height);
-  return new Map(rois.map((roi) => [roi.id, translate(roi.points, x, y)]));
+  return new Map(rois.map((roi) => [roi.id, { points: translate(roi.points, x, y) }]));
+}
+
+function resizePreview(store, drag, p) {
+  const roi = drag.base || store.doc.rois.find((r) => r.id === drag.id);
+  const { width, height } = store.record;
+  const points = SHAPES[roi.type].resize(roi, drag.handle, p);
+  // `p` is inside the image, but a turned box's corners may not be.
+  const inside = roi.rotation ? points.map((q) => clampPoint(q, width, height)) : points;
+  return new Map([[roi.id, { points: inside }]]);
+}
+
+function rotatePreview(store, drag, image, event) {
+  const roi = store.doc.rois.find((r) => r.id === drag.id);
+  const rotation = angleTo(centerOf(roi.points), image, event.shiftKey ? SNAP_DEGREES : 0);
+  return new Map([[roi.id, { rotation }]]);
+}
+
+// A polygon's or polyline's edge where a press adds a vertex, or null.
+function edgeOf(store, roi, image) {
+  if (!roi || !SHAPES[roi.type].hasVertices) return null;
+  return edgeAt(roi.points, image, 6 / store.view.scale, roi.type === "polygon");
+}
+
+function handleCursor(store, image) {
+  const handle = hitHandle(store, image);
+  if (handle) return handle.handle === "rotate" ? "rotate" : "handle";
+  return edgeOf(store, editableShape(store), image) ? "edge" : "";
 }
 
 function hoverAt(store, editor, image) {
   const selecting = store.tool === "select";
-  const handle = selecting && hitHandle(store, image);
-  const roi = selecting && !handle ? hitShape(store, image) : null;
-  editor.stage.dataset.cursor = handle ? "handle" : roi ? "move" : "";
+  const cursor = selecting ? handleCursor(store, image) : "";
+  const roi = selecting && !cursor ? hitShape(store, image) : null;
+  editor.stage.dataset.cursor = cursor || (roi ? "move" : "");
   hover(store, roi?.id ?? null);
 }
 
@@ -126,12 +194,17 @@ function move(store, editor, event) {
   } else if (kind === "move") {
     drag.previews = movePreviews(store, drag, image);
   } else if (kind === "resize") {
-    const roi = store.doc.rois.find((r) => r.id === drag.id);
-    drag.previews = new Map([[roi.id, SHAPES[roi.type].resize(roi.points, drag.handle, p)]]);
+    drag.previews = resizePreview(store, drag, p);
+  } else if (kind === "rotate") {
+    drag.previews = rotatePreview(store, drag, image, event);
   } else if (kind === "marquee") {
     drag.rect = rectFrom(drag.from, image);
   } else if (store.drawing) {
-    store.drawing.cursor = p;
+    const [start] = store.drawing.points;
+    const circle = store.drawing.type === "ellipse" && event.shiftKey;
+    store.drawing.cursor = circle
+      ? clampPoint(squareFrom(start, p), record.width, record.height)
+      : p;
   } else {
     hoverAt(store, editor, image);
     return;
@@ -139,13 +212,13 @@ function move(store, editor, event) {
   invalidate(store, "overlay");
 }
 
-// A box is drawn by press, drag, release; a click without a drag draws nothing.
+// A box or ellipse is drawn by press, drag, release; a click without a drag draws nothing.
 function finishBox(store, editor) {
-  const a = store.drawing.points[0];
-  const b = store.drawing.cursor;
+  const { type, points, cursor } = store.drawing;
+  const [a, b] = [points[0], cursor];
   const smaller = Math.min(Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1]));
   const big = smaller * store.view.scale >= SLOP;
-  store.drawing = big ? { type: "box", points: normalizeBox([a, b]) } : null;
+  store.drawing = big ? { type, points: normalizeBox([a, b]) } : null;
   if (big) finishShape(store, editor);
 }
 
@@ -157,17 +230,17 @@ function up(store, editor, event) {
   }
   if (drag?.kind === "draw") {
     finishBox(store, editor);
-  } else if (drag?.previews?.size && drag.active) {
+  } else if (drag?.previews?.size && (drag.active || drag.inserted)) {
     commit(store, (doc) => {
       for (const roi of doc.rois) {
-        if (drag.previews.has(roi.id)) roi.points = drag.previews.get(roi.id);
+        if (drag.previews.has(roi.id)) Object.assign(roi, drag.previews.get(roi.id));
       }
     });
   } else if (drag?.kind === "move" && !drag.active) {
     select(store, drag.id); // a click on one of several selected shapes selects it alone
   } else if (drag?.rect) {
     const inside = (roi) =>
-      isVisible(store, roi) && rectsOverlap(boundsOf(previewPoints(store, roi)), drag.rect);
+      isVisible(store, roi) && rectsOverlap(shapeBounds(preview(store, roi)), drag.rect);
     const ids = store.doc.rois.filter(inside).map((roi) => roi.id);
     select(store, ids, "add");
   }
@@ -191,6 +264,10 @@ export function bindPointer(store, editor) {
   on("pointerup", up);
   on("pointercancel", up);
   on("pointerleave", () => hover(store, null));
+  on("dblclick", (_store, _editor, event) => {
+    if (LINES.has(store.drawing?.type)) finishShape(store, editor);
+    event.preventDefault();
+  });
   on("wheel", wheel, { passive: false });
   on("contextmenu", (_store, _editor, event) => event.preventDefault());
 }

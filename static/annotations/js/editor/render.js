@@ -1,8 +1,16 @@
 // Drawing on the two canvases: all shapes on one, the selection, hover and gestures on the other.
 import { withAlpha } from "./colors.js";
-import { boundsOf, rectsOverlap, toImage } from "./geometry.js";
+import {
+  centerOf,
+  normalizeBox,
+  rectsOverlap,
+  rotate,
+  rotationHandle,
+  shapeBounds,
+  toImage,
+} from "./geometry.js";
 import { SHAPES } from "./shapes.js";
-import { isVisible, previewPoints } from "./store.js";
+import { editableShape, isVisible, preview, ROTATION_HANDLE_PX, selectedVertex } from "./store.js";
 
 export const DEFAULT_OPACITY = 0.25;
 // Smaller shapes are not filled: a tint shows nothing there, and filling is most of a redraw.
@@ -39,13 +47,13 @@ export function drawShapes(ctx, store) {
   // One path per colour, fill and lock: few fill() and stroke() calls.
   const groups = new Map();
   for (const roi of store.doc.rois) {
-    const box = boundsOf(roi.points);
-    if (store.selected.has(roi.id) || !isVisible(store, roi) || !rectsOverlap(box, screen)) {
-      continue;
-    }
+    if (store.selected.has(roi.id) || !SHAPES[roi.type] || !isVisible(store, roi)) continue;
+    const box = shapeBounds(roi);
+    if (!rectsOverlap(box, screen)) continue;
     const small = Math.max(box[2] - box[0], box[3] - box[1]) * scale < MIN_FILL_PX;
     let alpha = 0.9;
-    if (roi.type !== "keypoints")
+    if (SHAPES[roi.type].isOpen) alpha = 0;
+    else if (roi.type !== "keypoints")
       alpha = small ? 0 : (store.opacity.get(roi.id) ?? DEFAULT_OPACITY);
     const key = `${roi.color}${alpha}${roi.locked}`;
     let group = groups.get(key);
@@ -58,7 +66,7 @@ export function drawShapes(ctx, store) {
   ctx.lineWidth = 1 / scale; // a fast hairline at a pixel ratio of 1
   for (const { roi, alpha, items } of groups.values()) {
     ctx.beginPath();
-    for (const item of items) SHAPES[item.type].trace(ctx, item.points, 4 / scale, 1.5 / scale);
+    for (const item of items) SHAPES[item.type].trace(ctx, item, 4 / scale, 1.5 / scale);
     ctx.setLineDash(roi.locked ? [6 / scale, 4 / scale] : []);
     ctx.fillStyle = withAlpha(roi.color, alpha);
     ctx.strokeStyle = roi.color;
@@ -68,23 +76,24 @@ export function drawShapes(ctx, store) {
 }
 
 // A selected or hovered shape: filled, with a white halo under its stroke.
-function outline(ctx, scale, roi, points, width) {
+function outline(ctx, scale, shape, width) {
   ctx.beginPath();
-  SHAPES[roi.type].trace(ctx, points, 5 / scale);
-  ctx.fillStyle = withAlpha(roi.color, roi.type === "keypoints" ? 1 : 0.35);
-  ctx.fill();
+  SHAPES[shape.type].trace(ctx, shape, 5 / scale);
+  ctx.fillStyle = withAlpha(shape.color, shape.type === "keypoints" ? 1 : 0.35);
+  if (!SHAPES[shape.type].isOpen) ctx.fill();
   ctx.lineWidth = (width + 2) / scale;
   ctx.strokeStyle = "#fff";
   ctx.stroke();
   ctx.lineWidth = width / scale;
-  ctx.strokeStyle = roi.color;
+  ctx.strokeStyle = shape.color;
   ctx.stroke();
 }
 
-function handles(ctx, scale, points, color) {
-  const size = 7 / scale;
+// A chosen handle (the selected vertex) is filled with the shape's colour, and larger.
+function handles(ctx, scale, points, color, isChosen = false) {
+  const size = (isChosen ? 10 : 7) / scale;
   ctx.lineWidth = 1.5 / scale;
-  ctx.fillStyle = "#fff";
+  ctx.fillStyle = isChosen ? color : "#fff";
   ctx.strokeStyle = color;
   for (const [x, y] of points) {
     ctx.fillRect(x - size / 2, y - size / 2, size, size);
@@ -92,8 +101,8 @@ function handles(ctx, scale, points, color) {
   }
 }
 
-function caption(ctx, scale, roi, points) {
-  const [x, y] = boundsOf(points);
+function caption(ctx, scale, roi) {
+  const [x, y] = shapeBounds(roi);
   const text = roi.labels.join(", ") + (roi.locked ? " (locked)" : "");
   ctx.font = `${12 / scale}px system-ui, sans-serif`;
   ctx.fillStyle = roi.color;
@@ -112,6 +121,34 @@ function drawMarquee(ctx, scale, rect) {
   ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
 }
 
+// A line from the top edge to a round knob: dragging the knob turns a box or ellipse.
+function rotationKnob(ctx, scale, { points, rotation, color }) {
+  const knob = rotationHandle(points, rotation, ROTATION_HANDLE_PX / scale);
+  const [[x0, y0], [x1]] = points;
+  const edge = rotate([(x0 + x1) / 2, y0], centerOf(points), rotation);
+  ctx.beginPath();
+  ctx.moveTo(...edge);
+  ctx.lineTo(...knob);
+  ctx.lineWidth = 1.5 / scale;
+  ctx.strokeStyle = color;
+  ctx.stroke();
+  ctx.beginPath();
+  ctx.arc(knob[0], knob[1], 5 / scale, 0, 2 * Math.PI);
+  ctx.fillStyle = "#fff";
+  ctx.fill();
+  ctx.stroke();
+}
+
+function editHandles(ctx, store, scale) {
+  const roi = editableShape(store);
+  if (!roi) return;
+  const shape = preview(store, roi);
+  handles(ctx, scale, SHAPES[shape.type].handles(shape), shape.color);
+  if (SHAPES[shape.type].rotates) rotationKnob(ctx, scale, shape);
+  const vertex = selectedVertex(store);
+  if (vertex) handles(ctx, scale, [shape.points[vertex.index]], shape.color, true);
+}
+
 // The shape being drawn, or the one waiting for its label (dashed).
 function drawInProgress(ctx, store, scale) {
   const shape = store.drawing || store.pending;
@@ -123,14 +160,15 @@ function drawInProgress(ctx, store, scale) {
   ctx.strokeStyle = ACCENT;
   ctx.fillStyle = `${ACCENT}33`;
   ctx.beginPath();
-  if (shape.type === "box") SHAPES.box.trace(ctx, [points[0], points.at(-1)]);
-  if (shape.type === "polygon") {
+  const dragged = shape.type === "box" || shape.type === "ellipse";
+  if (dragged) SHAPES[shape.type].trace(ctx, { points: normalizeBox([points[0], points.at(-1)]) });
+  if (shape.type === "polygon" || shape.type === "polyline") {
     for (const p of points) ctx.lineTo(p[0], p[1]);
-    if (store.pending) ctx.lineTo(points[0][0], points[0][1]);
+    if (store.pending && shape.type === "polygon") ctx.lineTo(points[0][0], points[0][1]);
   }
-  ctx.fill();
+  if (shape.type !== "polyline") ctx.fill();
   ctx.stroke();
-  if (shape.type !== "box") handles(ctx, scale, shape.points, ACCENT);
+  if (!dragged) handles(ctx, scale, shape.points, ACCENT);
 }
 
 export function drawOverlay(ctx, store) {
@@ -142,14 +180,12 @@ export function drawOverlay(ctx, store) {
     (roi) => roi.id === store.hoverId && !store.selected.has(roi.id) && shown(roi),
   );
   for (const roi of hover ? [hover, ...selected] : selected) {
-    const points = previewPoints(store, roi);
-    outline(ctx, scale, roi, points, roi === hover ? 3 : 2.5);
-    caption(ctx, scale, roi, points);
+    if (!SHAPES[roi.type]) continue;
+    const shape = preview(store, roi);
+    outline(ctx, scale, shape, roi === hover ? 3 : 2.5);
+    caption(ctx, scale, shape);
   }
-  const [one, more] = selected;
-  if (one && !more && !one.locked && !store.readOnly) {
-    handles(ctx, scale, SHAPES[one.type].handles(previewPoints(store, one)), one.color);
-  }
+  editHandles(ctx, store, scale);
   drawInProgress(ctx, store, scale);
   if (store.drag?.rect) drawMarquee(ctx, scale, store.drag.rect);
 }

@@ -1,11 +1,13 @@
 // The editor's state and the only functions that change it; no DOM, so tests import it alone.
 import { hexByte, labelColor } from "./colors.js";
-import { boundsOf, clamp, createGrid, nearestIndex } from "./geometry.js";
+import { clamp, createGrid, nearestIndex, rotationHandle, shapeBounds } from "./geometry.js";
 import { changeDoc } from "./history.js";
 import { SHAPES } from "./shapes.js";
 
 const EMPTY_DOC = { rois: [], frame_labels: [], meta: {} };
-const MIN_POINTS = { box: 2, polygon: 3, keypoints: 1 };
+export const MIN_POINTS = { box: 2, ellipse: 2, polygon: 3, polyline: 2, keypoints: 1 };
+// Screen pixels from the top edge to the rotation handle, as in CVAT.
+export const ROTATION_HANDLE_PX = 24;
 const ALL_PARTS = ["view", "panel", "labels"];
 
 // `onInvalidate` is called after each change; the editor draws on the next animation frame.
@@ -21,6 +23,7 @@ export function createStore({ labelColors = {}, opacity = [], clipboard = [], on
     label: "",
     minConfidence: 0,
     selected: new Set(),
+    vertex: null, // {id, index}: the vertex Delete removes, of the one selected polygon or polyline
     hidden: new Set(),
     hoverId: null,
     opacity: new Map(opacity),
@@ -114,6 +117,7 @@ export function restoreDoc(store, direction) {
 // `how`: "only" replaces the selection, "add" adds, "toggle" flips each id.
 export function select(store, ids, how = "only") {
   const { selected } = store;
+  store.vertex = null;
   if (how === "only") selected.clear();
   for (const id of [].concat(ids ?? [])) {
     if (how === "toggle" && selected.has(id)) selected.delete(id);
@@ -181,6 +185,10 @@ export function pickLabel(store, label) {
   invalidate(store, "labels");
 }
 
+// The source (camera of a FrameGroup) new shapes go on: the chosen one, else the first.
+export const activeSource = (store) =>
+  store.source || store.record?.sources?.[0]?.id || "default";
+
 export function newAnnotation(store, fields) {
   const color = colorFor(store, fields.labels[0]);
   return { id: newId(), confidence: 1, meta: {}, color, locked: false, ...fields };
@@ -196,7 +204,9 @@ export function addItem(store, { type, points }) {
     return false;
   }
   if (points) {
-    const roi = newAnnotation(store, { type, labels: [label], points });
+    const source = activeSource(store);
+    const roi = newAnnotation(store, { type, labels: [label], points, source });
+    if (SHAPES[type].rotates) roi.rotation = 0;
     commit(store, (doc) => doc.rois.push(roi));
     select(store, roi.id);
   } else {
@@ -217,7 +227,11 @@ export function finishDrawing(store) {
   return addItem(store, shape);
 }
 
-export const previewPoints = (store, roi) => store.drag?.previews?.get(roi.id) || roi.points;
+// A shape as the gesture in progress shows it: {points, rotation} of a preview, else the ROI.
+export function preview(store, roi) {
+  const changed = store.drag?.previews?.get(roi.id);
+  return changed ? { ...roi, ...changed } : roi;
+}
 
 // The topmost visible, unlocked shape at image point `p`, or null.
 export function hitShape(store, p) {
@@ -228,21 +242,57 @@ export function hitShape(store, p) {
   }
   const grid = store.hitGrid;
   if (!grid.index) {
-    const boxes = grid.items.map((roi) => ({ bounds: boundsOf(roi.points) }));
+    const boxes = grid.items.map((roi) => ({ bounds: shapeBounds(roi) }));
     grid.index = createGrid(boxes, record.width, record.height);
   }
   const tolerance = 6 / store.view.scale;
   const hit = grid.index.at(p, tolerance).find((i) => {
     const roi = grid.items[i];
-    return SHAPES[roi.type].hitTest(roi.points, p, tolerance);
+    return SHAPES[roi.type]?.hitTest(roi, p, tolerance);
   });
   return grid.items[hit] || null;
 }
 
-// A handle of the one selected, editable shape at image point `p`: {roi, handle} or null.
-export function hitHandle(store, p) {
+// The one selected shape if it can be edited, else null.
+export function editableShape(store) {
   const [roi, more] = store.doc.rois.filter((r) => store.selected.has(r.id));
   if (!roi || more || roi.locked || store.readOnly || !isVisible(store, roi)) return null;
-  const handle = nearestIndex(SHAPES[roi.type].handles(roi.points), p, 8 / store.view.scale);
+  return SHAPES[roi.type]?.handles ? roi : null;
+}
+
+// A handle of the one selected, editable shape at image point `p`: {roi, handle} or null;
+// `handle` is an index into the shape's handles, or "rotate".
+export function hitHandle(store, p) {
+  const roi = editableShape(store);
+  if (!roi) return null;
+  const tolerance = 8 / store.view.scale;
+  const { points, rotation } = roi;
+  if (SHAPES[roi.type].rotates) {
+    const knob = rotationHandle(points, rotation, ROTATION_HANDLE_PX / store.view.scale);
+    if (nearestIndex([knob], p, tolerance) === 0) return { roi, handle: "rotate" };
+  }
+  const handle = nearestIndex(SHAPES[roi.type].handles(roi), p, tolerance);
   return handle < 0 ? null : { roi, handle };
+}
+
+// The selected vertex, if it is still one of the editable shape's.
+export function selectedVertex(store) {
+  const roi = editableShape(store);
+  const { vertex } = store;
+  const held = roi && vertex?.id === roi.id && vertex.index < roi.points.length;
+  return held && SHAPES[roi.type].hasVertices ? vertex : null;
+}
+
+// A polygon keeps 3 vertices, a polyline 2: returns the refusal, else "" once removed.
+export function removeVertex(store, id, index) {
+  const roi = store.doc.rois.find((r) => r.id === id);
+  const least = MIN_POINTS[roi.type];
+  if (roi.points.length <= least) {
+    return `A ${roi.type} keeps at least ${least} vertices; delete the shape instead.`;
+  }
+  store.vertex = null;
+  updateItem(store, id, (item) => {
+    item.points = item.points.filter((_, i) => i !== index);
+  });
+  return "";
 }

@@ -63,6 +63,7 @@ function finished(store, editor) {
 function createRecord(store, editor, frame) {
   const record = {
     ...frame.source,
+    sources: frame.sources,
     key: frame.id,
     context_id: frame.context_id,
     timestamp: frame.timestamp,
