@@ -5,8 +5,9 @@ them (empty frames, frame queries): counting a million memberships is far cheape
 million frames.
 
 A frame is selected when it satisfies any filter; a filter holds when its mode holds, every rule
-holds and its frame query matches. A rule counts the frame's annotations (ROIs and frame labels)
-that carry all its labels, match its query and lie in its confidence range.
+holds, its frame query matches and one of the frame's sources matches its source query. A rule
+counts the frame's annotations (ROIs and frame labels) that carry all its labels, match its query
+and lie in its confidence range.
 """
 
 import math
@@ -21,8 +22,14 @@ from django.db.models.lookups import GreaterThanOrEqual, Range
 
 from config.errors import NUL_TEXT
 from datasets.selectors import version_lineage
-from frames.lucene import QueryError, compile_frame_query, compile_roi_query
-from frames.models import Frame, Roi, RoiLabel
+from frames.lucene import (
+    ExistsPerRow,
+    QueryError,
+    compile_frame_query,
+    compile_roi_query,
+    compile_source_query,
+)
+from frames.models import Frame, Roi, RoiLabel, SourceRow
 from frames.validation import MAX_LABEL_LENGTH, MAX_LABELS, short
 
 from .models import FilterMode
@@ -46,6 +53,7 @@ class Filter:
     mode: str = FilterMode.ALL
     rules: tuple[Rule, ...] = ()
     frame_query: str = ""
+    source_query: str = ""
 
 
 def _error(field: str, message: str, code: str = "invalid_filters") -> ValidationError:
@@ -125,7 +133,7 @@ def _clean_rule(data, field: str) -> Rule:
 
 def _clean_filter(data, field: str) -> Filter:
     if not isinstance(data, dict):
-        raise _error(field, "A filter is an object with mode, rules and frame_query.")
+        raise _error(field, "A filter is an object with mode, rules, frame_query and source_query.")
     mode = data.get("mode", FilterMode.ALL)
     if mode not in FilterMode.values:
         modes = ", ".join(FilterMode.values)
@@ -145,6 +153,9 @@ def _clean_filter(data, field: str) -> Filter:
         mode=mode,
         rules=tuple(_clean_rule(rule, f"{field}.rules[{i}]") for i, rule in enumerate(rules)),
         frame_query=_query(data.get("frame_query"), f"{field}.frame_query", compile_frame_query),
+        source_query=_query(
+            data.get("source_query"), f"{field}.source_query", compile_source_query
+        ),
     )
 
 
@@ -164,23 +175,29 @@ def clean_filters(data) -> list[Filter]:
 
 
 def filters_as_json(filters: list[Filter]) -> list[dict]:
-    return [
-        {
-            "mode": f.mode,
-            "rules": [
-                {
-                    "labels": list(r.labels),
-                    "query": r.query,
-                    "confidence": list(r.confidence),
-                    "count": list(r.count),
-                    "exclude": r.exclude,
-                }
-                for r in f.rules
-            ],
-            "frame_query": f.frame_query,
-        }
-        for f in filters
-    ]
+    """The stored shape, defaults filled in; `source_query` only when set, as tasks stored
+    before sources existed have none."""
+    return [_filter_as_json(f) for f in filters]
+
+
+def _filter_as_json(f: Filter) -> dict:
+    data = {
+        "mode": f.mode,
+        "rules": [
+            {
+                "labels": list(r.labels),
+                "query": r.query,
+                "confidence": list(r.confidence),
+                "count": list(r.count),
+                "exclude": r.exclude,
+            }
+            for r in f.rules
+        ],
+        "frame_query": f.frame_query,
+    }
+    if f.source_query:
+        data["source_query"] = f.source_query
+    return data
 
 
 def _matching_annotations(rule: Rule, lineage: list[int]):
@@ -261,6 +278,11 @@ def filter_q(item: Filter, version, lineage: list[int]) -> Q:
     if item.frame_query:
         frames = Frame.objects.filter(compile_frame_query(item.frame_query))
         q &= Q(Exists(frames.filter(pk=OuterRef("frame_id"))))
+    if item.source_query:
+        # One source must match the whole query: the view's rows of this frame, probed by its id
+        # (a semi-join would unfold every frame of the database first: see ExistsPerRow).
+        sources = SourceRow.objects.filter(compile_source_query(item.source_query))
+        q &= Q(ExistsPerRow(sources.filter(frame_id=OuterRef("frame_id"))))
     return q
 
 

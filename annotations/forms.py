@@ -1,10 +1,11 @@
 """Forms of the task pages: the list's filters, the frame filter, and the create form.
 
 `FrameFilterForm` is the choice of a version's frames (All, Empty, By label with its label-rule
-formset, and a frame query) that the create form and the version page's Export… share. It turns its
-fields into the engine's shape (`filters()`) and its subclasses check that with the engine's own
-validators, so no rule is written twice; engine errors keyed like "filters[0].rules[1].query" land
-on the form field they name (`error_targets()`).
+formset, and a frame query) that the create form and the version page's Export… share; the create
+form adds a source query (one of a frame's sources must match it). It turns its fields into the
+engine's shape (`filters()`) and its subclasses check that with the engine's own validators, so no
+rule is written twice; engine errors keyed like "filters[0].rules[1].query" land on the form field
+they name (`error_targets()`).
 """
 
 from django import forms
@@ -35,6 +36,7 @@ FILTER_FIELD_OF_KEY = {
 }
 TASK_FIELD_OF_KEY = {
     "name": "name",
+    f"{FILTER}.source_query": "source_query",
     "iteration.order": "order",
     "iteration.seed": "seed",
     "iteration.limit": "limit",
@@ -67,6 +69,20 @@ def frame_query_field() -> forms.CharField:
         label="Frame query",
         help_text="Lucene over frames: context_id, timestamp, meta.<key>.",
         widget=forms.TextInput(attrs={"placeholder": "meta.weather:rain", "spellcheck": "false"}),
+    )
+
+
+def source_query_field() -> forms.CharField:
+    """The Lucene source query: one of a frame's sources (its cameras) must match it."""
+    return forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Source query",
+        help_text="Lucene over a frame's sources: id, uri, width, height, meta.<key>; a frame "
+        "matches when one of its sources does. A frame of one source has the id default.",
+        widget=forms.TextInput(
+            attrs={"placeholder": "id:front AND width:>=1920", "spellcheck": "false"}
+        ),
     )
 
 
@@ -247,6 +263,7 @@ class FrameFilterForm(forms.Form):
     checks `filters()` with the engine once its own fields are valid."""
 
     field_of_key = FILTER_FIELD_OF_KEY
+    takes_source_query = False  # the template shows `source_query` when True
 
     mode = forms.ChoiceField(
         choices=FilterMode.choices,
@@ -319,9 +336,11 @@ def version_choices(versions: list[Version]) -> list:
 
 class TaskForm(FrameFilterForm):
     field_of_key = FILTER_FIELD_OF_KEY | TASK_FIELD_OF_KEY
-    field_order = ["name", "version", "mode", "frame_query"]  # then the iteration
+    field_order = ["name", "version", "mode", "frame_query", "source_query"]  # then the iteration
+    takes_source_query = True
 
     name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    source_query = source_query_field()
     version = forms.TypedChoiceField(
         coerce=int,
         empty_value=None,
@@ -367,6 +386,18 @@ class TaskForm(FrameFilterForm):
         self.versions = {version.pk: version for version in versions}
         self.fields["version"].choices = version_choices(versions)
         self.fields["name"].required = require_name
+
+    def clean_source_query(self) -> str:
+        query = self.cleaned_data["source_query"].strip()
+        check_query(query, scope="source")
+        return query
+
+    def filters(self) -> list[dict]:
+        """The one filter, with its source query when there is one."""
+        filters = super().filters()
+        if self.cleaned_data["source_query"]:
+            filters[0]["source_query"] = self.cleaned_data["source_query"]
+        return filters
 
     def clean_version(self) -> Version | None:
         pk = self.cleaned_data["version"]

@@ -49,6 +49,8 @@ def filter_summary(item: dict) -> str:
         text += " · + Lucene"
     if item.get("frame_query"):
         text += " · + frame query"
+    if item.get("source_query"):
+        text += " · + source query"
     return text
 
 

@@ -161,14 +161,7 @@ def plan_matches(version: Version, items: list[ImportItem]) -> Plan:
             else:
                 plan.skipped.append(skipped(item, _no_frame(item)))
         elif (target.key, target.source) in claimed:
-            plan.skipped.append(
-                skipped(
-                    item,
-                    f"Frame “{target.key}” was matched by “{claimed[target.key, target.source]}” "
-                    "earlier in the file; each frame takes one image's annotations (a "
-                    "FrameGroup one a source, named <frame>__<source>).",
-                )
-            )
+            plan.skipped.append(skipped(item, _claimed(target, claimed[target.key, target.source])))
         elif _size_differs(item, target):
             plan.skipped.append(
                 skipped(
@@ -181,6 +174,18 @@ def plan_matches(version: Version, items: list[ImportItem]) -> Plan:
             claimed[target.key, target.source] = item.file_name
             plan.matched[number] = target
     return plan
+
+
+def _claimed(target: Target, by: str) -> str:
+    if target.source:
+        return (
+            f"Source “{target.source}” of frame “{target.key}” was matched by “{by}” earlier in "
+            "the file; each source of a frame takes one image's annotations."
+        )
+    return (
+        f"Frame “{target.key}” was matched by “{by}” earlier in the file; each frame takes one "
+        "image's annotations."
+    )
 
 
 def skipped(item: ImportItem, reason: str) -> dict:

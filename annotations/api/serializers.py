@@ -68,6 +68,15 @@ class FilterSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Lucene over the frame: id, context_id, timestamp, meta.<key>. " + LUCENE_HELP,
     )
+    source_query = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Lucene over the frame's sources (cameras of a FrameGroup): id, uri, width, "
+        "height (pixels), meta.<key> (the source's meta), each also as sources.<field> "
+        "(`sources.id:front AND sources.width:>=1920`). A frame matches when one of its sources "
+        "matches the whole query; a frame of one source has the source `default`. Stored only "
+        "when set. " + LUCENE_HELP,
+    )
 
 
 class IterationSerializer(serializers.Serializer):

@@ -3,9 +3,14 @@
 `compile_roi_query` describes one ROI (a row of `Roi`, frame labels included as type "frame"):
 fields `label` (also `label.keyword`), `confidence`, `type`, `id` and `meta.<key>`, each also
 with a `rois.` prefix; a term without a field means `label:<term>`. `compile_frame_query`
-describes a `Frame`: `id`, `context_id`, `timestamp`, `meta.<key>`. Use an ROI query per ROI,
+describes a `Frame`: `id`, `context_id`, `timestamp`, `meta.<key>`. `compile_source_query`
+describes one source of a frame (a row of the view `SourceRow`): `id`, `uri`, `width`, `height`
+and `meta.<key>` (the source's own meta), each also with a `sources.` prefix; a frame without
+listed sources has one, `default`, with empty meta. Use an ROI query per ROI,
 `Exists(Roi.objects.filter(frame=OuterRef("pk")).filter(q))`, so `car AND occluded` means one ROI
-carrying both labels.
+carrying both labels; likewise a source query per source,
+`ExistsPerRow(SourceRow.objects.filter(frame=OuterRef("pk")).filter(q))`, so
+`id:front AND width:1920` means one source that is both (`ExistsPerRow`: see `sql`).
 
 Choices beyond the Lucene syntax:
 - Juxtaposed terms mean AND. Text matches are exact and case-sensitive (keyword fields).
@@ -29,18 +34,21 @@ tree, `sql` holds what each database runs for JSON values.
 from django.db.models import Q
 
 from .compiler import QueryCompiler
-from .fields import FRAME_SCOPE, ROI_SCOPE, Scope, roi_scope
+from .fields import FRAME_SCOPE, ROI_SCOPE, SOURCE_SCOPE, Scope, roi_scope
 from .parsing import QueryError, parse, unquote_keys
+from .sql import ExistsPerRow
 
 __all__ = [
+    "ExistsPerRow",
     "QueryError",
     "check_query",
     "compile_frame_query",
     "compile_roi_query",
+    "compile_source_query",
 ]
 
 MAX_LENGTH = 5000  # luqum's parser slows down quadratically with the number of terms
-SCOPES = {"roi": ROI_SCOPE, "frame": FRAME_SCOPE}
+SCOPES = {"roi": ROI_SCOPE, "frame": FRAME_SCOPE, "source": SOURCE_SCOPE}
 
 
 def compile_query(text: str, *, scope: Scope) -> Q:
@@ -70,6 +78,12 @@ def compile_frame_query(text: str) -> Q:
     return compile_query(text, scope=FRAME_SCOPE)
 
 
+def compile_source_query(text: str) -> Q:
+    """A Q over `SourceRow` rows (one source of a frame each): one source must satisfy the whole
+    query."""
+    return compile_query(text, scope=SOURCE_SCOPE)
+
+
 def check_query(text: str, *, scope: str) -> None:
-    """Raises QueryError when `text` is not a valid query for scope "roi" or "frame"."""
+    """Raises QueryError when `text` is not a valid query for scope "roi", "frame" or "source"."""
     compile_query(text, scope=SCOPES[scope])

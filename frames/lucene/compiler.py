@@ -128,7 +128,8 @@ class QueryCompiler(TreeVisitor):
         if field is None:
             field = self.scope.default
         if field is None:
-            raise QueryError("A frame query needs a field here", position, self.scope.known)
+            noun = self.scope.noun
+            raise QueryError(f"A {noun} needs a field here", position, self.scope.known)
         return field
 
     def visit_unsupported(self, node, context):

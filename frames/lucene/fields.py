@@ -98,6 +98,7 @@ class Scope:
     aliases: dict[str, str]
     prefix: str
     default: Column | None
+    noun: str = "query"  # names the query in errors: "A frame query needs a field here"
 
     @property
     def known(self) -> str:
@@ -154,6 +155,22 @@ FRAME_SCOPE = Scope(
     aliases={},
     prefix="",
     default=None,
+    noun="frame query",
+)
+
+# One source of a frame: a row of the view `SourceRow` (`frames_source_row`), whose `meta` is the
+# source's own metadata (`{}` for a frame's implicit "default" source).
+SOURCE_SCOPE = Scope(
+    fields={
+        "id": Column("id", "source", TEXT),
+        "uri": Column("uri", "uri", TEXT),
+        "width": Column("width", "width", NUMBER),
+        "height": Column("height", "height", NUMBER),
+    },
+    aliases={},
+    prefix="sources.",
+    default=None,
+    noun="source query",
 )
 
 

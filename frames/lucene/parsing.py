@@ -17,7 +17,7 @@ QUOTED = r'"(?:[^"\\]|\\.)*"'
 # Escapes and phrases are matched only to step over them.
 KEYS = re.compile(
     rf"""(?P<escape>\\.)
-    |(?<![^\s(:+\-])(?P<key>(?:rois\.)?meta(?:\.(?:{QUOTED}|(?:[^\s.:"\\()]|\\.)+))+)
+    |(?<![^\s(:+\-])(?P<key>(?:rois\.|sources\.)?meta(?:\.(?:{QUOTED}|(?:[^\s.:"\\()]|\\.)+))+)
     |(?P<phrase>{QUOTED})""",
     re.S | re.X,
 )

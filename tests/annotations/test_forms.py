@@ -369,3 +369,64 @@ def test_filters_summary_marks_lucene_and_frame_queries():
     )
     assert filters_summary([]) == "All frames"
     assert filters_summary([{"mode": "empty", "rules": [], "frame_query": ""}]) == "Empty frames"
+
+
+# The source query (FrameGroups)
+
+
+def test_a_source_query_joins_the_filter_stripped_and_only_when_given(version):
+    with_query = bound(version, frame_query="context_id:cam1", source_query="  id:front  ")
+    without = bound(version)
+
+    assert with_query.is_valid(), with_query.errors
+    assert without.is_valid(), without.errors
+    assert with_query.filters() == [
+        {
+            "mode": FilterMode.ALL,
+            "rules": [],
+            "frame_query": "context_id:cam1",
+            "source_query": "id:front",
+        }
+    ]
+    assert "source_query" not in without.filters()[0]
+
+
+def test_a_broken_source_query_is_an_error_of_its_field_naming_the_position(version):
+    form = bound(version, source_query="id:front AND width:wide")
+
+    assert not form.is_valid()
+    assert form.errors == {
+        "source_query": ['"wide" is not a number; width takes numbers at position 19']
+    }
+
+
+def test_a_frame_field_in_the_source_query_is_refused_with_the_known_fields(version):
+    form = bound(version, source_query="context_id:cam1")
+
+    assert not form.is_valid()
+    assert form.errors["source_query"] == [
+        'Unknown field "context_id" at position 0; known: id, uri, width, height, meta.<key>'
+    ]
+
+
+def test_engine_source_query_errors_land_on_the_field(version):
+    form = bound(version)
+    assert form.is_valid()
+
+    form.add_service_error(
+        ValidationError({"filters[0].source_query": ValidationError("Wrong.", code="x")})
+    )
+
+    assert form.errors == {"source_query": ["Wrong."]}
+
+
+def test_the_source_query_follows_the_frame_query_in_the_form(version):
+    names = list(bound(version).fields)
+
+    assert names.index("source_query") == names.index("frame_query") + 1
+
+
+def test_filters_summary_marks_a_source_query():
+    filters = [{"mode": "all", "rules": [], "frame_query": "", "source_query": "id:front"}]
+
+    assert filters_summary(filters) == "All frames · + source query"
