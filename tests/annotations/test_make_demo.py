@@ -43,10 +43,13 @@ def test_make_demo_builds_logins_and_a_published_version_with_a_draft_fork():
     assert list(annotator.groups.values_list("name", flat=True)) == ["Annotators"]
     assert "admin / admin" in out
     assert sorted(AnnotationTask.objects.values_list("name", "version__name")) == [
+        ("Camera rig review", "v2 working"),
         ("Check cars", "v2 working"),
         ("Drive clip review", "v2 working"),
         ("Random sample", "v2 working"),
     ]
+    # Its source query picks the rig's frames by their front camera.
+    assert AnnotationTask.objects.get(name="Camera rig review").item_count == 3
 
 
 def test_make_demo_a_second_time_changes_nothing_and_says_so():

@@ -349,7 +349,8 @@ class Command(BaseCommand):
         )
 
     def _tasks(self, version: Version, user: User) -> list:
-        """Two tasks so an annotator has work at once: cars to check in order, a random sample."""
+        """Tasks so an annotator has work at once: cars to check in order, the video in clips, the
+camera rig's FrameGroups, a random sample."""
         return [
             task_create(
                 name="Check cars",
@@ -366,6 +367,19 @@ class Command(BaseCommand):
                 user=user,
                 filters=[{"mode": "all", "frame_query": f'context_id:"{VIDEO_NAME}"'}],
                 iteration={"order": "sequential", "clip_length": 10},
+            ),
+            task_create(
+                name="Camera rig review",
+                version=version,
+                user=user,
+                filters=[
+                    {
+                        "mode": "all",
+                        "frame_query": f"context_id:{RIG}",
+                        "source_query": "id:front AND meta.camera:front",
+                    }
+                ],
+                iteration={"order": "sequential"},
             ),
             task_create(
                 name="Random sample",
