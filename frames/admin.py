@@ -56,6 +56,7 @@ class FrameAdmin(ServiceErrorsMixin, admin.ModelAdmin):
         "uri",
         "width",
         "height",
+        "sources",
         "meta",
         "opened_revision",
         "revision",
@@ -93,7 +94,7 @@ class FrameAdmin(ServiceErrorsMixin, admin.ModelAdmin):
 
 @admin.register(Roi)
 class RoiAdmin(admin.ModelAdmin):
-    list_display = ["uid", "type", "labels", "confidence", "frame", "locked"]
+    list_display = ["uid", "type", "labels", "source", "confidence", "frame", "locked"]
     list_filter = ["type", "locked"]
     list_select_related = ["frame"]
     search_fields = ["labels", "uid"]

@@ -3,7 +3,10 @@ from django.urls import reverse
 
 from annotations.models import AnnotationTask
 from annotations.services import task_next
+from frames.models import Frame, Roi
 from tests.annotations.factories import make_task
+from tests.datasets.factories import VersionFactory
+from tests.frames.factories import box, frame_data
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +48,19 @@ def test_admin_complete_action_completes_through_the_service(staff_client, task)
     assert "Completed 1 task(s)." in response.text
     task.refresh_from_db()
     assert task.status == AnnotationTask.Status.COMPLETED
+
+
+def test_admin_shows_a_frame_groups_sources_and_each_rois_source(staff_client):
+    frame = frame_data("rig", rois=[box("car", source="left")])
+    del frame["source"]
+    frame["sources"] = [
+        {"id": "front", "uri": "https://example.com/front.jpg", "width": 64, "height": 48},
+        {"id": "left", "uri": "https://example.com/left.jpg", "width": 64, "height": 48},
+    ]
+    VersionFactory(frames=[frame])
+    row = Frame.objects.get(key="rig")
+    page = staff_client.get(reverse("admin:frames_frame_change", args=[row.pk]))
+    assert "https://example.com/left.jpg" in page.text
+    rois = staff_client.get(reverse("admin:frames_roi_changelist"))
+    assert Roi.objects.get().source == "left"
+    assert '<td class="field-source">left</td>' in rois.text
