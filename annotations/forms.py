@@ -33,10 +33,10 @@ RULES_TAMPERED = (
 FILTER_FIELD_OF_KEY = {
     f"{FILTER}.mode": "mode",
     f"{FILTER}.frame_query": "frame_query",
+    f"{FILTER}.source_query": "source_query",
 }
 TASK_FIELD_OF_KEY = {
     "name": "name",
-    f"{FILTER}.source_query": "source_query",
     "iteration.order": "order",
     "iteration.seed": "seed",
     "iteration.limit": "limit",
@@ -263,7 +263,6 @@ class FrameFilterForm(forms.Form):
     checks `filters()` with the engine once its own fields are valid."""
 
     field_of_key = FILTER_FIELD_OF_KEY
-    takes_source_query = False  # the template shows `source_query` when True
 
     mode = forms.ChoiceField(
         choices=FilterMode.choices,
@@ -272,6 +271,7 @@ class FrameFilterForm(forms.Form):
         label="Frames",
     )
     frame_query = frame_query_field()
+    source_query = source_query_field()
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -284,6 +284,11 @@ class FrameFilterForm(forms.Form):
     def clean_frame_query(self) -> str:
         query = self.cleaned_data["frame_query"].strip()
         check_query(query, scope="frame")
+        return query
+
+    def clean_source_query(self) -> str:
+        query = self.cleaned_data["source_query"].strip()
+        check_query(query, scope="source")
         return query
 
     def clean(self) -> dict:
@@ -300,7 +305,10 @@ class FrameFilterForm(forms.Form):
         data = self.cleaned_data
         is_by_label = data["mode"] == FilterMode.BY_LABEL
         rules = [rule.as_rule() for rule in self.rules] if is_by_label else []
-        return [{"mode": data["mode"], "rules": rules, "frame_query": data["frame_query"]}]
+        found = {"mode": data["mode"], "rules": rules, "frame_query": data["frame_query"]}
+        if data["source_query"]:
+            found["source_query"] = data["source_query"]
+        return [found]
 
     def error_targets(self) -> dict[str, tuple[forms.Form, str | None]]:
         """Engine error key -> (form, field) that shows it; rule n of the engine is row n."""
@@ -337,10 +345,8 @@ def version_choices(versions: list[Version]) -> list:
 class TaskForm(FrameFilterForm):
     field_of_key = FILTER_FIELD_OF_KEY | TASK_FIELD_OF_KEY
     field_order = ["name", "version", "mode", "frame_query", "source_query"]  # then the iteration
-    takes_source_query = True
 
     name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    source_query = source_query_field()
     version = forms.TypedChoiceField(
         coerce=int,
         empty_value=None,
@@ -386,18 +392,6 @@ class TaskForm(FrameFilterForm):
         self.versions = {version.pk: version for version in versions}
         self.fields["version"].choices = version_choices(versions)
         self.fields["name"].required = require_name
-
-    def clean_source_query(self) -> str:
-        query = self.cleaned_data["source_query"].strip()
-        check_query(query, scope="source")
-        return query
-
-    def filters(self) -> list[dict]:
-        """The one filter, with its source query when there is one."""
-        filters = super().filters()
-        if self.cleaned_data["source_query"]:
-            filters[0]["source_query"] = self.cleaned_data["source_query"]
-        return filters
 
     def clean_version(self) -> Version | None:
         pk = self.cleaned_data["version"]

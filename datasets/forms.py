@@ -232,7 +232,7 @@ class VersionExportForm(FrameFilterForm, ExportForm):
 
     scoped = True
     field_of_key = FILTER_FIELD_OF_KEY | EXPORT_FIELD_OF_KEY
-    field_order = ["format", "mode", "frame_query", "include_images"]
+    field_order = ["format", "mode", "frame_query", "source_query", "include_images"]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -244,9 +244,9 @@ class VersionExportForm(FrameFilterForm, ExportForm):
         return data
 
     def filters(self) -> list[dict] | None:
-        """The engine's filters; None when nothing narrows the version (All, no frame query)."""
+        """The engine's filters; None when nothing narrows the version (All, no queries)."""
         data = self.cleaned_data
-        if data["mode"] == FilterMode.ALL and not data["frame_query"]:
+        if data["mode"] == FilterMode.ALL and not (data["frame_query"] or data["source_query"]):
             return None
         return super().filters()
 

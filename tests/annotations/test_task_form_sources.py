@@ -1,5 +1,6 @@
-"""The task page's "Source query": shown beside the frame query, checked live by the count's
-request (errors out of band under the field), stored with the task and shown in its Info."""
+"""The "Source query" of the task page and the version page's Export…: shown beside the frame
+query, checked live by the count's request (errors out of band under the field), stored with the
+task and shown in its Info, and choosing an export's frames."""
 
 import pytest
 from django.urls import reverse
@@ -8,6 +9,7 @@ from annotations.models import AnnotationTask
 from tests.annotations.factories import make_task
 from tests.annotations.form_posts import CREATE, HTMX, PREVIEW, form_data
 from tests.datasets.factories import VersionFactory
+from tests.datasets.test_export_filter_pages import exported_keys, posted, run_export
 from tests.frames.factories import frame_data
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +42,16 @@ def test_the_create_page_asks_for_a_source_query_after_the_frame_query(manager_c
     assert '<ul class="field__errors" id="id_source_query_errors">' in html
 
 
-def test_the_version_exports_frame_filter_has_no_source_query(manager_client, rig):
+def test_the_version_exports_frames_are_chosen_by_a_source_query_too(
+    manager_client, jobs, rig
+):
     url = reverse("datasets:version_export", args=[rig.pk])
     html = manager_client.get(url, **HTMX).text
-
-    assert 'name="frame_query"' in html
-    assert "source_query" not in html
+    assert html.index('name="frame_query"') < html.index('name="source_query"')
+    data = posted("all", source_query="id:front OR id:left")
+    job = run_export(manager_client, jobs, rig, data)
+    assert job.params["filters"][0]["source_query"] == "id:front OR id:left"
+    assert exported_keys(manager_client, job) == ["g1", "g2"]
 
 
 def test_the_live_count_follows_the_source_query(manager_client, rig):
