@@ -187,6 +187,22 @@ class Roi(models.Model):
         return self.type == self.Type.FRAME
 
 
+# An annotation's values as services pass them around (cleaned, read back, compared, written):
+# the ROI's columns but its keys and place.
+ANNOTATION_FIELDS = (
+    "uid",
+    "type",
+    "labels",
+    "points",
+    "confidence",
+    "meta",
+    "color",
+    "locked",
+    "source",
+    "rotation",
+    "mask",
+)
+
 # What a shape (a ROI with points) may be; frame labels are the other kind of annotation.
 SHAPE_TYPES = [kind for kind in Roi.Type if kind != Roi.Type.FRAME]
 # The shapes that are a box before their rotation.

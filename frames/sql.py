@@ -13,7 +13,7 @@ from django.db import connection
 
 from config.sql import chunked, for_update, placeholders, table
 
-from .models import Frame, Roi, RoiLabel, VersionFrame
+from .models import ANNOTATION_FIELDS, Frame, Roi, RoiLabel, VersionFrame
 
 
 def _frame_with_saver() -> str:
@@ -228,19 +228,7 @@ def frame_files(version_id: int) -> list[tuple[str, str, int, int]]:
         return cursor.fetchall()
 
 
-ANNOTATION_COLUMNS = (
-    "uid",
-    "type",
-    "labels",
-    "points",
-    "confidence",
-    "meta",
-    "color",
-    "locked",
-    "source",
-    "rotation",
-    "mask",
-)
+ANNOTATION_COLUMNS = ANNOTATION_FIELDS
 
 
 def annotations_of_frames(frame_ids: list[int], *, stored: bool = False) -> dict[int, list[dict]]:

@@ -2,7 +2,7 @@
 `insert_annotations` (ROIs with their label index rows)."""
 
 from config.bulk import allocate_ids, insert_rows
-from frames.models import Roi, RoiLabel
+from frames.models import ANNOTATION_FIELDS, Roi, RoiLabel
 from frames.sources import stored_sources
 
 # Values of a frame and of an annotation as the inserts take them, after their ids.
@@ -17,22 +17,8 @@ FRAME_FIELDS = [
     "sources",
     "annotation_count",
 ]
-ANNOTATION_FIELDS = [
-    "uid",
-    "position",
-    "type",
-    "labels",
-    "points",
-    "confidence",
-    "meta",
-    "color",
-    "locked",
-    "source",
-    "rotation",
-    "mask",
-]
 # A ROI row as `insert_annotations` writes it.
-ROI_COLUMNS = ["id", "frame_id", "version_id", *ANNOTATION_FIELDS]
+ROI_COLUMNS = ["id", "frame_id", "version_id", "position", *ANNOTATION_FIELDS]
 
 
 def frame_values(key: str, frame: dict) -> list:
@@ -50,20 +36,7 @@ def frame_values(key: str, frame: dict) -> list:
 
 
 def _annotation_values(position: int, annotation: dict) -> list:
-    return [
-        annotation["uid"],
-        position,
-        annotation["type"],
-        annotation["labels"],
-        annotation["points"],
-        annotation["confidence"],
-        annotation["meta"],
-        annotation["color"],
-        annotation["locked"],
-        annotation["source"],
-        annotation["rotation"],
-        annotation["mask"],
-    ]
+    return [position, *(annotation[field] for field in ANNOTATION_FIELDS)]
 
 
 def insert_annotations(

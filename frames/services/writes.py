@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from config.errors import ConflictError
 from datasets.models import Version
 from frames.labels import labels_changed
-from frames.models import Frame, Roi, VersionFrame
+from frames.models import ANNOTATION_FIELDS, Frame, Roi, VersionFrame
 from frames.selectors import annotation_values_as_dict, frame_as_dict, with_annotations
 from frames.sql import annotations_of_frames, delete_annotations, lock_frame_under_key
 from frames.validation import FieldError, clean_annotations, clean_meta, source_sizes
@@ -64,17 +64,7 @@ LOCKED = (
     "or delete it."
 )
 # What a locked annotation keeps; `locked` itself may change (unlocking it).
-ANNOTATION_COMPARED = (
-    "type",
-    "labels",
-    "points",
-    "confidence",
-    "meta",
-    "color",
-    "source",
-    "rotation",
-    "mask",
-)
+ANNOTATION_COMPARED = tuple(f for f in ANNOTATION_FIELDS if f not in ("uid", "locked"))
 
 
 @dataclass
