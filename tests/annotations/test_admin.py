@@ -6,7 +6,7 @@ from annotations.services import task_next
 from frames.models import Frame, Roi
 from tests.annotations.factories import make_task
 from tests.datasets.factories import VersionFactory
-from tests.frames.factories import box, frame_data
+from tests.frames.factories import box, group_data, source_data
 
 pytestmark = pytest.mark.django_db
 
@@ -51,13 +51,8 @@ def test_admin_complete_action_completes_through_the_service(staff_client, task)
 
 
 def test_admin_shows_a_frame_groups_sources_and_each_rois_source(staff_client):
-    frame = frame_data("rig", rois=[box("car", source="left")])
-    del frame["source"]
-    frame["sources"] = [
-        {"id": "front", "uri": "https://example.com/front.jpg", "width": 64, "height": 48},
-        {"id": "left", "uri": "https://example.com/left.jpg", "width": 64, "height": 48},
-    ]
-    VersionFactory(frames=[frame])
+    sources = [source_data("front"), source_data("left")]
+    VersionFactory(frames=[group_data("rig", sources, rois=[box("car", source="left")])])
     row = Frame.objects.get(key="rig")
     page = staff_client.get(reverse("admin:frames_frame_change", args=[row.pk]))
     assert "https://example.com/left.jpg" in page.text

@@ -16,25 +16,9 @@ from annotations.services import (
 )
 from frames.services import version_fork
 from tests.datasets.factories import VersionFactory
-from tests.frames.factories import box, frame_data
+from tests.frames.factories import box, frame_data, group_data, source_data
 
 pytestmark = pytest.mark.django_db
-
-
-def source(source_id: str, *, width=1920, height=1080, meta=None) -> dict:
-    return {
-        "id": source_id,
-        "uri": f"https://example.com/{source_id}.jpg",
-        "width": width,
-        "height": height,
-        "meta": meta or {},
-    }
-
-
-def group(key: str, sources: list[dict], **fields) -> dict:
-    data = frame_data(key, **fields)
-    del data["source"]
-    return data | {"sources": sources}
 
 
 @pytest.fixture
@@ -42,20 +26,28 @@ def cars(db):
     """Frames of a car rig (front and rear cameras, or front and left) and a one-camera frame."""
     return VersionFactory(
         frames=[
-            group(
+            group_data(
                 "c1",
-                [source("front", meta={"lens": "wide"}), source("rear", width=1280, height=720)],
+                [
+                    source_data("front", meta={"lens": "wide"}),
+                    source_data("rear", width=1280, height=720),
+                ],
                 context_id="drive1",
                 rois=[box("car", source="rear")],
             ),
-            group(
+            group_data(
                 "c2",
-                [source("front", width=640, height=480, meta={"lens": "tele"}), source("left")],
+                [
+                    source_data("front", width=640, height=480, meta={"lens": "tele"}),
+                    source_data("left"),
+                ],
                 context_id="drive1",
                 timestamp=1,
             ),
-            group(
-                "c3", [source("left", meta={"lens": "wide", "night": True})], context_id="drive2"
+            group_data(
+                "c3",
+                [source_data("left", meta={"lens": "wide", "night": True})],
+                context_id="drive2",
             ),
             frame_data("solo", context_id="drive2", timestamp=1, rois=[box("car")]),
         ]
@@ -99,7 +91,7 @@ def test_a_blank_source_query_selects_every_frame(cars):
 
 
 def test_other_versions_frames_do_not_leak_in(cars):
-    other = VersionFactory(frames=[group("x", [source("front")])])
+    other = VersionFactory(frames=[group_data("x", [source_data("front")])])
     assert keys(other, [{"source_query": "id:front"}]) == ["x"]
     assert keys(cars, [{"source_query": "id:front"}]) == ["c1", "c2"]
 

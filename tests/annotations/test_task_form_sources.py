@@ -10,19 +10,17 @@ from tests.annotations.factories import make_task
 from tests.annotations.form_posts import CREATE, HTMX, PREVIEW, form_data
 from tests.datasets.factories import VersionFactory
 from tests.datasets.test_export_filter_pages import exported_keys, posted, run_export
-from tests.frames.factories import frame_data
+from tests.frames.factories import frame_data, group_data, source_data
 
 pytestmark = pytest.mark.django_db
 
 
 def group(key: str, *source_ids: str) -> dict:
-    data = frame_data(key)
-    del data["source"]
     sources = [
-        {"id": sid, "uri": f"https://example.com/{key}-{sid}.jpg", "width": 64, "height": 48}
+        source_data(sid, width=64, height=48, uri=f"https://example.com/{key}-{sid}.jpg")
         for sid in source_ids
     ]
-    return data | {"sources": sources}
+    return group_data(key, sources)
 
 
 @pytest.fixture
@@ -42,9 +40,7 @@ def test_the_create_page_asks_for_a_source_query_after_the_frame_query(manager_c
     assert '<ul class="field__errors" id="id_source_query_errors">' in html
 
 
-def test_the_version_exports_frames_are_chosen_by_a_source_query_too(
-    manager_client, jobs, rig
-):
+def test_the_version_exports_frames_are_chosen_by_a_source_query_too(manager_client, jobs, rig):
     url = reverse("datasets:version_export", args=[rig.pk])
     html = manager_client.get(url, **HTMX).text
     assert html.index('name="frame_query"') < html.index('name="source_query"')

@@ -14,7 +14,7 @@ from frames.lucene import compile_roi_query
 from frames.models import Frame, Roi
 from frames.services import version_fork
 from tests.datasets.factories import VersionFactory
-from tests.frames.factories import frame_data
+from tests.frames.factories import group_data, source_data
 
 from .test_frame_writes import history_url
 from .test_frames import frames_url
@@ -26,20 +26,25 @@ def rle(height: int, width: int, rows: slice, columns: slice) -> str:
     return coco_mask.encode(np.asfortranarray(image))["counts"].decode("ascii")
 
 
-def group_frame(key="g", rois=(), **extra) -> dict:
-    frame = frame_data(key, rois=rois) | extra
-    del frame["source"]
-    frame["sources"] = [
-        {"id": "front", "uri": f"https://example.com/{key}-front.jpg", "width": 64, "height": 48},
-        {
-            "id": "rear",
-            "uri": f"https://example.com/{key}-rear.jpg",
-            "width": 32,
-            "height": 24,
-            "meta": {"camera": "rear", "fov": 120},
-        },
+def group_frame(key="g", rois=()) -> dict:
+    front = source_data("front", width=64, height=48, uri=f"https://example.com/{key}-front.jpg")
+    rear = source_data(
+        "rear",
+        width=32,
+        height=24,
+        uri=f"https://example.com/{key}-rear.jpg",
+        meta={"camera": "rear", "fov": 120},
+    )
+    return group_data(key, [front, rear], rois=rois)
+
+
+def media_group(key: str, *names: str) -> dict:
+    """A FrameGroup of 4 x 3 images in the media folder, sources a, b, …"""
+    sources = [
+        source_data(chr(ord("a") + i), width=4, height=3, uri=f"media:{name}")
+        for i, name in enumerate(names)
     ]
-    return frame
+    return group_data(key, sources)
 
 
 ELLIPSE = {"type": "ellipse", "labels": ["ball"], "points": [[4, 4], [20, 12]], "rotation": 30}
@@ -164,41 +169,19 @@ def png() -> bytes:
 def test_each_source_has_its_image_and_an_unknown_one_is_404(manager_client, media_root):
     (media_root / "a.png").write_bytes(png())
     (media_root / "b.png").write_bytes(png()[:-8] + b"12345678")
-    version = VersionFactory(frames=[])
-    frame = frame_data("g")
-    del frame["source"]
-    frame["sources"] = [
-        {"id": "left", "uri": "media:a.png", "width": 4, "height": 3},
-        {"id": "right", "uri": "media:b.png", "width": 4, "height": 3},
-    ]
-    from frames.services import frames_bulk_create
-
-    frames_bulk_create(version=version, frames=[frame])
+    VersionFactory(frames=[media_group("g", "a.png", "b.png")])
     pk = Frame.objects.get(key="g").pk
     first = manager_client.get(f"/frames/{pk}/image/")
-    right = manager_client.get(f"/frames/{pk}/image/?source=right")
+    right = manager_client.get(f"/frames/{pk}/image/?source=b")
     assert b"".join(first.streaming_content) == png()
     assert b"".join(right.streaming_content).endswith(b"12345678")
     assert manager_client.get(f"/frames/{pk}/image/?source=nope").status_code == 404
 
 
 def test_removing_a_frame_group_frees_every_sources_file(manager, media_root):
-    version = VersionFactory(frames=[])
-    keep = frame_data("keep")
-    del keep["source"]
-    keep["sources"] = [
-        {"id": "a", "uri": "media:frames/1/kept.png", "width": 4, "height": 3},
-        {"id": "b", "uri": "media:frames/1/shared.png", "width": 4, "height": 3},
-    ]
-    gone = frame_data("gone")
-    del gone["source"]
-    gone["sources"] = [
-        {"id": "a", "uri": "media:frames/1/first.png", "width": 4, "height": 3},
-        {"id": "b", "uri": "media:frames/1/second.png", "width": 4, "height": 3},
-    ]
-    from frames.services import frames_bulk_create
-
-    frames_bulk_create(version=version, frames=[keep, gone])
+    keep = media_group("keep", "frames/1/kept.png", "frames/1/shared.png")
+    gone = media_group("gone", "frames/1/first.png", "frames/1/second.png")
+    version = VersionFactory(frames=[keep, gone])
     names = [
         "frames/1/first.png",
         "frames/1/second.png",

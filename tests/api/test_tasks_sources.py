@@ -7,20 +7,19 @@ from django.core.management import call_command
 
 from annotations.models import AnnotationTask
 from tests.datasets.factories import VersionFactory
-from tests.frames.factories import frame_data
+from tests.frames.factories import frame_data, group_data, source_data
 
 pytestmark = pytest.mark.django_db
 
 
 def group(key: str, sources: list[tuple[str, int]]) -> dict:
-    data = frame_data(key)
-    del data["source"]
-    return data | {
-        "sources": [
-            {"id": sid, "uri": f"https://example.com/{key}/{sid}.jpg", "width": w, "height": w // 2}
+    return group_data(
+        key,
+        [
+            source_data(sid, width=w, height=w // 2, uri=f"https://example.com/{key}/{sid}.jpg")
             for sid, w in sources
-        ]
-    }
+        ],
+    )
 
 
 @pytest.fixture

@@ -56,6 +56,25 @@ def frame_data(
     }
 
 
+def source_data(source_id: str, *, width=1920, height=1080, meta=None, uri=None) -> dict:
+    """One source of a FrameGroup as import input."""
+    return {
+        "id": source_id,
+        "uri": uri or f"https://example.com/{source_id}.jpg",
+        "width": width,
+        "height": height,
+        "meta": meta or {},
+    }
+
+
+def group_data(key: str, sources: list[dict], **fields) -> dict:
+    """A frame of several sources (a FrameGroup) as import input: `frame_data` with `sources`
+    in place of its one `source`."""
+    data = frame_data(key, **fields)
+    del data["source"]
+    return data | {"sources": sources}
+
+
 class FrameFactory(DjangoModelFactory[Frame]):
     """A frame of `version`, imported; `rois=[box(...)]` and `frame_labels=[...]` are import input.
 

@@ -8,53 +8,44 @@ from django.db.models import Exists, OuterRef
 from frames.lucene import ExistsPerRow, QueryError, check_query, compile_source_query
 from frames.models import Frame, SourceRow
 from tests.datasets.factories import VersionFactory
-from tests.frames.factories import frame_data
+from tests.frames.factories import frame_data, group_data, source_data
 
 pytestmark = pytest.mark.django_db
-
-
-def source(source_id: str, *, width=1920, height=1080, meta=None, uri=None) -> dict:
-    return {
-        "id": source_id,
-        "uri": uri or f"https://example.com/{source_id}.jpg",
-        "width": width,
-        "height": height,
-        "meta": meta or {},
-    }
-
-
-def group(key: str, *sources: dict) -> dict:
-    """A frame of several sources (a FrameGroup) as import input."""
-    data = frame_data(key)
-    del data["source"]
-    return data | {"sources": list(sources)}
 
 
 @pytest.fixture(autouse=True)
 def frames():
     return VersionFactory(
         frames=[
-            group(
+            group_data(
                 "car1",
-                source(
-                    "front",
-                    meta={
-                        "camera": "wide",
-                        "fps": 30,
-                        "night": False,
-                        "lens mm": 4.5,
-                        "a.b": 1,
-                        "größe": 2,
-                    },
-                ),
-                source("rear", width=1280, height=720, meta={"camera": "tele", "fps": 15}),
+                [
+                    source_data(
+                        "front",
+                        meta={
+                            "camera": "wide",
+                            "fps": 30,
+                            "night": False,
+                            "lens mm": 4.5,
+                            "a.b": 1,
+                            "größe": 2,
+                        },
+                    ),
+                    source_data("rear", width=1280, height=720, meta={"camera": "tele", "fps": 15}),
+                ],
             ),
-            group(
+            group_data(
                 "car2",
-                source("front", width=640, height=480, meta={"camera": "tele", "fps": "30"}),
-                source(
-                    "left", uri="s3://bucket/left/0002.png", meta={"night": True, "rig": {"n": 2}}
-                ),
+                [
+                    source_data(
+                        "front", width=640, height=480, meta={"camera": "tele", "fps": "30"}
+                    ),
+                    source_data(
+                        "left",
+                        uri="s3://bucket/left/0002.png",
+                        meta={"night": True, "rig": {"n": 2}},
+                    ),
+                ],
             ),
             frame_data("single", width=800, height=600),
         ]
