@@ -9,7 +9,7 @@ from datasets.models import Dataset, Version
 from datasets.services import dataset_create
 from frames.models import Frame
 from frames.services import frames_bulk_create, version_fork
-from tests.frames.factories import box, frame_data
+from tests.frames.factories import box, frame_data, group_data, source_data
 from tests.frames.media_files import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -505,3 +505,11 @@ def test_a_user_in_no_group_sees_no_dataset_page(client, draft, page):
 def test_annotators_see_the_dataset_pages(annotator_client, draft, page):
     args = {"dataset_list": [], "dataset_detail": [draft.dataset_id], "version_detail": [draft.pk]}
     assert annotator_client.get(reverse(f"datasets:{page}", args=args[page])).status_code == 200
+
+
+def test_a_frame_groups_card_says_how_many_sources_it_has(manager_client, draft):
+    sources = [source_data("front"), source_data("rear")]
+    frames_bulk_create(version=draft, frames=[group_data("rig", sources)])
+    html = manager_client.get(reverse("datasets:version_detail", args=[draft.pk])).text
+    assert html.count('class="frame-card__sources"') == 1
+    assert ">2 sources</span>" in html
