@@ -96,9 +96,10 @@ def test_shapes_document_rotation_source_and_masks_in_pixels(schema):
     mask = component(schema, "MaskRoiRequest")
     assert "mask" in mask["required"]
     assert "COCO RLE" in mask["properties"]["mask"]["description"]
-    assert "Pixel coordinates" in component(schema, "PolylineRoiRequest")["properties"]["points"][
-        "description"
-    ]
+    assert (
+        "Pixel coordinates"
+        in component(schema, "PolylineRoiRequest")["properties"]["points"]["description"]
+    )
     assert "source" in box
     assert "source" in component(schema, "Roi")["required"]
 

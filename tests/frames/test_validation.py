@@ -96,7 +96,10 @@ def test_a_4400_digit_coordinate_is_refused_without_printing_it():
 def test_annotations_are_counted_over_rois_and_frame_labels():
     with pytest.raises(FieldError) as caught:
         clean_annotations(
-            [box("car")] * 4000, [{"labels": ["x"]}] * 1001, sizes={"default": (640, 480)}, prefix="p."
+            [box("car")] * 4000,
+            [{"labels": ["x"]}] * 1001,
+            sizes={"default": (640, 480)},
+            prefix="p.",
         )
     assert (caught.value.field, caught.value.code) == ("p.rois", "too_many_annotations")
 
