@@ -3,12 +3,14 @@
 import math
 import random
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
+from pycocotools import mask as mask_utils
 
 from .models import AnnotationTask
 from .selectors import items_done_by
@@ -16,6 +18,9 @@ from .selectors import items_done_by
 BENCH_POLYGONS = 1000
 BENCH_VERTICES = 20
 BENCH_MAX_POINTS = 200_000
+BENCH_WIDTH, BENCH_HEIGHT = 4000, 3000
+BENCH_MAX_SIDE = 8000
+BENCH_MAX_MASKS = 200
 
 
 def _bounded(value: str | None, default: int, most: int = 20_000) -> int:
@@ -81,8 +86,8 @@ BENCH_LABELS = ["car", "person", "bus", "truck", "bike", "dog", "cat", "sign", "
 BENCH_COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4"]
 
 
-def bench_polygon(rng: random.Random, vertices: int) -> list[list[float]]:
-    cx, cy = rng.uniform(60, 3940), rng.uniform(60, 2940)
+def bench_polygon(rng: random.Random, vertices: int, width: int, height: int) -> list[list[float]]:
+    cx, cy = rng.uniform(60, width - 60), rng.uniform(60, height - 60)
     radius = rng.uniform(10, 40)
     return [
         [
@@ -93,31 +98,63 @@ def bench_polygon(rng: random.Random, vertices: int) -> list[list[float]]:
     ]
 
 
-def bench_frame(polygons: int, vertices: int) -> dict:
-    """A 4000x3000 frame with `polygons` random polygons, as the API would send it."""
+def bench_mask(rng: random.Random, width: int, height: int) -> tuple[dict, list[list[int]]]:
+    """A random blob (a few overlapping discs): its COCO RLE, as the API sends a mask, and box."""
+    pixels = np.zeros((height, width), dtype=np.uint8, order="F")
+    scale = min(width, height)
+    cx, cy = rng.uniform(0.1, 0.9) * width, rng.uniform(0.1, 0.9) * height
+    for _ in range(rng.randint(2, 5)):
+        r = rng.uniform(0.02, 0.1) * scale
+        x = cx + rng.uniform(-1.5, 1.5) * r
+        y = cy + rng.uniform(-1.5, 1.5) * r
+        x0, x1 = max(0, int(x - r)), min(width, int(x + r) + 1)
+        y0, y1 = max(0, int(y - r)), min(height, int(y + r) + 1)
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        pixels[y0:y1, x0:x1] |= (xx + 0.5 - x) ** 2 + (yy + 0.5 - y) ** 2 <= r * r
+    rle = mask_utils.encode(pixels)
+    ys, xs = np.nonzero(pixels)
+    points = [[int(xs.min()), int(ys.min())], [int(xs.max()) + 1, int(ys.max()) + 1]]
+    return {"size": [height, width], "counts": rle["counts"].decode()}, points
+
+
+def bench_frame(
+    polygons: int, vertices: int, *, masks: int = 0, width: int = 4000, height: int = 3000
+) -> dict:
+    """A frame of `width` x `height` with `polygons` random polygons and `masks` random blobs
+    (drawn under the polygons), as the API would send it."""
     rng = random.Random(7)
-    rois = [
-        {
-            "id": f"p{index}",
-            "type": "polygon",
+
+    def roi(index: int, **shape) -> dict:
+        return {
+            "id": f"{shape['type'][0]}{index}",
             "labels": [BENCH_LABELS[index % len(BENCH_LABELS)]],
-            "points": bench_polygon(rng, vertices),
             "confidence": 1.0,
             "meta": {},
             "color": BENCH_COLORS[index % len(BENCH_COLORS)],
             "locked": False,
+            "source": "default",
+            **shape,
         }
+
+    rois = [
+        roi(index, type="polygon", points=bench_polygon(rng, vertices, width, height))
         for index in range(polygons)
     ]
+    for index in range(masks):
+        rle, points = bench_mask(rng, width, height)
+        rois.append(roi(index, type="mask", mask=rle, points=points))
     svg = (
-        "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 4 3'>"
-        "<rect width='4' height='3' fill='%2330475e'/></svg>"
+        "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'"
+        f" viewBox='0 0 {width} {height}'>"
+        f"<rect width='{width}' height='{height}' fill='%2330475e'/></svg>"
     )
+    source = {"uri": "bench.svg", "width": width, "height": height}
     return {
         "id": "bench",
         "context_id": "",
         "timestamp": 0,
-        "source": {"uri": "bench.svg", "width": 4000, "height": 3000},
+        "source": source,
+        "sources": [{"id": "default", **source, "meta": {}}],
         "image_url": svg,
         "meta": {},
         "revision": 1,
@@ -139,6 +176,9 @@ def editor_bench(request: HttpRequest) -> HttpResponse:
     polygons = min(
         _bounded(request.GET.get("polygons"), BENCH_POLYGONS), BENCH_MAX_POINTS // vertices
     )
+    masks = _bounded(request.GET.get("masks"), 0, BENCH_MAX_MASKS)
+    width = max(16, _bounded(request.GET.get("width"), BENCH_WIDTH, BENCH_MAX_SIDE))
+    height = max(16, _bounded(request.GET.get("height"), BENCH_HEIGHT, BENCH_MAX_SIDE))
     config = {
         "task": 0,
         "version": 0,
@@ -152,6 +192,8 @@ def editor_bench(request: HttpRequest) -> HttpResponse:
         "clipLength": 0,
         "donePositions": [],
     }
-    task = {"name": f"Benchmark: {polygons} polygons × {vertices} vertices", "frame_count": 1}
-    context = {"config": config, "task": task, "frame": bench_frame(polygons, vertices)}
+    name = f"Benchmark: {polygons} polygons × {vertices} vertices, {masks} masks"
+    task = {"name": name, "frame_count": 1}
+    frame = bench_frame(polygons, vertices, masks=masks, width=width, height=height)
+    context = {"config": config, "task": task, "frame": frame}
     return render(request, "annotations/editor_bench.html", context)

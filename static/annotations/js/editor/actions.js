@@ -1,8 +1,8 @@
 // What buttons and keys do. Each action takes {store, editor, arg, id, event}: `id` names one
 // item, else the selection counts; `editor` is the <frame-editor>, for what only the page can do.
 import { editJson } from "./dialogs.js";
-import { centerView, clampPoint, zoomAt } from "./geometry.js";
-import { saveClipboard, saveLabelColors } from "./prefs.js";
+import { centerView, clamp, clampPoint, zoomAt } from "./geometry.js";
+import { saveBrushSize, saveClipboard, saveLabelColors } from "./prefs.js";
 import { SHAPES } from "./shapes.js";
 import {
   addItem,
@@ -12,6 +12,7 @@ import {
   commit,
   finishDrawing,
   invalidate,
+  MAX_BRUSH,
   newId,
   pickLabel,
   removeVertex,
@@ -20,6 +21,8 @@ import {
   selectedVertex,
   setField,
   setView,
+  sourceSize,
+  stepBrush,
   targets,
   toggleHidden,
   updateItem,
@@ -95,6 +98,14 @@ function setLocked(store, items, value) {
   store.record?.saver.flush();
 }
 
+// The brush and eraser size (image pixels), kept for the next visit and shown in the toolbar.
+export function setBrushSize(store, editor, size) {
+  store.brushSize = clamp(Math.round(size) || 1, 1, MAX_BRUSH);
+  saveBrushSize(store.brushSize);
+  editor.$("brush-size").value = store.brushSize;
+  invalidate(store, "overlay");
+}
+
 export const ACTIONS = {
   tool({ store, arg: name }) {
     if (!store.readOnly || name === "select") {
@@ -113,6 +124,9 @@ export const ACTIONS = {
     if (!label) return;
     pickLabel(store, label);
     ACTIONS.relabel({ store });
+  },
+  brushSize({ store, editor, arg: step }) {
+    setBrushSize(store, editor, stepBrush(store.brushSize, Number(step)));
   },
   cycleLabel({ store, arg: step }) {
     const { labels, label } = store;
@@ -235,15 +249,21 @@ export const ACTIONS = {
     copy(store, editor, null);
     select(store, null);
   },
-  paste({ store }) {
+  paste({ store, editor }) {
     const { record, clipboard } = store;
     if (!record || !clipboard.length) return;
-    const copies = clipboard.map((roi) => ({
+    // A mask fits only an image of its size.
+    const fits = (roi) =>
+      roi.type !== "mask" || `${roi.mask.size}` === `${sourceSize(record, roi.source)}`;
+    const left = clipboard.filter((roi) => !fits(roi)).length;
+    if (left) editor.toast(`${left} mask(s) not pasted: this image has another size.`);
+    const copies = clipboard.filter(fits).map((roi) => ({
       ...structuredClone(roi),
       id: newId(),
       locked: false,
       points: roi.points.map((p) => clampPoint(p, record.width, record.height)),
     }));
+    if (!copies.length) return;
     commit(store, (doc) => doc.rois.push(...copies));
     select(
       store,

@@ -470,7 +470,7 @@ function changed(mask, rect, fill) {
 
 // Each mask keeps an image of its box in one colour at full opacity (an axis-aligned drawImage
 // is the fast one); a brush stroke rewrites only its rectangle of it.
-const PAD = 64; // an edited mask's image grows by this much more, so few strokes reallocate it
+const PAD = 64; // an edited mask's image grows by at least this much more (padded)
 
 function makeCanvas(width, height) {
   if (typeof OffscreenCanvas === "function") return new OffscreenCanvas(width, height);
@@ -507,13 +507,17 @@ function newImage(rect, color) {
   return { canvas, ctx: canvas.getContext("2d"), rect, color, lut: new Uint32Array([0, color]) };
 }
 
+// Room for the brush around an edited mask's image: PAD, or half the image's size if more, so
+// a long stroke reallocates it a few times, not every few moves.
 function padded(mask, rect) {
   if (mask.readOnly) return rect;
+  const dx = Math.max(PAD, (rect[2] - rect[0]) >> 1);
+  const dy = Math.max(PAD, (rect[3] - rect[1]) >> 1);
   return [
-    Math.max(0, rect[0] - PAD),
-    Math.max(0, rect[1] - PAD),
-    Math.min(mask.width, rect[2] + PAD),
-    Math.min(mask.height, rect[3] + PAD),
+    Math.max(0, rect[0] - dx),
+    Math.max(0, rect[1] - dy),
+    Math.min(mask.width, rect[2] + dx),
+    Math.min(mask.height, rect[3] + dy),
   ];
 }
 

@@ -1,7 +1,7 @@
 // The side panel: its rows of shapes and frame labels (kept per item id), the label bar, the clip
 // strip and the History list. Values are escaped here.
 import { esc } from "./dialogs.js";
-import { DEFAULT_OPACITY } from "./render.js";
+import { opacityOf } from "./render.js";
 import { SHAPES } from "./shapes.js";
 import { isVisible } from "./store.js";
 
@@ -62,7 +62,7 @@ function rowFacts(store, item) {
     isLocked: !!item.locked,
     isHidden: store.hidden.has(item.id),
     isFaded: isShape && !isVisible(store, item),
-    opacity: isShape ? (store.opacity.get(item.id) ?? DEFAULT_OPACITY) : null,
+    opacity: isShape ? opacityOf(store, item) : null,
     isReadOnly: !!store.readOnly,
   };
 }
@@ -210,7 +210,7 @@ function keyedRows(element, { empty, content, renumber = () => {} }) {
 
 export const shapeRows = (element) =>
   keyedRows(element, {
-    empty: "No shapes yet: pick a tool (R, P, K) and draw.",
+    empty: "No shapes yet: pick a tool (R, P, O, N, K, B) and draw.",
     content: shapeContent,
     renumber: renumberShape,
   });

@@ -1,7 +1,8 @@
-// The tools on the stage: select and move, resize, rotate, edit vertices, pan, marquee, and
-// drawing each shape type. `store.drag` holds the gesture in progress; `drag.previews` the
-// changed {points} or {rotation} of shapes until release.
-import { finishShape } from "./actions.js";
+// The tools on the stage: select and move, resize, rotate, edit vertices, pan, marquee, drawing
+// each shape type, and the brush and eraser of masks. `store.drag` holds the gesture in
+// progress; `drag.previews` the changed {points} or {rotation} of shapes until release (and a
+// moved mask's whole-pixel `offset`).
+import { finishShape, setBrushSize } from "./actions.js";
 import {
   angleTo,
   bounds,
@@ -20,8 +21,11 @@ import {
   translate,
   zoomAt,
 } from "./geometry.js";
-import { SHAPES } from "./shapes.js";
+import { createMask, editableMask, finishMask, maskBounds, paintLine } from "./mask.js";
+import { moveMask, SHAPES } from "./shapes.js";
 import {
+  activeSource,
+  addItem,
   commit,
   editableShape,
   hitHandle,
@@ -32,13 +36,17 @@ import {
   preview,
   removeVertex,
   select,
+  selectedMask,
   setView,
+  sourceSize,
+  updateItem,
 } from "./store.js";
 
 const SLOP = 3; // screen pixels a click may wander
 const SNAP_DEGREES = 15; // Shift while rotating
 const DRAGGED = new Set(["box", "ellipse"]); // drawn by press, drag, release
 const LINES = new Set(["polygon", "polyline"]); // a double click finishes them
+const PAINTS = new Set(["brush", "eraser"]);
 
 function where(store, editor, event) {
   const rect = editor.stage.getBoundingClientRect();
@@ -57,6 +65,57 @@ function drawDown(store, editor, tool, p) {
   const near = (q) => q && nearestIndex([q], p, 8 / store.view.scale) === 0;
   if (tool === "polygon" && points.length > 2 && near(points[0])) finishShape(store, editor);
   else if (!(LINES.has(tool) && near(points.at(-1)))) points.push(p); // a double click's 2nd press
+}
+
+// A stroke paints into the one selected mask, else into a new one on the active source (or the
+// one waiting for its label); the eraser only into a selected mask. It is a private copy until
+// the release: one stroke, one undo step, one save.
+function paintDown(store, editor, tool, p) {
+  const roi = selectedMask(store);
+  const erase = tool === "eraser";
+  if (roi?.locked) {
+    editor.toast("This mask is locked: unlock it (L) to paint on it.");
+    return;
+  }
+  const pending = !roi && store.pending?.mask && store.pending;
+  if (!roi && erase) {
+    editor.toast("Select a mask to erase from.");
+    return;
+  }
+  let mask;
+  let source = pending?.source;
+  if (roi || pending) {
+    mask = editableMask((roi || pending).mask);
+  } else {
+    source = activeSource(store);
+    const [height, width] = sourceSize(store.record, source);
+    mask = createMask(width, height);
+  }
+  store.drag = { kind: "paint", id: roi?.id, mask, source, value: erase ? 0 : 1, last: p };
+  paintLine(mask, p, p, store.brushSize / 2, store.drag.value);
+}
+
+function paintMove(store, drag, p) {
+  paintLine(drag.mask, drag.last, p, store.brushSize / 2, drag.value);
+  drag.last = p;
+}
+
+// Erasing a mask whole deletes it; undo brings it back.
+function paintUp(store, editor, { id, mask, source }) {
+  const points = maskBounds(mask);
+  const rle = finishMask(mask);
+  const roi = id && store.doc.rois.find((r) => r.id === id);
+  if (roi && !rle) {
+    commit(store, (doc) => {
+      doc.rois = doc.rois.filter((r) => r.id !== id);
+    });
+    select(store, null);
+    editor.toast("The mask has no pixel left, so it is deleted (Ctrl+Z brings it back).");
+  } else if (roi && rle.counts !== roi.mask.counts) {
+    updateItem(store, id, (item) => Object.assign(item, { mask: rle, points }));
+  } else if (!roi && rle && !addItem(store, { type: "mask", points, mask: rle, source })) {
+    editor.askLabel();
+  }
 }
 
 // Alt+click removes the vertex; a click selects it for Delete, and a drag moves it.
@@ -121,11 +180,12 @@ function down(store, editor, event) {
   const pan = { kind: "pan", start: screen, view: { ...store.view } };
   if (event.button === 1 || store.spaceDown) store.drag = pan;
   else if (tool === "select") selectDown(store, editor, event, screen, image, pan);
+  else if (PAINTS.has(tool)) paintDown(store, editor, tool, image);
   else drawDown(store, editor, tool, p);
   invalidate(store, "overlay");
 }
 
-// Moving the selection keeps every moved shape inside the image.
+// Moving the selection keeps every moved shape inside the image; masks move by whole pixels.
 function movePreviews(store, drag, image) {
   const { record } = store;
   const rois = store.readOnly
@@ -137,8 +197,15 @@ function movePreviews(store, drag, image) {
   });
   const dx = image[0] - drag.from[0];
   const dy = image[1] - drag.from[1];
-  const [x, y] = clampDelta(bounds(corners), dx, dy, record.width, record.height);
-  return new Map(rois.map((roi) => [roi.id, { points: translate(roi.points, x, y) }]));
+  let [x, y] = clampDelta(bounds(corners), dx, dy, record.width, record.height);
+  const masks = rois.some((roi) => roi.type === "mask");
+  if (masks) [x, y] = [Math.round(x), Math.round(y)];
+  const moved = (roi) => {
+    const change = { points: translate(roi.points, x, y) };
+    if (roi.type === "mask") change.offset = [x, y];
+    return [roi.id, change];
+  };
+  return new Map(rois.map(moved));
 }
 
 function resizePreview(store, drag, p) {
@@ -187,7 +254,10 @@ function move(store, editor, event) {
   }
   const p = clampPoint(image, record.width, record.height);
   const kind = drag?.kind;
-  if (kind === "pan") {
+  if (PAINTS.has(store.tool)) store.cursor = image;
+  if (kind === "paint") {
+    paintMove(store, drag, image);
+  } else if (kind === "pan") {
     const x = drag.view.x + screen[0] - drag.start[0];
     const y = drag.view.y + screen[1] - drag.start[1];
     setView(store, { x, y });
@@ -207,7 +277,7 @@ function move(store, editor, event) {
       : p;
   } else {
     hoverAt(store, editor, image);
-    return;
+    if (!PAINTS.has(store.tool)) return;
   }
   invalidate(store, "overlay");
 }
@@ -230,10 +300,13 @@ function up(store, editor, event) {
   }
   if (drag?.kind === "draw") {
     finishBox(store, editor);
+  } else if (drag?.kind === "paint") {
+    paintUp(store, editor, drag);
   } else if (drag?.previews?.size && (drag.active || drag.inserted)) {
     commit(store, (doc) => {
       for (const roi of doc.rois) {
-        if (drag.previews.has(roi.id)) Object.assign(roi, drag.previews.get(roi.id));
+        const change = drag.previews.get(roi.id);
+        if (change) Object.assign(roi, change.offset ? moveMask(roi, change.offset) : change);
       }
     });
   } else if (drag?.kind === "move" && !drag.active) {
@@ -255,7 +328,11 @@ function wheel(store, editor, event) {
   setView(store, zoomAt(view, view.scale * Math.exp(-pixels * 0.0015), at));
 }
 
+// Also the toolbar's brush size field, which `[` and `]` change too.
 export function bindPointer(store, editor) {
+  const size = editor.$("brush-size");
+  size.value = store.brushSize;
+  size.addEventListener("change", () => setBrushSize(store, editor, Number(size.value)));
   const on = (type, handler, options) => {
     editor.stage.addEventListener(type, (event) => handler(store, editor, event), options);
   };
@@ -263,7 +340,11 @@ export function bindPointer(store, editor) {
   on("pointermove", move);
   on("pointerup", up);
   on("pointercancel", up);
-  on("pointerleave", () => hover(store, null));
+  on("pointerleave", () => {
+    store.cursor = null;
+    hover(store, null);
+    invalidate(store, "overlay");
+  });
   on("dblclick", (_store, _editor, event) => {
     if (LINES.has(store.drawing?.type)) finishShape(store, editor);
     event.preventDefault();

@@ -1,9 +1,10 @@
-// What this browser keeps between visits: label colours and fill opacities per version, and the
-// clipboard per tab (so shapes can be pasted on another item).
+// What this browser keeps between visits: label colours and fill opacities per version, the
+// brush size, and the clipboard per tab (so shapes can be pasted on another item).
 const CLIPBOARD_KEY = "hyperlabel-clipboard";
 const colorsKey = (version) => `hyperlabel-colors:${version}`;
 const opacityKey = (version) => `hyperlabel-opacity:${version}`;
 const OPACITY_KEPT = 5000;
+const BRUSH_KEY = "hyperlabel-brush-size";
 
 export function stored(storage, key, fallback) {
   try {
@@ -18,6 +19,7 @@ export function loadPrefs(version) {
     labelColors: stored(localStorage, colorsKey(version), {}),
     opacity: stored(localStorage, opacityKey(version), []),
     clipboard: stored(sessionStorage, CLIPBOARD_KEY, []),
+    brushSize: stored(localStorage, BRUSH_KEY, 16),
   };
 }
 
@@ -27,6 +29,10 @@ export function saveLabelColors(version, labelColors) {
 
 export function saveOpacity(version, opacity) {
   localStorage.setItem(opacityKey(version), JSON.stringify([...opacity].slice(-OPACITY_KEPT)));
+}
+
+export function saveBrushSize(size) {
+  localStorage.setItem(BRUSH_KEY, JSON.stringify(size));
 }
 
 export function saveClipboard(items) {

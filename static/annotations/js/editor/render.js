@@ -9,10 +9,24 @@ import {
   shapeBounds,
   toImage,
 } from "./geometry.js";
+import { createMaskLayer, drawMask, drawMaskLayer, maskFor } from "./mask.js";
 import { SHAPES } from "./shapes.js";
-import { editableShape, isVisible, preview, ROTATION_HANDLE_PX, selectedVertex } from "./store.js";
+import {
+  colorFor,
+  editableShape,
+  isVisible,
+  preview,
+  ROTATION_HANDLE_PX,
+  selectedVertex,
+} from "./store.js";
 
 export const DEFAULT_OPACITY = 0.25;
+// A mask has no outline: it is its fill.
+const MASK_OPACITY = 0.5;
+export const opacityOf = (store, roi) =>
+  store.opacity.get(roi.id) ?? (roi.type === "mask" ? MASK_OPACITY : DEFAULT_OPACITY);
+// The unselected masks, composited once and redrawn with one drawImage (mask.js).
+const maskLayer = createMaskLayer();
 // Smaller shapes are not filled: a tint shows nothing there, and filling is most of a redraw.
 const MIN_FILL_PX = 24;
 const ACCENT = "#2563eb";
@@ -46,15 +60,20 @@ export function drawShapes(ctx, store) {
   const screen = [x0 - margin, y0 - margin, x1 + margin, y1 + margin];
   // One path per colour, fill and lock: few fill() and stroke() calls.
   const groups = new Map();
+  const masks = [];
   for (const roi of store.doc.rois) {
     if (store.selected.has(roi.id) || !SHAPES[roi.type] || !isVisible(store, roi)) continue;
+    if (roi.type === "mask") {
+      // all of them, on screen or not: the layer is rebuilt only when this list changes
+      masks.push({ mask: maskFor(roi.mask), color: roi.color, alpha: opacityOf(store, roi) });
+      continue;
+    }
     const box = shapeBounds(roi);
     if (!rectsOverlap(box, screen)) continue;
     const small = Math.max(box[2] - box[0], box[3] - box[1]) * scale < MIN_FILL_PX;
     let alpha = 0.9;
     if (SHAPES[roi.type].isOpen) alpha = 0;
-    else if (roi.type !== "keypoints")
-      alpha = small ? 0 : (store.opacity.get(roi.id) ?? DEFAULT_OPACITY);
+    else if (roi.type !== "keypoints") alpha = small ? 0 : opacityOf(store, roi);
     const key = `${roi.color}${alpha}${roi.locked}`;
     let group = groups.get(key);
     if (!group) {
@@ -63,6 +82,7 @@ export function drawShapes(ctx, store) {
     }
     group.items.push(roi);
   }
+  drawMaskLayer(ctx, maskLayer, masks);
   ctx.lineWidth = 1 / scale; // a fast hairline at a pixel ratio of 1
   for (const { roi, alpha, items } of groups.values()) {
     ctx.beginPath();
@@ -152,7 +172,7 @@ function editHandles(ctx, store, scale) {
 // The shape being drawn, or the one waiting for its label (dashed).
 function drawInProgress(ctx, store, scale) {
   const shape = store.drawing || store.pending;
-  if (!shape?.points) return;
+  if (!shape?.points || shape.mask) return;
   const cursor = store.drawing?.cursor;
   const points = cursor ? [...shape.points, cursor] : shape.points;
   ctx.setLineDash(store.pending ? [6 / scale, 4 / scale] : []);
@@ -171,6 +191,62 @@ function drawInProgress(ctx, store, scale) {
   if (!dragged) handles(ctx, scale, shape.points, ACCENT);
 }
 
+// A box around a mask: a selected one's is solid, a hovered or waiting one's dashed.
+function maskBox(ctx, scale, points, color, dashed) {
+  ctx.beginPath();
+  SHAPES.mask.trace(ctx, { points });
+  ctx.setLineDash(dashed ? [6 / scale, 4 / scale] : []);
+  ctx.lineWidth = 3 / scale;
+  ctx.strokeStyle = "#fff";
+  ctx.stroke();
+  ctx.lineWidth = 1.5 / scale;
+  ctx.strokeStyle = color;
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+// A selected mask in its colour, moved by a drag's whole pixels; the one being painted is the
+// stroke's own copy. While painting, no box: it would trail the brush.
+function drawSelectedMask(ctx, store, scale, roi, isHover) {
+  const shape = preview(store, roi);
+  const { drag } = store;
+  if (drag?.kind === "paint" && drag.id === roi.id) {
+    drawMask(ctx, drag.mask, roi.color, opacityOf(store, roi));
+    return;
+  }
+  if (!isHover) {
+    const [dx, dy] = shape.offset || [0, 0];
+    ctx.translate(dx, dy);
+    drawMask(ctx, maskFor(roi.mask), roi.color, opacityOf(store, roi));
+    ctx.translate(-dx, -dy);
+  }
+  maskBox(ctx, scale, shape.points, roi.color, isHover);
+  caption(ctx, scale, shape);
+}
+
+// A new mask being painted, or waiting for its label; the brush's size under the pointer.
+function drawBrush(ctx, store, scale) {
+  const { drag, pending, cursor } = store;
+  if (drag?.kind === "paint" && !drag.id) {
+    const color = store.label ? colorFor(store, store.label) : ACCENT;
+    drawMask(ctx, drag.mask, color, MASK_OPACITY);
+  } else if (pending?.mask) {
+    drawMask(ctx, maskFor(pending.mask), ACCENT, MASK_OPACITY);
+    maskBox(ctx, scale, pending.points, ACCENT, true);
+  }
+  if (!cursor || (store.tool !== "brush" && store.tool !== "eraser")) return;
+  ctx.beginPath();
+  ctx.arc(cursor[0], cursor[1], Math.max(store.brushSize / 2, 0.5), 0, 2 * Math.PI);
+  ctx.setLineDash(store.tool === "eraser" ? [4 / scale, 3 / scale] : []);
+  ctx.lineWidth = 3 / scale;
+  ctx.strokeStyle = "#fff";
+  ctx.stroke();
+  ctx.lineWidth = 1.5 / scale;
+  ctx.strokeStyle = "#111";
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
 export function drawOverlay(ctx, store) {
   const scale = begin(ctx, store.view);
   const { rois } = store.doc;
@@ -180,6 +256,10 @@ export function drawOverlay(ctx, store) {
     (roi) => roi.id === store.hoverId && !store.selected.has(roi.id) && shown(roi),
   );
   for (const roi of hover ? [hover, ...selected] : selected) {
+    if (roi.type === "mask") {
+      drawSelectedMask(ctx, store, scale, roi, roi === hover);
+      continue;
+    }
     if (!SHAPES[roi.type]) continue;
     const shape = preview(store, roi);
     outline(ctx, scale, shape, roi === hover ? 3 : 2.5);
@@ -187,5 +267,6 @@ export function drawOverlay(ctx, store) {
   }
   editHandles(ctx, store, scale);
   drawInProgress(ctx, store, scale);
+  drawBrush(ctx, store, scale);
   if (store.drag?.rect) drawMarquee(ctx, scale, store.drag.rect);
 }

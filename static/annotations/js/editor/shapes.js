@@ -1,6 +1,7 @@
 // Per-type code: drawing, hit test, handles and resize of each shape type. Each takes the shape
 // (an ROI, or {points, rotation} being previewed). trace() adds to the current path, so many
-// shapes share one fill and stroke. A "mask" entry belongs to the mask module.
+// shapes share one fill and stroke. A mask is pixels (mask.js): render.js draws it, its trace is
+// its bounding box, and it is hit where a pixel is set.
 import {
   boxCorners,
   centerOf,
@@ -11,8 +12,10 @@ import {
   hitPolyline,
   resizeRotatedBox,
   rotatedBoxHandles,
+  translate,
   unrotate,
 } from "./geometry.js";
+import { finishMask, hasPixel, maskFor, movedMask } from "./mask.js";
 
 const samePoints = ({ points }) => points;
 const movePoint = ({ points }, index, p) => points.map((q, i) => (i === index ? p : q));
@@ -103,4 +106,16 @@ export const SHAPES = {
     handles: samePoints,
     resize: movePoint,
   },
+  mask: {
+    label: "Mask",
+    trace(ctx, { points: [[x0, y0], [x1, y1]] }) {
+      ctx.rect(x0, y0, x1 - x0, y1 - y0);
+    },
+    hitTest: ({ mask }, p) => hasPixel(maskFor(mask), p[0], p[1]),
+  },
 };
+
+// A mask moved by whole pixels (the move keeps its box inside the image: no pixel is lost).
+export function moveMask({ mask, points }, [dx, dy]) {
+  return { mask: finishMask(movedMask(mask, dx, dy)), points: translate(points, dx, dy) };
+}

@@ -11,7 +11,13 @@ export const ROTATION_HANDLE_PX = 24;
 const ALL_PARTS = ["view", "panel", "labels"];
 
 // `onInvalidate` is called after each change; the editor draws on the next animation frame.
-export function createStore({ labelColors = {}, opacity = [], clipboard = [], onInvalidate }) {
+export function createStore({
+  labelColors = {},
+  opacity = [],
+  clipboard = [],
+  brushSize = 16,
+  onInvalidate,
+}) {
   return {
     records: [],
     index: 0,
@@ -35,6 +41,8 @@ export function createStore({ labelColors = {}, opacity = [], clipboard = [], on
     drawing: null,
     pending: null,
     drag: null,
+    brushSize, // brush and eraser diameter, image pixels
+    cursor: null, // the brush's image point under the pointer
     spaceDown: false,
     dirty: new Set(),
     hitGrid: null,
@@ -186,26 +194,40 @@ export function pickLabel(store, label) {
 }
 
 // The source (camera of a FrameGroup) new shapes go on: the chosen one, else the first.
-export const activeSource = (store) =>
-  store.source || store.record?.sources?.[0]?.id || "default";
+export const activeSource = (store) => store.source || store.record?.sources?.[0]?.id || "default";
+
+// [height, width] of a source of the record: a mask's size.
+export function sourceSize(record, id) {
+  const source = record.sources?.find((s) => s.id === id);
+  return source ? [source.height, source.width] : [record.height, record.width];
+}
+
+// Brush sizes `[` and `]` step through, image pixels.
+const BRUSH_SIZES = [1, 2, 3, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 160, 200, 256];
+export const MAX_BRUSH = 256;
+
+export function stepBrush(size, step) {
+  const sizes = step > 0 ? BRUSH_SIZES : BRUSH_SIZES.toReversed();
+  return sizes.find((s) => (step > 0 ? s > size : s < size)) ?? sizes.at(-1);
+}
 
 export function newAnnotation(store, fields) {
   const color = colorFor(store, fields.labels[0]);
   return { id: newId(), confidence: 1, meta: {}, color, locked: false, ...fields };
 }
 
-// A shape (with points) or a frame label. Without a current label it becomes `pending`
-// and returns false: the label typed next finishes it.
-export function addItem(store, { type, points }) {
+// A shape (with points; a mask with its `mask` rle and `source` too) or a frame label. Without
+// a current label it becomes `pending` and returns false: the label typed next finishes it.
+export function addItem(store, { type, points, mask, source }) {
   const { label } = store;
   if (!label) {
-    store.pending = { type, points };
+    store.pending = { type, points, mask, source };
     invalidate(store, "overlay");
     return false;
   }
   if (points) {
-    const source = activeSource(store);
-    const roi = newAnnotation(store, { type, labels: [label], points, source });
+    const fields = { type, labels: [label], points, source: source || activeSource(store) };
+    const roi = newAnnotation(store, mask ? { ...fields, mask } : fields);
     if (SHAPES[type].rotates) roi.rotation = 0;
     commit(store, (doc) => doc.rois.push(roi));
     select(store, roi.id);
@@ -251,6 +273,12 @@ export function hitShape(store, p) {
     return SHAPES[roi.type]?.hitTest(roi, p, tolerance);
   });
   return grid.items[hit] || null;
+}
+
+// The mask the brush and eraser work on: the one selected shape, when it is a visible mask.
+export function selectedMask(store) {
+  const [roi, more] = store.doc.rois.filter((r) => store.selected.has(r.id));
+  return roi?.type === "mask" && !more && isVisible(store, roi) ? roi : null;
 }
 
 // The one selected shape if it can be edited, else null.
