@@ -350,7 +350,7 @@ class Command(BaseCommand):
 
     def _tasks(self, version: Version, user: User) -> list:
         """Tasks so an annotator has work at once: cars to check in order, the video in clips, the
-camera rig's FrameGroups, a random sample."""
+        camera rig's FrameGroups, a random sample."""
         return [
             task_create(
                 name="Check cars",
