@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from annotations.services import task_complete, task_item_done, task_next
 from datasets.models import Version
+from frames.masks import clean_rle
 from tests.annotations.factories import make_task
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box, frame_data
@@ -135,6 +136,17 @@ def test_the_bench_page_carries_its_polygons(client, annotator, debug):
     assert len(frame["rois"]) == 5
     assert {len(roi["points"]) for roi in frame["rois"]} == {7}
     assert all(0 <= x <= 4000 and 0 <= y <= 3000 for roi in frame["rois"] for x, y in roi["points"])
+
+
+def test_the_bench_pages_masks_are_valid_rle_of_the_frames_size(client, annotator, debug):
+    client.force_login(annotator)
+    frame = bench_frame(client, polygons=2, masks=3, width=320, height=200)
+    masks = [roi for roi in frame["rois"] if roi["type"] == "mask"]
+    assert len(masks) == 3
+    for roi in masks:
+        stored, points = clean_rle(roi["mask"], height=200, width=320)
+        assert stored == roi["mask"]
+        assert roi["points"] == points
 
 
 def test_the_bench_page_caps_the_points_it_builds(client, annotator, debug):
