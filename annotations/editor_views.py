@@ -21,6 +21,7 @@ BENCH_MAX_POINTS = 200_000
 BENCH_WIDTH, BENCH_HEIGHT = 4000, 3000
 BENCH_MAX_SIDE = 8000
 BENCH_MAX_MASKS = 200
+BENCH_MAX_SOURCES = 9
 
 
 def _bounded(value: str | None, default: int, most: int = 20_000) -> int:
@@ -84,6 +85,18 @@ def task_annotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 BENCH_LABELS = ["car", "person", "bus", "truck", "bike", "dog", "cat", "sign", "tree", "light"]
 BENCH_COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4"]
+# The sources' images: one plain colour each (%23 is "#" in a data: URL).
+BENCH_FILLS = [
+    "30475e",
+    "5e4730",
+    "305e47",
+    "47305e",
+    "5e3047",
+    "475e30",
+    "3a3a3a",
+    "60605a",
+    "2a5060",
+]
 
 
 def bench_polygon(rng: random.Random, vertices: int, width: int, height: int) -> list[list[float]]:
@@ -117,12 +130,28 @@ def bench_mask(rng: random.Random, width: int, height: int) -> tuple[dict, list[
     return {"size": [height, width], "counts": rle["counts"].decode()}, points
 
 
+def bench_image(width: int, height: int, fill: str) -> str:
+    return (
+        "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'"
+        f" viewBox='0 0 {width} {height}' width='{width}' height='{height}'>"
+        f"<rect width='{width}' height='{height}' fill='%23{fill}'/></svg>"
+    )
+
+
 def bench_frame(
-    polygons: int, vertices: int, *, masks: int = 0, width: int = 4000, height: int = 3000
+    polygons: int,
+    vertices: int,
+    *,
+    masks: int = 0,
+    width: int = 4000,
+    height: int = 3000,
+    sources: int = 1,
 ) -> dict:
-    """A frame of `width` x `height` with `polygons` random polygons and `masks` random blobs
-    (drawn under the polygons), as the API would send it."""
+    """A frame of `sources` sources of `width` x `height` (a FrameGroup when more than one) with
+    `polygons` random polygons and `masks` random blobs (drawn under the polygons) dealt over
+    the sources in turn, as the API would send it."""
     rng = random.Random(7)
+    ids = ["default"] if sources == 1 else [f"cam{number + 1}" for number in range(sources)]
 
     def roi(index: int, **shape) -> dict:
         return {
@@ -132,7 +161,7 @@ def bench_frame(
             "meta": {},
             "color": BENCH_COLORS[index % len(BENCH_COLORS)],
             "locked": False,
-            "source": "default",
+            "source": ids[index % len(ids)],
             **shape,
         }
 
@@ -143,19 +172,25 @@ def bench_frame(
     for index in range(masks):
         rle, points = bench_mask(rng, width, height)
         rois.append(roi(index, type="mask", mask=rle, points=points))
-    svg = (
-        "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'"
-        f" viewBox='0 0 {width} {height}'>"
-        f"<rect width='{width}' height='{height}' fill='%2330475e'/></svg>"
-    )
-    source = {"uri": "bench.svg", "width": width, "height": height}
+    frame_sources = [
+        {
+            "id": source_id,
+            "uri": f"bench-{source_id}.svg",
+            "width": width,
+            "height": height,
+            "meta": {},
+            "image_url": bench_image(width, height, BENCH_FILLS[number % len(BENCH_FILLS)]),
+        }
+        for number, source_id in enumerate(ids)
+    ]
+    first = frame_sources[0]
     return {
         "id": "bench",
         "context_id": "",
         "timestamp": 0,
-        "source": source,
-        "sources": [{"id": "default", **source, "meta": {}}],
-        "image_url": svg,
+        "source": {key: first[key] for key in ("uri", "width", "height")},
+        "sources": frame_sources,
+        "image_url": first["image_url"],
         "meta": {},
         "revision": 1,
         "rois": rois,
@@ -179,6 +214,7 @@ def editor_bench(request: HttpRequest) -> HttpResponse:
     masks = _bounded(request.GET.get("masks"), 0, BENCH_MAX_MASKS)
     width = max(16, _bounded(request.GET.get("width"), BENCH_WIDTH, BENCH_MAX_SIDE))
     height = max(16, _bounded(request.GET.get("height"), BENCH_HEIGHT, BENCH_MAX_SIDE))
+    sources = max(1, _bounded(request.GET.get("sources"), 1, BENCH_MAX_SOURCES))
     config = {
         "task": 0,
         "version": 0,
@@ -193,7 +229,11 @@ def editor_bench(request: HttpRequest) -> HttpResponse:
         "donePositions": [],
     }
     name = f"Benchmark: {polygons} polygons × {vertices} vertices, {masks} masks"
+    if sources > 1:
+        name += f", {sources} sources"
     task = {"name": name, "frame_count": 1}
-    frame = bench_frame(polygons, vertices, masks=masks, width=width, height=height)
+    frame = bench_frame(
+        polygons, vertices, masks=masks, width=width, height=height, sources=sources
+    )
     context = {"config": config, "task": task, "frame": frame}
     return render(request, "annotations/editor_bench.html", context)

@@ -2,12 +2,14 @@
 // item, else the selection counts; `editor` is the <frame-editor>, for what only the page can do.
 import { editJson } from "./dialogs.js";
 import { centerView, clamp, clampPoint, zoomAt } from "./geometry.js";
-import { saveBrushSize, saveClipboard, saveLabelColors } from "./prefs.js";
+import { saveBrushSize, saveClipboard, saveLabelColors, saveSourceMode } from "./prefs.js";
 import { SHAPES } from "./shapes.js";
 import {
+  activeSource,
   addItem,
   addLabels,
   allItems,
+  arrange,
   colorFor,
   commit,
   finishDrawing,
@@ -15,6 +17,7 @@ import {
   MAX_BRUSH,
   newId,
   pickLabel,
+  placeOf,
   removeVertex,
   restoreDoc,
   select,
@@ -104,6 +107,16 @@ export function setBrushSize(store, editor, size) {
   saveBrushSize(store.brushSize);
   editor.$("brush-size").value = store.brushSize;
   invalidate(store, "overlay");
+}
+
+// A FrameGroup's sources side by side ("grid"), or `id` alone ("tabs"); kept for the next visit.
+function showSources(store, editor, mode, id = store.source) {
+  if (!(store.record?.sources.length > 1)) return;
+  store.source = id;
+  store.sourceMode = mode;
+  saveSourceMode(mode);
+  arrange(store);
+  editor.fit();
 }
 
 export const ACTIONS = {
@@ -209,11 +222,21 @@ export const ACTIONS = {
     toggleHidden(store, store.doc.rois);
     select(store, null);
   },
+  sourceMode({ store, editor, arg: mode }) {
+    showSources(store, editor, mode);
+  },
+  // Alt+1…9 and the source bar: the n-th source alone.
+  pickSource({ store, editor, arg: index }) {
+    const source = store.record?.sources[index];
+    if (source) showSources(store, editor, "tabs", source.id);
+  },
   selectRow({ store, editor, id, event }) {
     if (store.hidden.has(id)) {
       editor.toast("This shape is hidden; show it to edit it.");
       return;
     }
+    const roi = store.doc.rois.find((r) => r.id === id);
+    if (roi && !placeOf(store, roi.source)) showSources(store, editor, "tabs", roi.source);
     select(store, id, event?.shiftKey ? "toggle" : "only");
   },
   editMeta({ store, editor, id }) {
@@ -249,25 +272,29 @@ export const ACTIONS = {
     copy(store, editor, null);
     select(store, null);
   },
+  // Each shape onto its source, or the active one when this frame has no source of that id.
   paste({ store, editor }) {
     const { record, clipboard } = store;
     if (!record || !clipboard.length) return;
+    const sourceOf = (roi) =>
+      record.sources.some((s) => s.id === roi.source) ? roi.source : activeSource(store);
     // A mask fits only an image of its size.
     const fits = (roi) =>
-      roi.type !== "mask" || `${roi.mask.size}` === `${sourceSize(record, roi.source)}`;
+      roi.type !== "mask" || `${roi.mask.size}` === `${sourceSize(record, sourceOf(roi))}`;
     const left = clipboard.filter((roi) => !fits(roi)).length;
     if (left) editor.toast(`${left} mask(s) not pasted: this image has another size.`);
-    const copies = clipboard.filter(fits).map((roi) => ({
-      ...structuredClone(roi),
-      id: newId(),
-      locked: false,
-      points: roi.points.map((p) => clampPoint(p, record.width, record.height)),
-    }));
+    const copies = clipboard.filter(fits).map((roi) => {
+      const source = sourceOf(roi);
+      const [height, width] = sourceSize(record, source);
+      const points = roi.points.map((p) => clampPoint(p, width, height));
+      return { ...structuredClone(roi), id: newId(), locked: false, source, points };
+    });
     if (!copies.length) return;
     commit(store, (doc) => doc.rois.push(...copies));
+    const shown = copies.filter((roi) => placeOf(store, roi.source)); // not those of other tabs
     select(
       store,
-      copies.map((roi) => roi.id),
+      shown.map((roi) => roi.id),
     );
   },
   undo({ store }) {
@@ -305,7 +332,7 @@ export const ACTIONS = {
     editor.fit();
   },
   actual({ store, editor }) {
-    if (store.record) setView(store, centerView(editor.viewport(), store.record, 1));
+    if (store.record) setView(store, centerView(editor.viewport(), store.world, 1));
   },
   help({ editor }) {
     editor.$("help").showModal();

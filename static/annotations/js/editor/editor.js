@@ -1,13 +1,21 @@
 // <frame-editor>: wires the page's events to the store and draws the store on the next frame.
-import { ACTIONS, useLabel } from "./actions.js";
+import { ACTIONS, setBrushSize, useLabel } from "./actions.js";
 import { taskApi } from "./api.js";
 import { fitView } from "./geometry.js";
 import { lookup } from "./keymap.js";
-import { frameLabelRows, historyHtml, labelBarHtml, shapeRows, stripHtml } from "./panel.js";
+import {
+  frameLabelRows,
+  historyHtml,
+  labelBarHtml,
+  shapeRows,
+  sourceBarHtml,
+  stripHtml,
+} from "./panel.js";
 import { bindPointer } from "./pointer.js";
 import { loadPrefs, saveOpacity } from "./prefs.js";
 import { drawOverlay, drawShapes, sizeCanvas } from "./render.js";
 import {
+  activeSource,
   addLabels,
   colorFor,
   createStore,
@@ -105,7 +113,8 @@ class FrameEditor extends HTMLElement {
   connectedCallback() {
     this.config = JSON.parse(document.getElementById(this.dataset.config).textContent);
     this.stage = this.$("stage");
-    this.image = this.$("image");
+    this.images = [this.$("image")]; // one a source, made as frames need them
+    this.names = []; // a FrameGroup's source ids over their images
     this.shapesCanvas = this.$("shapes");
     this.overlayCanvas = this.$("overlay");
     this.shapeRows = shapeRows(this.$('list="rois"'));
@@ -146,20 +155,15 @@ class FrameEditor extends HTMLElement {
   }
 
   render() {
-    const { store, image } = this;
+    const { store } = this;
     this.frameRequest = 0;
     const dirty = takeDirty(store);
     if (dirty.has("view")) {
-      const { x, y, scale } = store.view;
       const { width, height } = this.viewport();
       store.view.dpr = devicePixelRatio || 1;
       sizeCanvas(this.shapesCanvas, width, height, store.view.dpr);
       sizeCanvas(this.overlayCanvas, width, height, store.view.dpr);
-      const transform = `translate(${x}px, ${y}px) scale(${scale})`;
-      if (image.style.transform !== transform) {
-        image.style.transform = transform;
-        image.classList.toggle("is-pixelated", scale >= 3);
-      }
+      this.placeImages();
     }
     if (dirty.has("view") || dirty.has("shapes")) {
       drawShapes(this.shapesCanvas.getContext("2d"), store);
@@ -203,12 +207,37 @@ class FrameEditor extends HTMLElement {
     if (document.activeElement !== zoom) {
       assign(zoom, { value: `${Math.round(store.view.scale * 100)}%` });
     }
-    const html = store.records.length > 1 ? stripHtml(store) : "";
-    const strip = this.$("strip");
-    if (strip.dataset.html !== html) {
-      strip.innerHTML = html;
-      strip.dataset.html = html;
-      strip.hidden = !html;
+    this.fill("strip", store.records.length > 1 ? stripHtml(store) : "");
+    this.fill("sources", sourceBarHtml(store, activeSource(store)));
+  }
+
+  // The element's HTML, written when it changes; hidden when empty.
+  fill(name, html) {
+    const element = this.$(name);
+    if (element.dataset.html !== html) {
+      element.innerHTML = html;
+      element.dataset.html = html;
+      element.hidden = !html;
+    }
+  }
+
+  // Each shown source's image (and a FrameGroup's its id) at its place in the world, on screen.
+  placeImages() {
+    const { x, y, scale } = this.store.view;
+    const sources = this.store.record?.sources || [];
+    for (const [i, image] of this.images.entries()) {
+      const place = sources[i] && this.store.places.get(sources[i].id);
+      const name = this.names[i];
+      image.hidden = !place;
+      if (name) name.hidden = !place || sources.length < 2;
+      if (!place) continue;
+      const at = `translate(${x + place.x * scale}px, ${y + place.y * scale}px)`;
+      const transform = `${at} scale(${scale})`;
+      if (image.style.transform !== transform) {
+        image.style.transform = transform;
+        image.classList.toggle("is-pixelated", scale >= 3);
+      }
+      if (name && name.style.transform !== at) name.style.transform = at;
     }
   }
 
@@ -218,21 +247,38 @@ class FrameEditor extends HTMLElement {
   }
 
   fit() {
-    const { record } = this.store;
-    if (record) setView(this.store, fitView(this.viewport(), record), true);
+    const { record, world } = this.store;
+    if (record) setView(this.store, fitView(this.viewport(), world), true);
   }
 
+  // Sources after the first get an image (and all of a FrameGroup's a name) of their own.
   showFrame(index) {
-    const { store, image } = this;
+    const { store, images, names } = this;
     setFrame(store, index);
     const { record } = store;
-    image.hidden = !record;
-    image.width = record?.width || 0;
-    image.height = record?.height || 0;
-    image.onerror = () => {
-      this.toast(`The image of frame ${record.key} could not be loaded.`, "error");
-    };
-    if (record && image.getAttribute("src") !== record.imageUrl) image.src = record.imageUrl;
+    const sources = record?.sources || [];
+    const make = (tag, className) => Object.assign(document.createElement(tag), { className });
+    while (images.length < sources.length) {
+      const image = Object.assign(make("img", "ed-image"), { alt: "", draggable: false });
+      images.at(-1).after(image);
+      images.push(image);
+    }
+    while (sources.length > 1 && names.length < sources.length) {
+      names.push(make("span", "ed-source-name"));
+      this.shapesCanvas.before(names.at(-1)); // over the images, under the shapes
+    }
+    for (const [i, source] of sources.entries()) {
+      const image = images[i];
+      image.width = source.width;
+      image.height = source.height;
+      image.onerror = () => {
+        const which = sources.length > 1 ? `source ${source.id} of frame` : "frame";
+        this.toast(`The image of ${which} ${record.key} could not be loaded.`, "error");
+      };
+      const url = i ? source.image_url || source.uri : record.imageUrl;
+      if (image.getAttribute("src") !== url) image.src = url;
+      if (names[i]) names[i].textContent = source.id;
+    }
     this.loadHistory();
   }
 
@@ -282,6 +328,9 @@ class FrameEditor extends HTMLElement {
   listen() {
     const { store } = this;
     bindPointer(store, this);
+    const size = this.$("brush-size");
+    size.value = store.brushSize;
+    size.addEventListener("change", () => setBrushSize(store, this, Number(size.value)));
     this.resizeObserver = new ResizeObserver(([entry]) => {
       this.viewportSize = entry.contentRect;
       if (store.fitted) this.fit();

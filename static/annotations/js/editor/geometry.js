@@ -1,5 +1,7 @@
 // Points are [x, y] in image pixels; a view is {scale, x, y, dpr}, x and y being where the
-// image's origin is on screen. No DOM, so tests import it alone.
+// world's origin is on screen. The world is the plane of the sources shown: one source's pixels
+// are the world's, a FrameGroup's sources sit at offsets in it (layoutSources). No DOM, so tests
+// import it alone.
 export const clamp = (value, min, max) => Math.max(min, Math.min(max, value));
 export const toImage = (view, p) => [(p[0] - view.x) / view.scale, (p[1] - view.y) / view.scale];
 export const toScreen = (view, p) => [p[0] * view.scale + view.x, p[1] * view.scale + view.y];
@@ -9,6 +11,30 @@ export function zoomAt(view, scale, at) {
   const [ix, iy] = toImage(view, at);
   const next = limitScale(scale);
   return { ...view, scale: next, x: at[0] - ix * next, y: at[1] - iy * next };
+}
+
+// A world point in the pixels of the source at `place`.
+export const local = (place, p) => [p[0] - place.x, p[1] - place.y];
+
+// Where each shown source sits in the world: a grid of ceil(sqrt(n)) columns with a gap between
+// the cells (each the largest source's size), or `active` alone (tabs). Returns {places: [{id, x,
+// y, width, height}], width, height}, the world's size.
+export function layoutSources(sources, mode, active) {
+  const shown =
+    mode === "tabs" && sources.length > 1
+      ? [sources.find((s) => s.id === active) || sources[0]]
+      : sources;
+  const columns = Math.ceil(Math.sqrt(shown.length));
+  const rows = Math.ceil(shown.length / columns);
+  const cellWidth = Math.max(0, ...shown.map((s) => s.width));
+  const cellHeight = Math.max(0, ...shown.map((s) => s.height));
+  const gap = shown.length > 1 ? Math.round(Math.max(cellWidth, cellHeight) / 50) : 0;
+  const places = shown.map(({ id, width, height }, i) => {
+    const x = (i % columns) * (cellWidth + gap);
+    return { id, width, height, x, y: Math.floor(i / columns) * (cellHeight + gap) };
+  });
+  const width = columns * cellWidth + (columns - 1) * gap;
+  return { places, width, height: rows * cellHeight + (rows - 1) * gap };
 }
 
 export function centerView(viewport, image, scale) {
@@ -279,8 +305,9 @@ export function createGrid(items, width, height, cells = 32) {
     // Indexes of the items whose bounds hold `p`, topmost (last drawn) first.
     at(p, tol = 0) {
       const found = new Set();
-      for (const cx of new Set([cell(p[0] - tol), cell(p[0] + tol)])) {
-        for (const cy of new Set([cell(p[1] - tol), cell(p[1] + tol)])) {
+      // every cell the tolerance reaches: it may pass more than one (a small image zoomed out)
+      for (let cx = cell(p[0] - tol); cx <= cell(p[0] + tol); cx++) {
+        for (let cy = cell(p[1] - tol); cy <= cell(p[1] + tol); cy++) {
           for (const i of grid.get(cx * cells + cy) || []) {
             if (inRect(items[i].bounds, p, tol)) found.add(i);
           }

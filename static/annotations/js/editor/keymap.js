@@ -35,10 +35,12 @@ const KEYMAP = {
   "-": ["zoom", 0.8],
   0: ["fit"],
   "?": ["help"],
+  "Alt+0": ["sourceMode", "grid"],
 };
 
-// Alt+] on layouts where Alt changes the character: the physical key counts.
+// Alt+] and Alt+digits on layouts where Alt changes the character: the physical key counts.
 const ALT_CODES = { BracketRight: "]", BracketLeft: "[" };
+for (let digit = 0; digit < 10; digit++) ALT_CODES[`Digit${digit}`] = String(digit);
 
 export function comboOf(event) {
   let key = (event.altKey && ALT_CODES[event.code]) || event.key;
@@ -55,5 +57,6 @@ export function comboOf(event) {
 export function lookup(event) {
   const combo = comboOf(event);
   if (/^[1-9]$/.test(combo)) return ["digit", Number(combo) - 1];
+  if (/^Alt\+[1-9]$/.test(combo)) return ["pickSource", Number(combo.at(-1)) - 1];
   return KEYMAP[combo];
 }

@@ -1,5 +1,5 @@
 // The side panel: its rows of shapes and frame labels (kept per item id), the label bar, the clip
-// strip and the History list. Values are escaped here.
+// strip, the source bar and the History list. Values are escaped here.
 import { esc } from "./dialogs.js";
 import { opacityOf } from "./render.js";
 import { SHAPES } from "./shapes.js";
@@ -64,6 +64,7 @@ function rowFacts(store, item) {
     isFaded: isShape && !isVisible(store, item),
     opacity: isShape ? opacityOf(store, item) : null,
     isReadOnly: !!store.readOnly,
+    source: isShape && store.record?.sources.length > 1 ? item.source : null, // a FrameGroup's
   };
 }
 
@@ -124,7 +125,10 @@ function shapeContent(facts, number) {
     `<span class="ed-row-title" data-action="selectRow" data-id="${esc(facts.id)}">` +
     `${esc(shapeName(number, facts.type))}</span>`;
   const score = `<span class="ed-conf" title="Confidence">${facts.confidence.toFixed(2)}</span>`;
-  return rowContent(facts, `${color}${name}${score}`, slider);
+  const source = facts.source
+    ? `<span class="ed-muted ed-row-source" title="Source">${esc(facts.source)}</span>`
+    : "";
+  return rowContent(facts, `${color}${name}${score}`, source + slider);
 }
 
 function renumberShape(element, { type }, number) {
@@ -239,6 +243,30 @@ export function labelBarHtml(store, colorFor) {
     );
   });
   return html.join("");
+}
+
+// A FrameGroup's Grid button and a button a source (pressed: the one shown alone); else "".
+export function sourceBarHtml({ record, sourceMode }, active) {
+  const sources = record?.sources || [];
+  if (sources.length < 2) return "";
+  const tabs = sourceMode === "tabs";
+  const pressed = (on) => ({ class: "ed-btn", "aria-pressed": String(on) });
+  const grid = attrs({
+    ...pressed(!tabs),
+    "data-action": "sourceMode",
+    "data-arg": "grid",
+    title: "All sources side by side (Alt+0)",
+  });
+  const html = sources.map(({ id }, i) => {
+    const values = {
+      ...pressed(tabs && id === active),
+      "data-action": "pickSource",
+      "data-arg": i,
+      title: `Source ${id} alone${i < 9 ? ` (Alt+${i + 1})` : ""}`,
+    };
+    return `<button type="button"${attrs(values)}>${esc(id)}</button>`;
+  });
+  return `<button type="button"${grid}>Grid</button>${html.join("")}`;
 }
 
 export function stripHtml({ records, index }) {

@@ -1,21 +1,21 @@
 // The tools on the stage: select and move, resize, rotate, edit vertices, pan, marquee, drawing
 // each shape type, and the brush and eraser of masks. `store.drag` holds the gesture in
 // progress; `drag.previews` the changed {points} or {rotation} of shapes until release (and a
-// moved mask's whole-pixel `offset`).
-import { finishShape, setBrushSize } from "./actions.js";
+// moved mask's whole-pixel `offset`). The pointer is in world pixels (geometry.js); a gesture
+// works in the pixels of one source: the shape's, else the one under the pointer at the press.
+import { finishShape } from "./actions.js";
 import {
   angleTo,
-  bounds,
   boundsOf,
   centerOf,
   clampDelta,
   clampPoint,
   edgeAt,
+  local,
   nearestIndex,
   normalizeBox,
   rectFrom,
   rectsOverlap,
-  shapeBounds,
   squareFrom,
   toImage,
   translate,
@@ -24,7 +24,6 @@ import {
 import { createMask, editableMask, finishMask, maskBounds, paintLine } from "./mask.js";
 import { moveMask, SHAPES } from "./shapes.js";
 import {
-  activeSource,
   addItem,
   commit,
   editableShape,
@@ -32,14 +31,16 @@ import {
   hitShape,
   hover,
   invalidate,
-  isVisible,
+  isShown,
+  placeOf,
   preview,
   removeVertex,
   select,
   selectedMask,
   setView,
-  sourceSize,
+  sourceAt,
   updateItem,
+  worldBounds,
 } from "./store.js";
 
 const SLOP = 3; // screen pixels a click may wander
@@ -51,51 +52,55 @@ const PAINTS = new Set(["brush", "eraser"]);
 function where(store, editor, event) {
   const rect = editor.stage.getBoundingClientRect();
   const screen = [event.clientX - rect.left, event.clientY - rect.top];
-  return { screen, image: toImage(store.view, screen) };
+  return { screen, world: toImage(store.view, screen) };
 }
 
-function drawDown(store, editor, tool, p) {
+// World point `world` in the pixels of the source at `place`, kept inside it.
+const inside = (place, world) => clampPoint(local(place, world), place.width, place.height);
+
+function drawDown(store, editor, tool, place, world) {
+  const p = inside(place, world);
+  const source = place.id;
   if (DRAGGED.has(tool)) {
-    store.drawing = { type: tool, points: [p], cursor: p };
+    store.drawing = { type: tool, source, points: [p], cursor: p };
     store.drag = { kind: "draw" };
     return;
   }
-  store.drawing ||= { type: tool, points: [], cursor: p };
+  store.drawing ||= { type: tool, source, points: [], cursor: p };
   const { points } = store.drawing;
   const near = (q) => q && nearestIndex([q], p, 8 / store.view.scale) === 0;
   if (tool === "polygon" && points.length > 2 && near(points[0])) finishShape(store, editor);
   else if (!(LINES.has(tool) && near(points.at(-1)))) points.push(p); // a double click's 2nd press
 }
 
-// A stroke paints into the one selected mask, else into a new one on the active source (or the
-// one waiting for its label); the eraser only into a selected mask. It is a private copy until
-// the release: one stroke, one undo step, one save.
-function paintDown(store, editor, tool, p) {
-  const roi = selectedMask(store);
+// A stroke paints into the one selected mask, else into a new one (or the one waiting for its
+// label), on the source pressed on; the eraser only into a selected mask. It is a private copy
+// until the release: one stroke, one undo step, one save.
+function paintDown(store, editor, tool, place, world) {
+  const on = (shape) => shape && placeOf(store, shape.source) === place;
+  const selected = selectedMask(store);
+  const roi = on(selected) ? selected : null;
   const erase = tool === "eraser";
   if (roi?.locked) {
     editor.toast("This mask is locked: unlock it (L) to paint on it.");
     return;
   }
-  const pending = !roi && store.pending?.mask && store.pending;
+  const pending = !roi && store.pending?.mask && on(store.pending) && store.pending;
   if (!roi && erase) {
-    editor.toast("Select a mask to erase from.");
+    editor.toast(`Select a mask${selected ? " on this source" : ""} to erase from.`);
     return;
   }
-  let mask;
-  let source = pending?.source;
-  if (roi || pending) {
-    mask = editableMask((roi || pending).mask);
-  } else {
-    source = activeSource(store);
-    const [height, width] = sourceSize(store.record, source);
-    mask = createMask(width, height);
-  }
-  store.drag = { kind: "paint", id: roi?.id, mask, source, value: erase ? 0 : 1, last: p };
-  paintLine(mask, p, p, store.brushSize / 2, store.drag.value);
+  const mask = roi || pending ? editableMask((roi || pending).mask) : null;
+  const p = local(place, world);
+  const value = erase ? 0 : 1;
+  const source = place.id;
+  store.drag = { kind: "paint", id: roi?.id, source, place, value, last: p };
+  store.drag.mask = mask || createMask(place.width, place.height);
+  paintLine(store.drag.mask, p, p, store.brushSize / 2, value);
 }
 
-function paintMove(store, drag, p) {
+function paintMove(store, drag, world) {
+  const p = local(drag.place, world);
   paintLine(drag.mask, drag.last, p, store.brushSize / 2, drag.value);
   drag.last = p;
 }
@@ -130,11 +135,11 @@ function vertexDown(store, editor, event, roi, handle, screen) {
 }
 
 // A press on an edge of the one selected polygon or polyline adds a vertex there, then drags it.
-function insertDown(store, image, screen) {
+function insertDown(store, world, screen) {
   const roi = editableShape(store);
-  const edge = edgeOf(store, roi, image);
+  const edge = edgeOf(store, roi, world);
   if (!edge) return false;
-  const { width, height } = store.record;
+  const { width, height } = placeOf(store, roi.source);
   const points = roi.points.toSpliced(edge.index, 0, clampPoint(edge.point, width, height));
   const { index } = edge;
   store.vertex = { id: roi.id, index };
@@ -145,24 +150,24 @@ function insertDown(store, image, screen) {
   return true;
 }
 
-function selectDown(store, editor, event, screen, image, pan) {
-  const handle = hitHandle(store, image);
-  const roi = !handle && hitShape(store, image);
+function selectDown(store, editor, event, screen, world, pan) {
+  const handle = hitHandle(store, world);
+  const roi = !handle && hitShape(store, world);
   if (handle?.handle === "rotate") {
     store.drag = { kind: "rotate", id: handle.roi.id, start: screen };
   } else if (handle && SHAPES[handle.roi.type].hasVertices) {
     vertexDown(store, editor, event, handle.roi, handle.handle, screen);
   } else if (handle) {
     store.drag = { kind: "resize", id: handle.roi.id, handle: handle.handle, start: screen };
-  } else if (!event.shiftKey && !event.altKey && insertDown(store, image, screen)) {
+  } else if (!event.shiftKey && !event.altKey && insertDown(store, world, screen)) {
     // the new vertex follows the pointer
   } else if (roi && event.shiftKey) {
     select(store, roi.id, "toggle");
   } else if (roi) {
     if (!store.selected.has(roi.id)) select(store, roi.id);
-    store.drag = { kind: "move", start: screen, from: image, id: roi.id };
+    store.drag = { kind: "move", start: screen, from: world, id: roi.id };
   } else if (event.shiftKey) {
-    store.drag = { kind: "marquee", from: image, start: screen };
+    store.drag = { kind: "marquee", from: world, start: screen };
   } else {
     select(store, null);
     store.drag = pan;
@@ -174,30 +179,32 @@ function down(store, editor, event) {
   if (event.button === 2 || !record) return;
   editor.stage.setPointerCapture(event.pointerId);
   editor.stage.focus({ preventScroll: true });
-  const { screen, image } = where(store, editor, event);
-  const p = clampPoint(image, record.width, record.height);
+  const { screen, world } = where(store, editor, event);
   const tool = store.readOnly ? "select" : store.tool;
   const pan = { kind: "pan", start: screen, view: { ...store.view } };
+  // The source pressed on becomes the active one; a shape in progress stays on its own.
+  const place = store.drawing ? placeOf(store, store.drawing.source) : sourceAt(store, world);
+  if (!store.drawing) store.source = place.id;
   if (event.button === 1 || store.spaceDown) store.drag = pan;
-  else if (tool === "select") selectDown(store, editor, event, screen, image, pan);
-  else if (PAINTS.has(tool)) paintDown(store, editor, tool, image);
-  else drawDown(store, editor, tool, p);
+  else if (tool === "select") selectDown(store, editor, event, screen, world, pan);
+  else if (PAINTS.has(tool)) paintDown(store, editor, tool, place, world);
+  else drawDown(store, editor, tool, place, world);
   invalidate(store, "overlay");
 }
 
-// Moving the selection keeps every moved shape inside the image; masks move by whole pixels.
-function movePreviews(store, drag, image) {
-  const { record } = store;
+// Moving the selection keeps every moved shape inside its source; masks move by whole pixels.
+function movePreviews(store, drag, world) {
   const rois = store.readOnly
     ? []
-    : store.doc.rois.filter((roi) => store.selected.has(roi.id) && !roi.locked);
-  const corners = rois.flatMap((roi) => {
-    const box = boundsOf(roi.points);
-    return [box.slice(0, 2), box.slice(2)];
-  });
-  const dx = image[0] - drag.from[0];
-  const dy = image[1] - drag.from[1];
-  let [x, y] = clampDelta(bounds(corners), dx, dy, record.width, record.height);
+    : store.doc.rois.filter(
+        (roi) => store.selected.has(roi.id) && !roi.locked && isShown(store, roi),
+      );
+  let x = world[0] - drag.from[0];
+  let y = world[1] - drag.from[1];
+  for (const roi of rois) {
+    const { width, height } = placeOf(store, roi.source);
+    [x, y] = clampDelta(boundsOf(roi.points), x, y, width, height);
+  }
   const masks = rois.some((roi) => roi.type === "mask");
   if (masks) [x, y] = [Math.round(x), Math.round(y)];
   const moved = (roi) => {
@@ -208,37 +215,40 @@ function movePreviews(store, drag, image) {
   return new Map(rois.map(moved));
 }
 
-function resizePreview(store, drag, p) {
+function resizePreview(store, drag, world) {
   const roi = drag.base || store.doc.rois.find((r) => r.id === drag.id);
-  const { width, height } = store.record;
-  const points = SHAPES[roi.type].resize(roi, drag.handle, p);
-  // `p` is inside the image, but a turned box's corners may not be.
-  const inside = roi.rotation ? points.map((q) => clampPoint(q, width, height)) : points;
-  return new Map([[roi.id, { points: inside }]]);
+  const place = placeOf(store, roi.source);
+  const { width, height } = place;
+  const points = SHAPES[roi.type].resize(roi, drag.handle, inside(place, world));
+  // The pointer is kept inside the source, but a turned box's corners may not be.
+  const kept = roi.rotation ? points.map((q) => clampPoint(q, width, height)) : points;
+  return new Map([[roi.id, { points: kept }]]);
 }
 
-function rotatePreview(store, drag, image, event) {
+function rotatePreview(store, drag, world, event) {
   const roi = store.doc.rois.find((r) => r.id === drag.id);
-  const rotation = angleTo(centerOf(roi.points), image, event.shiftKey ? SNAP_DEGREES : 0);
+  const p = local(placeOf(store, roi.source), world);
+  const rotation = angleTo(centerOf(roi.points), p, event.shiftKey ? SNAP_DEGREES : 0);
   return new Map([[roi.id, { rotation }]]);
 }
 
 // A polygon's or polyline's edge where a press adds a vertex, or null.
-function edgeOf(store, roi, image) {
+function edgeOf(store, roi, world) {
   if (!roi || !SHAPES[roi.type].hasVertices) return null;
-  return edgeAt(roi.points, image, 6 / store.view.scale, roi.type === "polygon");
+  const p = local(placeOf(store, roi.source), world);
+  return edgeAt(roi.points, p, 6 / store.view.scale, roi.type === "polygon");
 }
 
-function handleCursor(store, image) {
-  const handle = hitHandle(store, image);
+function handleCursor(store, world) {
+  const handle = hitHandle(store, world);
   if (handle) return handle.handle === "rotate" ? "rotate" : "handle";
-  return edgeOf(store, editableShape(store), image) ? "edge" : "";
+  return edgeOf(store, editableShape(store), world) ? "edge" : "";
 }
 
-function hoverAt(store, editor, image) {
+function hoverAt(store, editor, world) {
   const selecting = store.tool === "select";
-  const cursor = selecting ? handleCursor(store, image) : "";
-  const roi = selecting && !cursor ? hitShape(store, image) : null;
+  const cursor = selecting ? handleCursor(store, world) : "";
+  const roi = selecting && !cursor ? hitShape(store, world) : null;
   editor.stage.dataset.cursor = cursor || (roi ? "move" : "");
   hover(store, roi?.id ?? null);
 }
@@ -246,37 +256,38 @@ function hoverAt(store, editor, image) {
 function move(store, editor, event) {
   const { record, drag } = store;
   if (!record) return;
-  const { screen, image } = where(store, editor, event);
+  const { screen, world } = where(store, editor, event);
   if (drag?.start && !drag.active) {
     const moved = Math.hypot(screen[0] - drag.start[0], screen[1] - drag.start[1]);
     drag.active = moved >= SLOP;
     if (!drag.active) return;
   }
-  const p = clampPoint(image, record.width, record.height);
   const kind = drag?.kind;
-  if (PAINTS.has(store.tool)) store.cursor = image;
+  if (PAINTS.has(store.tool)) store.cursor = world;
   if (kind === "paint") {
-    paintMove(store, drag, image);
+    paintMove(store, drag, world);
   } else if (kind === "pan") {
     const x = drag.view.x + screen[0] - drag.start[0];
     const y = drag.view.y + screen[1] - drag.start[1];
     setView(store, { x, y });
   } else if (kind === "move") {
-    drag.previews = movePreviews(store, drag, image);
+    drag.previews = movePreviews(store, drag, world);
   } else if (kind === "resize") {
-    drag.previews = resizePreview(store, drag, p);
+    drag.previews = resizePreview(store, drag, world);
   } else if (kind === "rotate") {
-    drag.previews = rotatePreview(store, drag, image, event);
+    drag.previews = rotatePreview(store, drag, world, event);
   } else if (kind === "marquee") {
-    drag.rect = rectFrom(drag.from, image);
+    drag.rect = rectFrom(drag.from, world);
   } else if (store.drawing) {
-    const [start] = store.drawing.points;
-    const circle = store.drawing.type === "ellipse" && event.shiftKey;
+    const { points, type, source } = store.drawing;
+    const place = placeOf(store, source);
+    const p = inside(place, world);
+    const circle = type === "ellipse" && event.shiftKey;
     store.drawing.cursor = circle
-      ? clampPoint(squareFrom(start, p), record.width, record.height)
+      ? clampPoint(squareFrom(points[0], p), place.width, place.height)
       : p;
   } else {
-    hoverAt(store, editor, image);
+    hoverAt(store, editor, world);
     if (!PAINTS.has(store.tool)) return;
   }
   invalidate(store, "overlay");
@@ -312,9 +323,9 @@ function up(store, editor, event) {
   } else if (drag?.kind === "move" && !drag.active) {
     select(store, drag.id); // a click on one of several selected shapes selects it alone
   } else if (drag?.rect) {
-    const inside = (roi) =>
-      isVisible(store, roi) && rectsOverlap(shapeBounds(preview(store, roi)), drag.rect);
-    const ids = store.doc.rois.filter(inside).map((roi) => roi.id);
+    const within = (roi) =>
+      isShown(store, roi) && rectsOverlap(worldBounds(store, preview(store, roi)), drag.rect);
+    const ids = store.doc.rois.filter(within).map((roi) => roi.id);
     select(store, ids, "add");
   }
   invalidate(store, "shapes");
@@ -328,11 +339,7 @@ function wheel(store, editor, event) {
   setView(store, zoomAt(view, view.scale * Math.exp(-pixels * 0.0015), at));
 }
 
-// Also the toolbar's brush size field, which `[` and `]` change too.
 export function bindPointer(store, editor) {
-  const size = editor.$("brush-size");
-  size.value = store.brushSize;
-  size.addEventListener("change", () => setBrushSize(store, editor, Number(size.value)));
   const on = (type, handler, options) => {
     editor.stage.addEventListener(type, (event) => handler(store, editor, event), options);
   };

@@ -1,10 +1,11 @@
 // What this browser keeps between visits: label colours and fill opacities per version, the
-// brush size, and the clipboard per tab (so shapes can be pasted on another item).
+// brush size, grid or tabs for a FrameGroup's sources, and the clipboard per tab (so shapes can be pasted on another item).
 const CLIPBOARD_KEY = "hyperlabel-clipboard";
 const colorsKey = (version) => `hyperlabel-colors:${version}`;
 const opacityKey = (version) => `hyperlabel-opacity:${version}`;
 const OPACITY_KEPT = 5000;
 const BRUSH_KEY = "hyperlabel-brush-size";
+const SOURCES_KEY = "hyperlabel-source-mode";
 
 export function stored(storage, key, fallback) {
   try {
@@ -20,6 +21,7 @@ export function loadPrefs(version) {
     opacity: stored(localStorage, opacityKey(version), []),
     clipboard: stored(sessionStorage, CLIPBOARD_KEY, []),
     brushSize: stored(localStorage, BRUSH_KEY, 16),
+    sourceMode: stored(localStorage, SOURCES_KEY, "grid"),
   };
 }
 
@@ -33,6 +35,10 @@ export function saveOpacity(version, opacity) {
 
 export function saveBrushSize(size) {
   localStorage.setItem(BRUSH_KEY, JSON.stringify(size));
+}
+
+export function saveSourceMode(mode) {
+  localStorage.setItem(SOURCES_KEY, JSON.stringify(mode));
 }
 
 export function saveClipboard(items) {

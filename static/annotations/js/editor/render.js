@@ -1,4 +1,6 @@
 // Drawing on the two canvases: all shapes on one, the selection, hover and gestures on the other.
+// A shape is drawn at its source's place in the world (store.js placeOf): the context is moved
+// there; path points take the transform as they are added, so one path spans sources.
 import { withAlpha } from "./colors.js";
 import {
   centerOf,
@@ -14,7 +16,9 @@ import { SHAPES } from "./shapes.js";
 import {
   colorFor,
   editableShape,
+  isShown,
   isVisible,
+  placeOf,
   preview,
   ROTATION_HANDLE_PX,
   selectedVertex,
@@ -25,8 +29,9 @@ export const DEFAULT_OPACITY = 0.25;
 const MASK_OPACITY = 0.5;
 export const opacityOf = (store, roi) =>
   store.opacity.get(roi.id) ?? (roi.type === "mask" ? MASK_OPACITY : DEFAULT_OPACITY);
-// The unselected masks, composited once and redrawn with one drawImage (mask.js).
-const maskLayer = createMaskLayer();
+// The unselected masks of each source, composited once and redrawn with one drawImage (mask.js).
+const maskLayers = new Map();
+const ORIGIN = { x: 0, y: 0 };
 // Smaller shapes are not filled: a tint shows nothing there, and filling is most of a redraw.
 const MIN_FILL_PX = 24;
 const ACCENT = "#2563eb";
@@ -40,11 +45,18 @@ export function sizeCanvas(canvas, width, height, dpr) {
   }
 }
 
-// Clears and sets the transform: from here on the context draws in image pixels.
-function begin(ctx, { scale, x, y, dpr }) {
+// From here on the context draws in the pixels of the source at `place` (ORIGIN: the world's).
+function moveTo(ctx, { scale, x, y, dpr }, place) {
+  const k = dpr * scale;
+  ctx.setTransform(k, 0, 0, k, dpr * (x + place.x * scale), dpr * (y + place.y * scale));
+}
+
+// Clears and sets the transform to the world's.
+function begin(ctx, view) {
+  const { scale } = view;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-  ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * x, dpr * y);
+  moveTo(ctx, view, ORIGIN);
   ctx.lineJoin = "round";
   ctx.lineCap = "round";
   ctx.setLineDash([]);
@@ -60,16 +72,21 @@ export function drawShapes(ctx, store) {
   const screen = [x0 - margin, y0 - margin, x1 + margin, y1 + margin];
   // One path per colour, fill and lock: few fill() and stroke() calls.
   const groups = new Map();
-  const masks = [];
+  const masks = new Map(); // place -> its masks
   for (const roi of store.doc.rois) {
     if (store.selected.has(roi.id) || !SHAPES[roi.type] || !isVisible(store, roi)) continue;
+    const place = placeOf(store, roi.source);
+    if (!place) continue;
     if (roi.type === "mask") {
       // all of them, on screen or not: the layer is rebuilt only when this list changes
-      masks.push({ mask: maskFor(roi.mask), color: roi.color, alpha: opacityOf(store, roi) });
+      if (!masks.has(place)) masks.set(place, []);
+      const entry = { mask: maskFor(roi.mask), color: roi.color, alpha: opacityOf(store, roi) };
+      masks.get(place).push(entry);
       continue;
     }
     const box = shapeBounds(roi);
-    if (!rectsOverlap(box, screen)) continue;
+    const { x, y } = place;
+    if (!rectsOverlap(box, [screen[0] - x, screen[1] - y, screen[2] - x, screen[3] - y])) continue;
     const small = Math.max(box[2] - box[0], box[3] - box[1]) * scale < MIN_FILL_PX;
     let alpha = 0.9;
     if (SHAPES[roi.type].isOpen) alpha = 0;
@@ -77,16 +94,29 @@ export function drawShapes(ctx, store) {
     const key = `${roi.color}${alpha}${roi.locked}`;
     let group = groups.get(key);
     if (!group) {
-      group = { roi, alpha, items: [] };
+      group = { roi, alpha, items: [], places: [] };
       groups.set(key, group);
     }
     group.items.push(roi);
+    group.places.push(place);
   }
-  drawMaskLayer(ctx, maskLayer, masks);
+  for (const id of maskLayers.keys()) if (!store.places.has(id)) maskLayers.delete(id);
+  for (const [place, entries] of masks) {
+    if (!maskLayers.has(place.id)) maskLayers.set(place.id, createMaskLayer());
+    moveTo(ctx, view, place);
+    drawMaskLayer(ctx, maskLayers.get(place.id), entries);
+  }
   ctx.lineWidth = 1 / scale; // a fast hairline at a pixel ratio of 1
-  for (const { roi, alpha, items } of groups.values()) {
+  for (const { roi, alpha, items, places } of groups.values()) {
     ctx.beginPath();
-    for (const item of items) SHAPES[item.type].trace(ctx, item, 4 / scale, 1.5 / scale);
+    let at = null;
+    items.forEach((item, i) => {
+      if (places[i] !== at) {
+        at = places[i];
+        moveTo(ctx, view, at);
+      }
+      SHAPES[item.type].trace(ctx, item, 4 / scale, 1.5 / scale);
+    });
     ctx.setLineDash(roi.locked ? [6 / scale, 4 / scale] : []);
     ctx.fillStyle = withAlpha(roi.color, alpha);
     ctx.strokeStyle = roi.color;
@@ -162,6 +192,7 @@ function rotationKnob(ctx, scale, { points, rotation, color }) {
 function editHandles(ctx, store, scale) {
   const roi = editableShape(store);
   if (!roi) return;
+  moveTo(ctx, store.view, placeOf(store, roi.source));
   const shape = preview(store, roi);
   handles(ctx, scale, SHAPES[shape.type].handles(shape), shape.color);
   if (SHAPES[shape.type].rotates) rotationKnob(ctx, scale, shape);
@@ -172,7 +203,9 @@ function editHandles(ctx, store, scale) {
 // The shape being drawn, or the one waiting for its label (dashed).
 function drawInProgress(ctx, store, scale) {
   const shape = store.drawing || store.pending;
-  if (!shape?.points || shape.mask) return;
+  const place = shape?.points && placeOf(store, shape.source);
+  if (!place || shape.mask) return;
+  moveTo(ctx, store.view, place);
   const cursor = store.drawing?.cursor;
   const points = cursor ? [...shape.points, cursor] : shape.points;
   ctx.setLineDash(store.pending ? [6 / scale, 4 / scale] : []);
@@ -226,14 +259,18 @@ function drawSelectedMask(ctx, store, scale, roi, isHover) {
 
 // A new mask being painted, or waiting for its label; the brush's size under the pointer.
 function drawBrush(ctx, store, scale) {
-  const { drag, pending, cursor } = store;
+  const { drag, pending, cursor, view } = store;
+  const pendingAt = pending?.mask && placeOf(store, pending.source);
   if (drag?.kind === "paint" && !drag.id) {
     const color = store.label ? colorFor(store, store.label) : ACCENT;
+    moveTo(ctx, view, drag.place);
     drawMask(ctx, drag.mask, color, MASK_OPACITY);
-  } else if (pending?.mask) {
+  } else if (pendingAt) {
+    moveTo(ctx, view, pendingAt);
     drawMask(ctx, maskFor(pending.mask), ACCENT, MASK_OPACITY);
     maskBox(ctx, scale, pending.points, ACCENT, true);
   }
+  moveTo(ctx, view, ORIGIN);
   if (!cursor || (store.tool !== "brush" && store.tool !== "eraser")) return;
   ctx.beginPath();
   ctx.arc(cursor[0], cursor[1], Math.max(store.brushSize / 2, 0.5), 0, 2 * Math.PI);
@@ -250,12 +287,13 @@ function drawBrush(ctx, store, scale) {
 export function drawOverlay(ctx, store) {
   const scale = begin(ctx, store.view);
   const { rois } = store.doc;
-  const shown = (roi) => isVisible(store, roi);
+  const shown = (roi) => isShown(store, roi);
   const selected = rois.filter((roi) => store.selected.has(roi.id) && shown(roi));
   const hover = rois.find(
     (roi) => roi.id === store.hoverId && !store.selected.has(roi.id) && shown(roi),
   );
   for (const roi of hover ? [hover, ...selected] : selected) {
+    moveTo(ctx, store.view, placeOf(store, roi.source));
     if (roi.type === "mask") {
       drawSelectedMask(ctx, store, scale, roi, roi === hover);
       continue;
@@ -267,6 +305,6 @@ export function drawOverlay(ctx, store) {
   }
   editHandles(ctx, store, scale);
   drawInProgress(ctx, store, scale);
-  drawBrush(ctx, store, scale);
+  drawBrush(ctx, store, scale); // ends at the world's transform
   if (store.drag?.rect) drawMarquee(ctx, scale, store.drag.rect);
 }

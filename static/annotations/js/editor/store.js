@@ -1,6 +1,14 @@
 // The editor's state and the only functions that change it; no DOM, so tests import it alone.
 import { hexByte, labelColor } from "./colors.js";
-import { clamp, createGrid, nearestIndex, rotationHandle, shapeBounds } from "./geometry.js";
+import {
+  clamp,
+  createGrid,
+  layoutSources,
+  local,
+  nearestIndex,
+  rotationHandle,
+  shapeBounds,
+} from "./geometry.js";
 import { changeDoc } from "./history.js";
 import { SHAPES } from "./shapes.js";
 
@@ -16,6 +24,7 @@ export function createStore({
   opacity = [],
   clipboard = [],
   brushSize = 16,
+  sourceMode = "grid",
   onInvalidate,
 }) {
   return {
@@ -42,7 +51,11 @@ export function createStore({
     pending: null,
     drag: null,
     brushSize, // brush and eraser diameter, image pixels
-    cursor: null, // the brush's image point under the pointer
+    cursor: null, // the brush's world point under the pointer
+    source: "", // the source (camera) new shapes go on: activeSource()
+    sourceMode, // a FrameGroup's sources side by side ("grid") or one at a time ("tabs")
+    places: new Map(), // source id -> where it is in the world, null when not shown (arrange)
+    world: { width: 0, height: 0 },
     spaceDown: false,
     dirty: new Set(),
     hitGrid: null,
@@ -80,6 +93,52 @@ export function isVisible(store, roi) {
   return !store.hidden.has(roi.id) && (roi.confidence ?? 1) >= store.minConfidence;
 }
 
+// Where a source is in the world, {id, x, y, width, height}, or null when it is not shown (another
+// tab). A shape naming no source of the frame is on the first. Before arrange(), the record's
+// image at the origin.
+export function placeOf(store, id) {
+  const { places, record } = store;
+  if (!places.size) return { id, x: 0, y: 0, width: record.width, height: record.height };
+  return places.has(id) ? places.get(id) : places.get(record.sources[0].id);
+}
+
+// Visible and on a source shown: drawn, hit and selectable.
+export const isShown = (store, roi) => isVisible(store, roi) && !!placeOf(store, roi.source);
+
+// A shape's bounds in the world.
+export function worldBounds(store, roi) {
+  const box = shapeBounds(roi);
+  const { x, y } = placeOf(store, roi.source);
+  return x || y ? [box[0] + x, box[1] + y, box[2] + x, box[3] + y] : box;
+}
+
+// The shown source under world point `p`, else the nearest one.
+export function sourceAt(store, p) {
+  let best = null;
+  let bestDistance = Infinity;
+  for (const place of store.places.values()) {
+    if (!place) continue;
+    const dx = Math.max(place.x - p[0], 0, p[0] - place.x - place.width);
+    const dy = Math.max(place.y - p[1], 0, p[1] - place.y - place.height);
+    if (dx + dy < bestDistance) [best, bestDistance] = [place, dx + dy];
+  }
+  return best;
+}
+
+// Lays the record's sources out in the world (geometry.js's layoutSources); the selection keeps
+// only shapes still shown and a shape in progress on a hidden source is dropped.
+export function arrange(store) {
+  const sources = store.record?.sources || [];
+  const layout = layoutSources(sources, store.sourceMode, activeSource(store));
+  store.places = new Map(sources.map((source) => [source.id, null]));
+  for (const place of layout.places) store.places.set(place.id, place);
+  store.world = { width: layout.width, height: layout.height };
+  const hidden = new Set(store.doc.rois.filter((r) => !placeOf(store, r.source)).map((r) => r.id));
+  store.selected = new Set([...store.selected].filter((id) => !hidden.has(id)));
+  if (store.drawing && !placeOf(store, store.drawing.source)) store.drawing = null;
+  invalidate(store, "shapes", "panel", "view", "chrome");
+}
+
 export function setReadOnly(store, reason = "") {
   store.readOnly = reason;
   store.tool = "select";
@@ -91,7 +150,7 @@ export function setFrame(store, index) {
   store.selected = new Set();
   store.drawing = null;
   store.shownDoc = store.record?.doc;
-  invalidate(store, "shapes", "panel");
+  arrange(store);
 }
 
 // A `fitted` view refits when the stage resizes.
@@ -193,8 +252,12 @@ export function pickLabel(store, label) {
   invalidate(store, "labels");
 }
 
-// The source (camera of a FrameGroup) new shapes go on: the chosen one, else the first.
-export const activeSource = (store) => store.source || store.record?.sources?.[0]?.id || "default";
+// The source (camera of a FrameGroup) new shapes go on: the one last pressed on or shown alone,
+// else the first.
+export function activeSource({ record, source }) {
+  const sources = record?.sources || [];
+  return sources.some((s) => s.id === source) ? source : sources[0]?.id || "default";
+}
 
 // [height, width] of a source of the record: a mask's size.
 export function sourceSize(record, id) {
@@ -255,22 +318,22 @@ export function preview(store, roi) {
   return changed ? { ...roi, ...changed } : roi;
 }
 
-// The topmost visible, unlocked shape at image point `p`, or null.
+// The topmost shown, unlocked shape at world point `p`, or null.
 export function hitShape(store, p) {
-  const { record } = store;
   if (!store.hitGrid) {
-    const items = store.doc.rois.filter((roi) => isVisible(store, roi) && !roi.locked);
+    const items = store.doc.rois.filter((roi) => isShown(store, roi) && !roi.locked);
     store.hitGrid = { items, index: null };
   }
   const grid = store.hitGrid;
   if (!grid.index) {
-    const boxes = grid.items.map((roi) => ({ bounds: shapeBounds(roi) }));
-    grid.index = createGrid(boxes, record.width, record.height);
+    const boxes = grid.items.map((roi) => ({ bounds: worldBounds(store, roi) }));
+    const { width, height } = store.places.size ? store.world : store.record;
+    grid.index = createGrid(boxes, width, height);
   }
   const tolerance = 6 / store.view.scale;
   const hit = grid.index.at(p, tolerance).find((i) => {
     const roi = grid.items[i];
-    return SHAPES[roi.type]?.hitTest(roi, p, tolerance);
+    return SHAPES[roi.type]?.hitTest(roi, local(placeOf(store, roi.source), p), tolerance);
   });
   return grid.items[hit] || null;
 }
@@ -278,21 +341,22 @@ export function hitShape(store, p) {
 // The mask the brush and eraser work on: the one selected shape, when it is a visible mask.
 export function selectedMask(store) {
   const [roi, more] = store.doc.rois.filter((r) => store.selected.has(r.id));
-  return roi?.type === "mask" && !more && isVisible(store, roi) ? roi : null;
+  return roi?.type === "mask" && !more && isShown(store, roi) ? roi : null;
 }
 
 // The one selected shape if it can be edited, else null.
 export function editableShape(store) {
   const [roi, more] = store.doc.rois.filter((r) => store.selected.has(r.id));
-  if (!roi || more || roi.locked || store.readOnly || !isVisible(store, roi)) return null;
+  if (!roi || more || roi.locked || store.readOnly || !isShown(store, roi)) return null;
   return SHAPES[roi.type]?.handles ? roi : null;
 }
 
-// A handle of the one selected, editable shape at image point `p`: {roi, handle} or null;
+// A handle of the one selected, editable shape at world point `at`: {roi, handle} or null;
 // `handle` is an index into the shape's handles, or "rotate".
-export function hitHandle(store, p) {
+export function hitHandle(store, at) {
   const roi = editableShape(store);
   if (!roi) return null;
+  const p = local(placeOf(store, roi.source), at);
   const tolerance = 8 / store.view.scale;
   const { points, rotation } = roi;
   if (SHAPES[roi.type].rotates) {

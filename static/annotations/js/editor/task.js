@@ -63,7 +63,7 @@ function finished(store, editor) {
 function createRecord(store, editor, frame) {
   const record = {
     ...frame.source,
-    sources: frame.sources,
+    sources: frame.sources?.length ? frame.sources : [{ id: "default", ...frame.source }],
     key: frame.id,
     context_id: frame.context_id,
     timestamp: frame.timestamp,
@@ -110,7 +110,8 @@ function itemReadOnly({ config }, item, mode) {
   return "";
 }
 
-function showItem(store, editor, item, mode) {
+// Exported for bench_editor, which times opening a frame.
+export function showItem(store, editor, item, mode) {
   for (const record of store.records) record.saver.dispose();
   setReadOnly(store, itemReadOnly(editor, item, mode));
   Object.assign(store, { item, mode, drawing: null, pending: null, hoverId: null });
@@ -219,12 +220,18 @@ export async function skip(store, editor) {
 
 async function prefetch(store, editor) {
   const preload = (url) => {
-    new Image().src = url;
+    if (url) new Image().src = url;
   };
-  for (const record of store.records) preload(record.imageUrl);
+  for (const record of store.records) {
+    preload(record.imageUrl);
+    for (const source of record.sources.slice(1)) preload(source.image_url);
+  }
   try {
     const item = await editor.api.item(store.item.position + 1);
-    if (item.status !== "done") preload((await editor.api.frame(item.frames[0])).image_url);
+    if (item.status !== "done") {
+      const frame = await editor.api.frame(item.frames[0]);
+      for (const source of frame.sources || [frame]) preload(source.image_url);
+    }
   } catch {
     // The end of the task.
   }
