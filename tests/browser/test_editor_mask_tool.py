@@ -235,6 +235,10 @@ def test_erasing_a_whole_mask_deletes_it_and_undo_brings_it_back(editor, open_wi
 def test_brackets_change_the_brush_size_shown_and_kept(editor, open_with):
     open_with([])
     field = editor.page.locator("[data-brush-size]")
+    expect(field).to_be_hidden()  # over the image only while the brush or the eraser is the tool
+    editor.key("e")
+    expect(field).to_be_visible()
+    editor.key("b")
     brush_size(editor, 16)
     editor.key("]")
     expect(field).to_have_value("20")

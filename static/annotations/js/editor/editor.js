@@ -201,6 +201,7 @@ class FrameEditor extends HTMLElement {
     for (const el of this.querySelectorAll("[data-action=tool]")) {
       assign(el, { ariaPressed: String(el.dataset.arg === store.tool) });
     }
+    assign(this.$("brush"), { hidden: store.tool !== "brush" && store.tool !== "eraser" });
     assign(this.$("save-status").dataset, { state: status });
     assign(this.stage.dataset, { tool: store.spaceDown ? "pan" : store.tool });
     const zoom = this.$("zoom");
