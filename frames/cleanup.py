@@ -54,23 +54,28 @@ def _what(names: list[str], folders: list[str]) -> str:
     return f"{len(names)} frame image{'s' if len(names) != 1 else ''}"
 
 
-def unused(names: list[str]) -> list[str]:
-    """Those of `names` no frame points at, as its first source or another of a FrameGroup."""
+def unused(names: list[str], in_groups: set[str] | None = None) -> list[str]:
+    """Those of `names` no frame points at, as its first source or another of a FrameGroup
+    (`in_groups`: those of the names' URIs such sources use, when the caller has read them)."""
     used = set()
     for chunk in chunked(names):
         uris = [media_uri(name) for name in chunk]
         used.update(Frame.objects.using_uris(uris).values_list("uri", flat=True))
     if len(used) < len(names):
-        wanted = {media_uri(name) for name in names} - used
-        used.update(uri for uri in _group_source_uris() if uri in wanted)
+        used |= (
+            group_sources_using({media_uri(n) for n in names}) if in_groups is None else in_groups
+        )
     return [name for name in names if media_uri(name) not in used]
 
 
-def _group_source_uris() -> Iterator[str]:
-    """The URIs of the sources after the first of every FrameGroup (read by a partial index)."""
+def group_sources_using(uris: set[str]) -> set[str]:
+    """Those of `uris` a source after the first of a FrameGroup uses: one read of every
+    FrameGroup's sources (by a partial index), whatever the number of URIs."""
+    used = set()
     groups = Frame.objects.exclude(sources=[]).values_list("sources", flat=True)
     for sources in groups.iterator(chunk_size=2000):
-        yield from (source["uri"] for source in sources[1:])
+        used.update(source["uri"] for source in sources[1:] if source["uri"] in uris)
+    return used
 
 
 def remove_unused(names: list[str], run: JobRun | None = None) -> int:
@@ -80,8 +85,9 @@ def remove_unused(names: list[str], run: JobRun | None = None) -> int:
     for name in names:
         originals[_original_of(name) or name] = None
     removed = 0
+    in_groups = group_sources_using({media_uri(name) for name in originals})
     for chunk in chunked(list(originals)):
-        removed += _delete_with_thumbnails(unused(chunk))
+        removed += _delete_with_thumbnails(unused(chunk, in_groups))
         if run is not None:
             run.progress(run.done + len(chunk))
     return removed

@@ -18,9 +18,16 @@ import numpy as np
 from pycocotools import mask as coco_mask
 
 MAX_RLE_RUNS = 1_000_000
-# A run is at most 7 characters of 5 bits; 32 bits cover any image.
-MAX_RUN_CHARACTERS = 7
+# 134 megapixels (16,384 x 8,192): pycocotools decodes a mask into one byte a pixel, and so does
+# the editor, in the annotator's browser.
+MAX_MASK_PIXELS = 2**27
+# Six characters of 5 bits hold any run or difference of runs of such a mask (29 bits and a
+# sign); pycocotools' reader overflows its 32-bit shift from the seventh on.
+MAX_RUN_CHARACTERS = 6
 MAX_RLE_CHARACTERS = MAX_RLE_RUNS * 2
+
+
+COPY_WARNING = "__array__ implementation doesn't accept a copy keyword"
 
 
 @dataclass
@@ -36,21 +43,32 @@ def clean_rle(value, *, height: int, width: int) -> tuple[dict, list[list[int]]]
     if not isinstance(value, dict):
         raise MaskError("", 'A mask is {"size": [height, width], "counts": COCO RLE}.')
     size = value.get("size")
-    if size != [height, width]:
+    if not (
+        isinstance(size, list)
+        and all(type(side) is int for side in size)
+        and size == [height, width]
+    ):
         raise MaskError(
             ".size",
             f"A mask's size is its source's [height, width], [{height}, {width}]; "
             f"got {_short(size)}.",
             code="wrong_size",
         )
+    if height * width > MAX_MASK_PIXELS:
+        raise MaskError(
+            ".size",
+            f"A mask covers at most {MAX_MASK_PIXELS:,} pixels; this source has "
+            f"{height * width:,}. Draw its shapes as polygons.",
+            code="too_large",
+        )
     counts = value.get("counts")
     if isinstance(counts, str):
         _check_runs(_string_runs(counts), height * width)
         rle = {"size": size, "counts": counts.encode("ascii")}
     elif isinstance(counts, list):
-        _check_runs(_list_runs(counts), height * width)
+        _check_runs(_list_runs(counts, height * width), height * width)
         with warnings.catch_warnings():  # pycocotools 2.0.8 under NumPy 2 warns about a copy
-            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("ignore", COPY_WARNING, DeprecationWarning)
             rle = coco_mask.frPyObjects({"size": size, "counts": counts}, height, width)
     else:
         raise MaskError(".counts", "counts is a COCO RLE string or a list of run lengths.")
@@ -66,11 +84,14 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-def _list_runs(counts: list) -> np.ndarray:
+def _list_runs(counts: list, pixels: int) -> np.ndarray:
     if len(counts) > MAX_RLE_RUNS:
         raise MaskError(".counts", f"A mask has at most {MAX_RLE_RUNS:,} runs.", "too_many_runs")
     if not all(type(run) is int for run in counts):
         raise MaskError(".counts", "Run lengths are whole numbers.")
+    # Checked as Python integers first: NumPy's would wrap around past 64 bits.
+    if counts and (min(counts) < 0 or max(counts) > pixels):
+        raise MaskError(".counts", f"A run length is a number from 0 to {pixels:,} (the pixels).")
     return np.array(counts, dtype=np.int64) if counts else np.zeros(0, dtype=np.int64)
 
 

@@ -13,6 +13,7 @@ from datasets.models import Version
 from .formats import ImportItem
 from .formats.archives import LEADING
 from .formats.names import SOURCE_SEPARATOR
+from .sources import DEFAULT_SOURCE
 from .sql import frame_files, frame_rows_under_keys
 
 
@@ -89,6 +90,16 @@ class FrameIndex:
                 if row["sources"]:
                     self.groups[key] = row
 
+    def _named_source(self, key: str, source: str | None) -> tuple[Target | None, str]:
+        """The frame under `key`, or its source the item names (COCO's `source`)."""
+        row = self.groups.get(key)
+        if not source or (row is None and source == DEFAULT_SOURCE):
+            return self.by_key[key], ""
+        target = _source_target(key, row, source) if row else None
+        if target is None:
+            return None, f"Frame “{key}” has no source “{source}”."
+        return target, ""
+
     def _by_source(self, key: str) -> Target | None:
         frame_key, _, source_id = key.rpartition(SOURCE_SEPARATOR)
         row = self.groups.get(frame_key)
@@ -99,9 +110,7 @@ class FrameIndex:
         source = getattr(item, "source", None)
         for key in self.candidates[number]:
             if key in self.by_key:
-                row = self.groups.get(key)
-                by_source = row and source and _source_target(key, row, source)
-                return by_source or self.by_key[key], ""
+                return self._named_source(key, source)
         for key in self.candidates[number]:
             if SOURCE_SEPARATOR in key and (target := self._by_source(key)):
                 return target, ""

@@ -339,12 +339,12 @@ def _clean_annotation(data, roi_type: str | None, sizes: dict, seen) -> dict:
         return cleaned
     source = _clean_source(data.get("source"), sizes, "source")
     cleaned["source"] = source
+    cleaned["rotation"] = _clean_rotation(data.get("rotation"), roi_type, "rotation")
     if roi_type == Roi.Type.MASK:
         cleaned["mask"], cleaned["points"] = _clean_mask(data.get("mask"), sizes[source])
         return cleaned
     width, height = sizes[source]
     cleaned["points"] = clean_points(data.get("points"), roi_type, width, height, "points")
-    cleaned["rotation"] = _clean_rotation(data.get("rotation"), roi_type, "rotation")
     return cleaned
 
 

@@ -125,7 +125,7 @@ def polygon_area(points: list[list[float]]) -> float:
     return abs(area) / 2
 
 
-def geometry(roi: dict) -> dict:
+def geometry(roi: dict, size: tuple[int, int]) -> dict:
     """bbox, area, segmentation (and key points) of a ROI, as COCO has them. An ellipse or a
     rotated box is the polygon of its outline (`shapes.outline`), its bbox the shape's bounds; a
     mask is its RLE, with pycocotools' bbox and area."""
@@ -139,8 +139,8 @@ def geometry(roi: dict) -> dict:
         segmentation = {"size": mask["size"], "counts": mask["counts"]}
         return {"bbox": mask_bbox(mask), "area": mask_area(mask), "segmentation": segmentation}
     if kind in ("box", "ellipse"):
-        corners = outline(roi)
-        x0, y0, x1, y1 = extent(roi)
+        corners = outline(roi, size)
+        x0, y0, x1, y1 = extent(roi, size)
         flat = [c for point in corners for c in point]
         return {
             "bbox": [x0, y0, x1 - x0, y1 - y0],
@@ -218,7 +218,7 @@ class CocoWriter:
             )
             frame_labels = []
             if rois := by_source[source["id"]]:
-                self._annotate(self.image_id, rois)
+                self._annotate(self.image_id, rois, (source["width"], source["height"]))
         if len(self.pending_images) >= BATCH:
             self._flush()
 
@@ -231,7 +231,7 @@ class CocoWriter:
             self.annotations.write(self.separator + orjson.dumps(self.pending_annotations)[1:-1])
             self.separator, self.pending_annotations = b",", []
 
-    def _annotate(self, image_id: int, rois: list[dict]) -> None:
+    def _annotate(self, image_id: int, rois: list[dict], size: tuple[int, int]) -> None:
         """The ROIs' annotations; written per ROI and label (a million frames: 5 million)."""
         written, converted = self.report.written, self.report.converted
         ids, pending = self.categories.ids, self.pending_annotations
@@ -244,7 +244,7 @@ class CocoWriter:
                 converted[SEVERAL_LABELS.format(kind=kind)] += 1
             if kind == "keypoints":
                 written[kind] += 1
-                self._keypoints(image_id, roi)
+                self._keypoints(image_id, roi, size)
                 continue
             iscrowd, attributes = 0, roi["meta"]
             if kind == "box" and not roi.get("rotation"):  # most ROIs: geometry() inlined
@@ -253,7 +253,7 @@ class CocoWriter:
                 width, height = x1 - x0, y1 - y0
                 box, area, segmentation = [x0, y0, width, height], width * height, []
             else:
-                shape = geometry(roi)
+                shape = geometry(roi, size)
                 box, area, segmentation = shape["bbox"], shape["area"], shape["segmentation"]
                 if kind == "mask":
                     iscrowd = 1 if is_crowd(roi["meta"]) else 0
@@ -279,9 +279,9 @@ class CocoWriter:
                     }
                 )
 
-    def _keypoints(self, image_id: int, roi: dict) -> None:
+    def _keypoints(self, image_id: int, roi: dict, size: tuple[int, int]) -> None:
         """Key points wait in their own file until every label's point count is known."""
-        shape = geometry(roi)
+        shape = geometry(roi, size)
         points = self.categories.points
         for label in roi["labels"]:
             self.annotation_id += 1
@@ -370,7 +370,7 @@ class CocoResultsWriter:
                     box = [x0, y0, x1 - x0, y1 - y0]
                     report.written[kind] += 1
                 else:
-                    x0, y0, x1, y1 = extent(roi)
+                    x0, y0, x1, y1 = extent(roi, (source["width"], source["height"]))
                     box = [x0, y0, x1 - x0, y1 - y0]
                     what = "rotated box" if kind == "box" else kind
                     report.converted[f"{what} → box"] += 1

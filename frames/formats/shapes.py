@@ -69,18 +69,41 @@ def ellipse_outline(
     return [turn(cx, cy, rx * math.cos(t), ry * math.sin(t)) for t in steps]
 
 
-def outline(roi: dict) -> list[list[float]]:
-    """The closed outline of a box, ellipse or polygon (a box's four corners, rotated or not)."""
+def outline(roi: dict, size: tuple[int, int]) -> list[list[float]]:
+    """The closed outline of a box, ellipse or polygon (a box's four corners, rotated or not),
+    inside the image of `size` (width, height): only a shape's box before rotation must lie in
+    the image, so a rotated box or ellipse may reach past its edges, which formats refuse."""
     kind = roi["type"]
     if kind == "ellipse":
-        return ellipse_outline(roi["points"], roi.get("rotation") or 0.0)
-    if kind == "box":
-        return box_corners(roi["points"], roi.get("rotation") or 0.0)
-    return roi["points"]
+        points = ellipse_outline(roi["points"], roi.get("rotation") or 0.0)
+    elif kind == "box":
+        points = box_corners(roi["points"], roi.get("rotation") or 0.0)
+    else:
+        return roi["points"]
+    return _inside(points, size) if is_rotated(roi) else points
 
 
-def extent(roi: dict) -> tuple[float, float, float, float]:
-    """The smallest axis-aligned box holding the shape: x0, y0, x1, y1."""
+def _inside(points: list[list[float]], size: tuple[int, int]) -> list[list[float]]:
+    """A convex outline cut to the image (OpenCV's convex intersection) when it leaves it."""
+    width, height = size
+    if all(0 <= x <= width and 0 <= y <= height for x, y in points):
+        return points
+    image = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    _, cut = cv2.intersectConvexConvex(np.array(points, dtype=np.float32), image)
+    if cut is None:
+        return []
+    return [[round(float(x), DECIMALS), round(float(y), DECIMALS)] for x, y in cut.reshape(-1, 2)]
+
+
+def extent(roi: dict, size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The smallest axis-aligned box holding the shape, cut to the image of `size`: x0, y0, x1,
+    y1 (a rotated ellipse's from its half axes)."""
+    x0, y0, x1, y1 = _exact_extent(roi)
+    width, height = size
+    return max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+
+
+def _exact_extent(roi: dict) -> tuple[float, float, float, float]:
     kind, points = roi["type"], roi["points"]
     if kind in ROTATABLE and roi.get("rotation"):
         (x0, y0), (x1, y1) = points

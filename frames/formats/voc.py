@@ -117,13 +117,13 @@ class VocWriter:
         _add(size, "depth", "3")
         _add(root, "segmented", "0")
         for roi in rois:
-            box = self._box(roi)
+            box = self._box(roi, (width, height))
             if box is not None:
                 for label in roi["labels"]:
                     root.append(self._object(label, box, roi, width, height))
         return root
 
-    def _box(self, roi: dict) -> tuple[float, float, float, float] | None:
+    def _box(self, roi: dict, size: tuple[int, int]) -> tuple[float, float, float, float] | None:
         """The ROI's box in pixels, counting what became of the shape: any shape but key points
         is its bounds (a rotated box's or an ellipse's exact ones, a mask's bounding box)."""
         kind = roi["type"]
@@ -135,7 +135,7 @@ class VocWriter:
             return bounds(roi["points"])
         what = "rotated box" if kind == "box" else kind
         self.report.converted[f"{what} → box"] += 1
-        return extent(roi)
+        return extent(roi, size)
 
     def _object(self, label: str, box: tuple, roi: dict, width: int, height: int) -> ET.Element:
         x0, y0, x1, y1 = box

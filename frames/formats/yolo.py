@@ -168,14 +168,15 @@ class YoloWriter:
             for x, y in roi["points"]:
                 flat += (x / width, y / height)
             return kind, classes, flat, None
-        x0, y0, x1, y1 = extent(roi)
+        x0, y0, x1, y1 = extent(roi, (width, height))
         box = [x0 / width, y0 / height, x1 / width, y1 / height]
         if kind == MASK:
             outlines = [_fractions(points, width, height) for points in mask_outlines(roi["mask"])]
         elif kind == POLYLINE:
             outlines = []
         else:  # an ellipse or a rotated box
-            outlines = [_fractions(outline(roi), width, height)]
+            cut = outline(roi, (width, height))
+            outlines = [_fractions(cut, width, height)] if cut else []
         return kind, classes, box, outlines
 
     def _class(self, label: str) -> int:

@@ -146,8 +146,13 @@ def test_a_mask_of_another_size_than_its_source_is_refused():
         ("ÿÿ", "characters 0 to o"),
         ("abc~", "characters 0 to o"),
         ("0o", "end inside a run"),
-        ([3000, -5, 77], "negative"),
+        ([3000, -5, 77], "from 0 to 3,072"),
         ([3000, 1.5, 71.5], "whole numbers"),
+        # Past 64 bits NumPy would wrap these around to 4 pixels (or refuse them with a 500).
+        ([2**63 - 1, 2**63 - 1, 6], "from 0 to 3,072"),
+        ([2**64], "from 0 to 3,072"),
+        # A seventh character of a run overflows pycocotools' 32-bit shift.
+        ("PPPPPP0", "too long"),
         (42, "COCO RLE string or a list"),
     ],
 )
@@ -155,6 +160,22 @@ def test_broken_rle_counts_are_refused_before_pycocotools_reads_them(counts, pro
     error = refusal(mask_roi(counts), **SMALL)
     assert error.field == "rois[0].mask.counts"
     assert problem in error.message
+
+
+def test_a_mask_size_is_whole_numbers():
+    error = refusal(mask_roi(rle_string(pixels()), size=(48.0, 64.0)), **SMALL)
+    assert (error.field, error.code) == ("rois[0].mask.size", "wrong_size")
+
+
+def test_a_mask_of_an_image_beyond_134_megapixels_is_refused_before_any_decoding():
+    error = refusal(mask_roi([20000 * 20000], size=(20000, 20000)), width=20000, height=20000)
+    assert (error.field, error.code) == ("rois[0].mask.size", "too_large")
+    assert "134,217,728 pixels" in error.message
+
+
+def test_a_mask_does_not_rotate():
+    error = refusal(mask_roi(rle_string(pixels())) | {"rotation": 10}, **SMALL)
+    assert error.field == "rois[0].rotation"
 
 
 def test_a_mask_is_an_object_with_size_and_counts():

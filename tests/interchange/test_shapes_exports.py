@@ -242,3 +242,33 @@ def test_voc_gives_every_shape_kind_its_bounding_box():
         "mask → box": 1,
         "polyline → box": 1,
     }
+
+
+def test_a_rotated_shape_reaching_past_the_image_is_cut_to_it_in_every_format():
+    """Only a shape's box before rotation must lie in the image: a 45° turn near the corner
+    reaches past it, and YOLO refuses a label file with a coordinate outside 0..1."""
+    shapes = [
+        rotated_box([[0, 0], [40, 40]], 45.0),
+        ellipse([[150, 0], [200, 100]], 30.0),
+    ]
+    output, _ = export(YoloWriter, [record("f", SIZE, shapes)])
+    for line in label_lines(output):
+        assert all(0 <= value <= 1 for value in line[1:])
+    output, _ = export(YoloWriter, [record("f", SIZE, shapes)], task="detect")
+    for _, cx, cy, w, h in label_lines(output):
+        assert cx - w / 2 >= 0
+        assert cx + w / 2 <= 1 + 1e-6
+        assert cy - h / 2 >= 0
+        assert cy + h / 2 <= 1 + 1e-6
+    coco, _ = coco_of(shapes)
+    for annotation in coco["annotations"]:
+        x, y, w, h = annotation["bbox"]
+        assert x >= 0
+        assert y >= 0
+        assert x + w <= SIZE[0]
+        assert y + h <= SIZE[1]
+        [flat] = annotation["segmentation"]
+        assert all(0 <= v <= SIZE[0] for v in flat[::2])
+        assert all(0 <= v <= SIZE[1] for v in flat[1::2])
+    # The exact shape stays in the attributes.
+    assert coco["annotations"][0]["attributes"]["shape"]["rotation"] == 45.0

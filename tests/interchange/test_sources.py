@@ -302,3 +302,37 @@ def test_a_frame_groups_export_imports_back_onto_each_source(api, jobs, format, 
     assert on_sources == [("ball", "front"), ("bus", "rear"), ("car", "front"), ("road", "rear")]
     [bus] = [roi for roi in rois if roi["labels"] == ["bus"]]
     assert all(x <= 32 and y <= 24 for x, y in bus["points"])  # the rear camera's pixels
+
+
+def test_an_image_of_a_source_the_frame_lacks_is_skipped_saying_so(api, jobs, version):
+    data = {
+        "images": [
+            {
+                "id": 1,
+                "file_name": "x.png",
+                "width": 64,
+                "height": 48,
+                "key": KEY,
+                "source": "side",
+            },
+            {
+                "id": 2,
+                "file_name": "y.png",
+                "width": 32,
+                "height": 24,
+                "key": KEY,
+                "source": "rear",
+            },
+        ],
+        "annotations": [
+            {"id": n, "image_id": n, "category_id": 1, "bbox": [1, 1, 5, 5]} for n in (1, 2)
+        ],
+        "categories": [{"id": 1, "name": "cone"}],
+    }
+    file = SimpleUploadedFile("instances.json", json.dumps(data).encode())
+    job = import_file(api, jobs, version, file)
+    assert job.status == "succeeded", job.errors
+    [skip] = job.result["skipped"]
+    assert (skip["file"], skip["reason"]) == ("x.png", f"Frame “{KEY}” has no source “side”.")
+    cones = [roi for roi in frame_of(version, KEY)["rois"] if roi["labels"] == ["cone"]]
+    assert [roi["source"] for roi in cones] == ["rear"]

@@ -105,12 +105,16 @@ export function countsToBits(counts, height, width) {
   return bits;
 }
 
+// A mask holds a byte a pixel: the server refuses larger ones (frames.masks.MAX_MASK_PIXELS).
+export const MAX_MASK_PIXELS = 2 ** 27;
+
 function readCounts(rle) {
   const size = rle?.size;
   if (!Array.isArray(size) || size.length !== 2 || !size.every(Number.isInteger)) {
     throw new Error("RLE: size must be [height, width]");
   }
   const [height, width] = size;
+  if (height * width > MAX_MASK_PIXELS) throw new Error("RLE: the mask is too large");
   let counts = rle.counts;
   if (typeof counts === "string") counts = decodeCounts(counts);
   else if (Array.isArray(counts)) {

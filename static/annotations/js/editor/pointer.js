@@ -21,7 +21,14 @@ import {
   translate,
   zoomAt,
 } from "./geometry.js";
-import { createMask, editableMask, finishMask, maskBounds, paintLine } from "./mask.js";
+import {
+  createMask,
+  editableMask,
+  finishMask,
+  MAX_MASK_PIXELS,
+  maskBounds,
+  paintLine,
+} from "./mask.js";
 import { moveMask, SHAPES } from "./shapes.js";
 import {
   addItem,
@@ -88,6 +95,10 @@ function paintDown(store, editor, tool, place, world) {
   const pending = !roi && store.pending?.mask && on(store.pending) && store.pending;
   if (!roi && erase) {
     editor.toast(`Select a mask${selected ? " on this source" : ""} to erase from.`);
+    return;
+  }
+  if (place.width * place.height > MAX_MASK_PIXELS) {
+    editor.toast("This image is too large for a mask: draw polygons on it.");
     return;
   }
   const mask = roi || pending ? editableMask((roi || pending).mask) : null;
