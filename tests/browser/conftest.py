@@ -171,6 +171,16 @@ def logged_in_page(page, live_server, manager):
 
 
 @pytest.fixture
+def editor(logged_in_page, live_server):
+    """The annotation editor driven as a Manager; a test fails if the page logged errors."""
+    from tests.browser.test_editor import Editor  # the module of the editor's own tests
+
+    editor = Editor(logged_in_page, live_server)
+    yield editor
+    assert editor.errors == [], "the editor page logged errors"
+
+
+@pytest.fixture
 def admin_page(page, live_server):
     """A page with a superuser ("boss", a Manager with staff rights) logged in."""
     boss = ManagerFactory(username="boss", superuser=True)

@@ -150,13 +150,6 @@ class Editor:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-@pytest.fixture
-def editor(logged_in_page, live_server):
-    editor = Editor(logged_in_page, live_server)
-    yield editor
-    assert editor.errors == [], "the editor page logged errors"
-
-
 def close_to(points, expected, tolerance):
     flat = [value for point in points for value in point]
     wanted = [value for point in expected for value in point]

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from pycocotools import mask as mask_utils
 
 from tests.annotations.factories import make_task
-from tests.browser.test_editor import EDITOR, HEIGHT, WIDTH, Editor, frames
+from tests.browser.test_editor import EDITOR, HEIGHT, WIDTH, frames
 from tests.browser.test_editor_saves import Saves
 from tests.browser.test_editor_shapes import toasts
 from tests.datasets.factories import VersionFactory
@@ -21,13 +21,6 @@ from tests.datasets.factories import VersionFactory
 pytestmark = pytest.mark.browser
 
 RED = "#ff0000"
-
-
-@pytest.fixture
-def editor(logged_in_page, live_server):
-    editor = Editor(logged_in_page, live_server)
-    yield editor
-    assert editor.errors == [], "the editor page logged errors"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.annotations.factories import make_task
-from tests.browser.test_editor import EDITOR, Editor, close_to, frames
+from tests.browser.test_editor import EDITOR, close_to, frames
 from tests.browser.test_editor_saves import Saves
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box
@@ -18,13 +18,6 @@ from tests.frames.factories import box
 pytestmark = pytest.mark.browser
 
 ROTATION_HANDLE_PX = 24  # store.js: screen pixels from the top edge to the round handle
-
-
-@pytest.fixture
-def editor(logged_in_page, live_server):
-    editor = Editor(logged_in_page, live_server)
-    yield editor
-    assert editor.errors == [], "the editor page logged errors"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.annotations.factories import make_task
 from tests.browser.conftest import axe_violations, image_uri, title_only_controls
-from tests.browser.test_editor import EDITOR, Editor, close_to, frames
+from tests.browser.test_editor import EDITOR, close_to, frames
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box, group_data, source_data
 
@@ -42,13 +42,6 @@ def rig(key, rois=(), ids=("front", "left", "right")) -> dict:
         for id in ids
     ]
     return group_data(key, sources, rois=list(rois))
-
-
-@pytest.fixture
-def editor(logged_in_page, live_server):
-    editor = Editor(logged_in_page, live_server)
-    yield editor
-    assert editor.errors == [], "the editor page logged errors"
 
 
 @pytest.fixture
