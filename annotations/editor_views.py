@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
-from pycocotools import mask as mask_utils
+
+from frames.masks import encode
 
 from .models import AnnotationTask
 from .selectors import items_done_by
@@ -124,10 +125,9 @@ def bench_mask(rng: random.Random, width: int, height: int) -> tuple[dict, list[
         y0, y1 = max(0, int(y - r)), min(height, int(y + r) + 1)
         yy, xx = np.mgrid[y0:y1, x0:x1]
         pixels[y0:y1, x0:x1] |= (xx + 0.5 - x) ** 2 + (yy + 0.5 - y) ** 2 <= r * r
-    rle = mask_utils.encode(pixels)
     ys, xs = np.nonzero(pixels)
     points = [[int(xs.min()), int(ys.min())], [int(xs.max()) + 1, int(ys.max()) + 1]]
-    return {"size": [height, width], "counts": rle["counts"].decode()}, points
+    return encode(pixels), points
 
 
 def bench_image(width: int, height: int, fill: str) -> str:

@@ -41,7 +41,7 @@ from .imports import readable_buckets, s3_location
 from .media import media_name
 from .models import Roi, VersionFrame
 from .selectors import annotation_values_as_dict
-from .sources import DEFAULT_SOURCE
+from .sources import sources_or_one
 from .sql import annotations_as_json, annotations_of_frames
 
 FRAME_CHUNK = 2000  # frames a query; their ROIs are read in one more
@@ -199,9 +199,7 @@ def _records(rows: list[tuple], annotations: Future) -> Iterator[dict]:
             "context_id": context_id,
             "timestamp": timestamp,
             # Every source, as the bulk import takes them (not the `source` shorthand beside).
-            "sources": loads(sources)
-            if sources and sources != "[]"
-            else [{"id": DEFAULT_SOURCE, "uri": uri, "width": width, "height": height, "meta": {}}],
+            "sources": sources_or_one(loads(sources), uri, width, height),
             "meta": loads(meta),
             "rois": rois,
             "frame_labels": frame_labels,

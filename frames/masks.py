@@ -140,9 +140,24 @@ def _check_runs(runs: np.ndarray, pixels: int) -> None:
         )
 
 
+def _coco(mask: dict) -> dict:
+    """A stored, checked mask as pycocotools takes it (its counts as bytes)."""
+    return {"size": mask["size"], "counts": mask["counts"].encode("ascii")}
+
+
 def decode(mask: dict) -> np.ndarray:
-    """The mask's pixels, an array of height x width of 0 and 1 (a stored, checked mask)."""
-    return coco_mask.decode({"size": mask["size"], "counts": mask["counts"].encode("ascii")})
+    """The mask's pixels, an array of height x width of 0 and 1."""
+    return coco_mask.decode(_coco(mask))
+
+
+def mask_area(mask: dict) -> int:
+    """Pixels set, as pycocotools counts them (COCO's `area` of an RLE segmentation)."""
+    return int(coco_mask.area(_coco(mask)))
+
+
+def mask_bbox(mask: dict) -> list[float]:
+    """COCO's [x, y, width, height] of the mask (pixel edges), from pycocotools."""
+    return [float(value) for value in coco_mask.toBbox(_coco(mask))]
 
 
 def encode(pixels: np.ndarray) -> dict:

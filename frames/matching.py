@@ -13,7 +13,7 @@ from datasets.models import Version
 from .formats import ImportItem
 from .formats.archives import LEADING
 from .formats.names import SOURCE_SEPARATOR
-from .sources import DEFAULT_SOURCE
+from .sources import DEFAULT_SOURCE, source_of
 from .sql import frame_files, frame_rows_under_keys
 
 
@@ -59,10 +59,8 @@ class Target:
 
 
 def _source_target(key: str, row: dict, source_id: str) -> Target | None:
-    for source in row["sources"]:
-        if source["id"] == source_id:
-            return Target(key, source["width"], source["height"], source_id)
-    return None
+    source = source_of(row["sources"], source_id)
+    return source and Target(key, source["width"], source["height"], source_id)
 
 
 class FrameIndex:

@@ -19,19 +19,22 @@ def stored_sources(sources: list[dict]) -> list[dict]:
     return sources
 
 
+def sources_or_one(sources: list[dict], uri: str, width: int, height: int) -> list[dict]:
+    """A frame's sources, [{"id", "uri", "width", "height", "meta"}], the first first: the
+    stored list, or the one source a frame of one has (`uri`, `width`, `height`)."""
+    if sources:
+        return sources
+    return [{"id": DEFAULT_SOURCE, "uri": uri, "width": width, "height": height, "meta": {}}]
+
+
 def frame_sources(frame) -> list[dict]:
-    """The frame's sources, [{"id", "uri", "width", "height", "meta"}], the first first."""
-    if frame.sources:
-        return frame.sources
-    return [
-        {
-            "id": DEFAULT_SOURCE,
-            "uri": frame.uri,
-            "width": frame.width,
-            "height": frame.height,
-            "meta": {},
-        }
-    ]
+    """The frame's sources, the first first."""
+    return sources_or_one(frame.sources, frame.uri, frame.width, frame.height)
+
+
+def source_of(sources: list[dict], source_id: str) -> dict | None:
+    """The source of that id among `sources`, or None."""
+    return next((source for source in sources if source["id"] == source_id), None)
 
 
 def source_image_url(frame, source_id: str) -> str:

@@ -26,7 +26,7 @@ from config.storage import local_path
 from .imports import readable_buckets, s3_location
 from .media import media_name, thumb_name
 from .models import Frame
-from .sources import frame_sources
+from .sources import frame_sources, source_of
 
 # A frame row never changes its URI (edits copy rows, never repoint them), so browsers may keep it.
 CACHE_CONTROL = "private, max-age=86400"
@@ -99,10 +99,10 @@ def frame_image(request: HttpRequest, pk: int) -> HttpResponse:
     wanted = request.GET.get("source")
     if wanted is None:
         return _serve(frame.uri, thumbnail=False)
-    for source in frame_sources(frame):
-        if source["id"] == wanted:
-            return _serve(source["uri"], thumbnail=False)
-    raise Http404("This frame has no such source.")
+    source = source_of(frame_sources(frame), wanted)
+    if source is None:
+        raise Http404("This frame has no such source.")
+    return _serve(source["uri"], thumbnail=False)
 
 
 @require_GET

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
-from frames.sources import DEFAULT_SOURCE
+from frames.sources import sources_or_one
 
 MAX_REPORTED_SKIPS = 100
 CLOSE_PROGRESS_EVERY = 20_000  # YOLO label files written between notes while closing
@@ -101,19 +101,10 @@ def add_image(output: Output, report: Report, record: dict, name: str) -> None:
 def record_sources(record: dict) -> list[dict]:
     """The record's sources, [{"id", "uri", "width", "height", "meta"}]: its `sources`, else
     its one `source` as the source "default"."""
-    sources = record.get("sources")
-    if sources:
+    if sources := record.get("sources"):
         return sources
     source = record["source"]
-    return [
-        {
-            "id": DEFAULT_SOURCE,
-            "uri": source["uri"],
-            "width": source["width"],
-            "height": source["height"],
-            "meta": {},
-        }
-    ]
+    return sources_or_one([], source["uri"], source["width"], source["height"])
 
 
 def rois_by_source(record: dict, sources: list[dict]) -> dict[str, list[dict]]:

@@ -44,6 +44,8 @@ from datetime import UTC, datetime
 
 import orjson
 
+from frames.masks import mask_area, mask_bbox
+
 from . import (
     Output,
     Report,
@@ -56,7 +58,7 @@ from . import (
 )
 from .hyperlabel import FRAME_LABEL, LINE
 from .names import UniqueNames, image_extension
-from .shapes import ELLIPSE_POINTS, extent, mask_area, mask_bbox, outline
+from .shapes import ELLIPSE_POINTS, extent, outline
 
 INSTANCES = "annotations/instances_default.json"
 RESULTS = "results.json"

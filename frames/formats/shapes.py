@@ -17,9 +17,10 @@ import math
 
 import cv2
 import numpy as np
-from pycocotools import mask as coco_mask
 
 from frames.masks import decode
+
+from . import bounds
 
 ELLIPSE_POINTS = 64
 DECIMALS = 3
@@ -121,23 +122,7 @@ def _exact_extent(roi: dict) -> tuple[float, float, float, float]:
             round(cx + half_width, DECIMALS),
             round(cy + half_height, DECIMALS),
         )
-    xs = [x for x, _ in points]
-    ys = [y for _, y in points]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def _rle(mask: dict) -> dict:
-    return {"size": mask["size"], "counts": mask["counts"].encode("ascii")}
-
-
-def mask_area(mask: dict) -> int:
-    """Pixels set, as pycocotools counts them (COCO's `area` of an RLE segmentation)."""
-    return int(coco_mask.area(_rle(mask)))
-
-
-def mask_bbox(mask: dict) -> list[float]:
-    """COCO's [x, y, width, height] of the mask (pixel edges), from pycocotools."""
-    return [float(value) for value in coco_mask.toBbox(_rle(mask))]
+    return bounds(points)
 
 
 def mask_outlines(mask: dict) -> list[list[list[int]]]:

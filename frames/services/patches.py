@@ -133,6 +133,7 @@ def _clean_edit(
             raise FieldError(where, f"Frame “{frame.key}” has no annotation “{uid}” in {name}.")
         removed.add(uid)
     seen = {a["uid"] for a in other}
+    sizes = source_sizes(frame.sources, frame.width, frame.height)
     cleaned = []
     for index, item in enumerate(edit.changed):
         where = f"{name}_changed[{index}]"
@@ -141,7 +142,7 @@ def _clean_edit(
             roi_type=PART_TYPES[name],
             field=where,
             seen=seen,
-            sizes=source_sizes(frame.sources, frame.width, frame.height),
+            sizes=sizes,
         )
         if annotation["uid"] in removed:
             raise FieldError(

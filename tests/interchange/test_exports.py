@@ -28,6 +28,7 @@ from tests.api.conftest import token_client
 from tests.datasets.factories import VersionFactory
 from tests.frames.factories import box, frame_data
 from tests.frames.media_files import image_bytes
+from tests.interchange.test_imports import import_file
 from tests.s3 import fetch
 
 pytestmark = pytest.mark.django_db
@@ -150,15 +151,8 @@ def test_hyperlabel_imported_into_an_empty_draft_gives_the_same_frames(api, jobs
     job = export(api, jobs, version, format="hyperlabel")
     target = VersionFactory(frames=[])
     file = SimpleUploadedFile("frames.jsonl", download(api, job))
-    with jobs.queued():
-        response = api.post(
-            f"/api/versions/{target.pk}/imports/",
-            {"file": file, "format": "hyperlabel"},
-            format="multipart",
-        )
-    assert response.status_code == 202, response.content
-    jobs.run()
-    assert Job.objects.get(pk=response.json()["job"]["id"]).result["created"] == 4
+    imported = import_file(api, jobs, target, file, format="hyperlabel")
+    assert imported.result["created"] == 4
     assert stored_frames(target) == stored_frames(version)
     locked = stored_frames(target)["cam/0001"]["rois"][1]
     assert (locked["locked"], locked["confidence"], locked["points"][2]) == (True, 0.5, [640, 40.5])

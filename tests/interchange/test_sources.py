@@ -167,14 +167,8 @@ def test_hyperlabel_lines_give_back_sources_rotations_masks_and_each_shapes_sour
     assert line["rois"][2]["mask"] == rear_mask()
     target = VersionFactory(frames=[])
     file = SimpleUploadedFile("frames.jsonl", download(api, job))
-    with jobs.queued():
-        response = api.post(
-            f"/api/versions/{target.pk}/imports/",
-            {"file": file, "format": "hyperlabel"},
-            format="multipart",
-        )
-    assert response.status_code == 202, response.content
-    jobs.run()
+    imported = import_file(api, jobs, target, file, format="hyperlabel")
+    assert imported.status == "succeeded", imported.errors
     assert frame_of(target, KEY) == frame_of(version, KEY)
 
 
