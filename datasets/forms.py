@@ -98,13 +98,15 @@ EXPORT_FORMATS = [
         "hyperlabel",
         "Hyperlabel JSON Lines",
         ".jsonl",
-        "One frame a line, every ROI, label, colour, lock and meta; imports back as it was.",
+        "One frame a line with its sources, every shape, label, colour, lock and meta; imports "
+        "back as it was.",
     ),
     (
         "coco",
         "COCO",
         ".json",
-        "Boxes, polygons and key points for pycocotools, Detectron2 and MMDetection.",
+        "Boxes, polygons, key points and masks (RLE) for pycocotools, Detectron2 and MMDetection; "
+        "ellipses and rotated boxes as polygons.",
     ),
     (
         "coco-results",
@@ -116,13 +118,14 @@ EXPORT_FORMATS = [
         "yolo",
         "YOLO (Ultralytics)",
         ".zip",
-        "data.yaml and a labels/<frame>.txt per frame, in normalised coordinates.",
+        "data.yaml and a labels/<frame>.txt per image, in normalised coordinates; masks as "
+        "traced outlines.",
     ),
     (
         "voc",
         "Pascal VOC",
         ".zip",
-        "An Annotations/<frame>.xml per frame; boxes only: a polygon becomes its box.",
+        "An Annotations/<frame>.xml per image; boxes only: any other shape becomes its box.",
     ),
 ]
 IMPORT_FORMATS = [
